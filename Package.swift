@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "relay",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "relay", targets: ["relay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // The kernel interfaces Glibc does not expose to Swift (epoll, signalfd).
+        .target(name: "CRelaySys"),
+        // The select loop and the kernel edge; nothing about chat.
+        .target(
+            name: "RelayLoop",
+            dependencies: [
+                "CRelaySys",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]),
+        // Pure: the IRC message model shared by server, client and bridge.
+        .target(name: "RelayIRC"),
+        // Pure: users, rooms, commands and the two renderings. Lines in, lines out.
+        .target(
+            name: "RelayServer",
+            dependencies: [
+                "RelayIRC",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]),
+        .executableTarget(
+            name: "relay",
+            dependencies: [
+                "RelayLoop", "RelayIRC", "RelayServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "RelayLoopTests", dependencies: ["RelayLoop"]),
+        .testTarget(name: "RelayIRCTests", dependencies: ["RelayIRC"]),
+        .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayIRC"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["relay"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

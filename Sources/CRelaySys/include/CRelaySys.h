@@ -1,0 +1,24 @@
+// The few kernel interfaces that `import Glibc` does not expose to Swift.
+#ifndef CRELAYSYS_H
+#define CRELAYSYS_H
+
+#ifdef __linux__
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#endif
+#include <signal.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#ifdef __linux__
+// accept4 is declared only under _GNU_SOURCE, which the Glibc module is not built with.
+extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+
+/// Accepts a connection that is already non-blocking and close-on-exec (accept4).
+static inline int relay_accept(int fd) {
+    return accept4(fd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+#endif
+
+#endif

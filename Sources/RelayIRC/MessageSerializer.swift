@@ -1,0 +1,74 @@
+extension Message {
+    /// The wire form with CRLF. CR, LF and NUL inside any field are replaced by
+    /// spaces, so no field can ever end the line or smuggle a second command.
+    /// A parameter that is empty, contains a space or starts with ":" is sent
+    /// last, in trailing form; one that needs it elsewhere loses that form's
+    /// guarantees, so such a middle parameter has its spaces replaced too.
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + params.reduce(0) { $0 + $1.utf8.count })
+        if !tags.isEmpty {
+            out.append(UInt8(ascii: "@"))
+            for (index, key) in tags.keys.sorted().enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ";")) }
+                Self.appendSafe(key, to: &out, spaces: false)
+                if let value = tags[key], !value.isEmpty {
+                    out.append(UInt8(ascii: "="))
+                    Self.appendSafe(Self.escapeTagValue(value), to: &out, spaces: false)
+                }
+            }
+            out.append(UInt8(ascii: " "))
+        }
+        if let source {
+            out.append(UInt8(ascii: ":"))
+            Self.appendSafe(source, to: &out, spaces: false)
+            out.append(UInt8(ascii: " "))
+        }
+        Self.appendSafe(command, to: &out, spaces: false)
+        for (index, param) in params.enumerated() {
+            out.append(UInt8(ascii: " "))
+            let isLast = index == params.count - 1
+            if isLast && (param.isEmpty || param.utf8.first == UInt8(ascii: ":") || param.utf8.contains(UInt8(ascii: " "))) {
+                out.append(UInt8(ascii: ":"))
+                Self.appendSafe(param, to: &out, spaces: true)
+            } else {
+                var middle = param
+                if middle.isEmpty || middle.hasPrefix(":") { middle = "*" + middle }
+                Self.appendSafe(middle, to: &out, spaces: false)
+            }
+        }
+        out.append(UInt8(ascii: "\r"))
+        out.append(UInt8(ascii: "\n"))
+        return out
+    }
+
+    /// The wire form without CRLF, for logs and tests.
+    public var line: String {
+        String(decoding: bytes.dropLast(2), as: UTF8.self)
+    }
+
+    private static func appendSafe(_ text: String, to out: inout [UInt8], spaces: Bool) {
+        for byte in text.utf8 {
+            switch byte {
+            case 0, UInt8(ascii: "\r"), UInt8(ascii: "\n"): out.append(UInt8(ascii: " "))
+            case UInt8(ascii: " ") where !spaces: out.append(UInt8(ascii: "_"))
+            default: out.append(byte)
+            }
+        }
+    }
+
+    static func escapeTagValue(_ value: String) -> String {
+        var result = ""
+        for character in value {
+            switch character {
+            case ";": result += "\\:"
+            case " ": result += "\\s"
+            case "\\": result += "\\\\"
+            case "\r": result += "\\r"
+            case "\n": result += "\\n"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

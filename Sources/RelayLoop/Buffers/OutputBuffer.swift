@@ -1,0 +1,69 @@
+/// Bytes waiting to be written to one socket, with a bound.
+///
+/// Lines are appended as they are produced and written together, once per loop
+/// turn, so many lines cost one write. A short write leaves the rest here and the
+/// owner waits for writability. Storage is allocated on first use and released
+/// once everything is written, so an idle connection holds no buffer.
+public struct OutputBuffer {
+    public enum WriteOutcome: Equatable {
+        /// Everything was written.
+        case flushed
+        /// The socket took only part; wait for writability and write again.
+        case pending
+    }
+
+    /// The most bytes that may wait here (the send queue limit).
+    public let limit: Int
+    private var storage: [UInt8] = []
+    private var head = 0
+
+    public init(limit: Int) {
+        self.limit = limit
+    }
+
+    public var count: Int { storage.count - head }
+    public var isEmpty: Bool { head == storage.count }
+
+    /// Appends `bytes` unless that would pass the limit; false means the
+    /// reader is too slow and the connection should be dropped ("SendQ exceeded").
+    @discardableResult
+    public mutating func append(_ bytes: [UInt8]) -> Bool {
+        guard count + bytes.count <= limit else { return false }
+        if head > 0 && head >= storage.count / 2 {
+            storage.removeSubrange(0..<head)
+            head = 0
+        }
+        storage.append(contentsOf: bytes)
+        return true
+    }
+
+    /// Writes as much as `write` takes. `write` returns the bytes it took, or nil
+    /// when it would block; it throws on a dead socket.
+    public mutating func write(using write: (UnsafeRawBufferPointer) throws -> Int?) rethrows -> WriteOutcome {
+        while head < storage.count {
+            let written = try storage.withUnsafeBytes { raw in
+                try write(UnsafeRawBufferPointer(rebasing: raw[head...]))
+            }
+            guard let written, written > 0 else { return .pending }
+            head += written
+        }
+        storage = []
+        head = 0
+        return .flushed
+    }
+
+    /// Writes to a non-blocking socket.
+    public mutating func write(to fd: Int32) throws -> WriteOutcome {
+        try write { bytes in
+            switch try Socket.write(fd, bytes) {
+            case .done(let count): return count
+            case .wouldBlock: return nil
+            }
+        }
+    }
+
+    public mutating func removeAll() {
+        storage = []
+        head = 0
+    }
+}

@@ -1,0 +1,85 @@
+#if os(Linux)
+import CRelaySys
+import Glibc
+
+/// The Linux backend: level-triggered epoll.
+public final class EpollSelector: Selector {
+    public let name = "epoll"
+    private let epfd: Int32
+    private var kernelEvents: [epoll_event]
+    /// Descriptors epoll refuses (regular files, /dev/null: EPERM); always ready.
+    private var alwaysReady: [Int32: Interest] = [:]
+
+    public init(capacity: Int = 1024) throws {
+        epfd = try syscall("epoll_create1", { epoll_create1(Int32(EPOLL_CLOEXEC)) })
+        kernelEvents = Array(repeating: epoll_event(), count: capacity)
+    }
+
+    deinit { close() }
+
+    private static func mask(_ interest: Interest) -> UInt32 {
+        var mask: UInt32 = 0
+        if interest.contains(.read) { mask |= EPOLLIN.rawValue | EPOLLRDHUP.rawValue }
+        if interest.contains(.write) { mask |= EPOLLOUT.rawValue }
+        return mask
+    }
+
+    private func control(_ op: Int32, _ fd: Int32, _ interest: Interest, _ call: String) throws {
+        var event = epoll_event()
+        event.events = Self.mask(interest)
+        event.data.fd = fd
+        _ = try syscall(call, { epoll_ctl(epfd, op, fd, &event) })
+    }
+
+    public func add(_ fd: Int32, interest: Interest) throws {
+        do {
+            try control(EPOLL_CTL_ADD, fd, interest, "epoll_ctl(ADD)")
+        } catch let error as SystemError where error.code == EPERM {
+            alwaysReady[fd] = interest
+        }
+    }
+
+    public func modify(_ fd: Int32, interest: Interest) throws {
+        if alwaysReady[fd] != nil {
+            alwaysReady[fd] = interest
+            return
+        }
+        try control(EPOLL_CTL_MOD, fd, interest, "epoll_ctl(MOD)")
+    }
+
+    public func remove(_ fd: Int32) throws {
+        if alwaysReady.removeValue(forKey: fd) != nil { return }
+        var event = epoll_event()
+        _ = try syscall("epoll_ctl(DEL)", { epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &event) })
+    }
+
+    public func wait(timeoutMilliseconds: Int32, into events: inout [ReadyEvent]) throws {
+        events.removeAll(keepingCapacity: true)
+        for (fd, interest) in alwaysReady where !interest.isEmpty {
+            events.append(ReadyEvent(fd: fd, readable: interest.contains(.read), writable: interest.contains(.write)))
+        }
+        let timeout = events.isEmpty ? timeoutMilliseconds : 0
+        let count = kernelEvents.withUnsafeMutableBufferPointer { buffer in
+            epoll_wait(epfd, buffer.baseAddress, Int32(buffer.count), timeout)
+        }
+        if count < 0 {
+            if errno == EINTR { return }
+            throw SystemError("epoll_wait", code: errno)
+        }
+        let failed = EPOLLERR.rawValue | EPOLLHUP.rawValue | EPOLLRDHUP.rawValue
+        for index in 0..<Int(count) {
+            let raw = kernelEvents[index]
+            let flags = raw.events
+            let trouble = flags & failed != 0
+            events.append(ReadyEvent(
+                fd: raw.data.fd,
+                readable: flags & EPOLLIN.rawValue != 0 || trouble,
+                writable: flags & EPOLLOUT.rawValue != 0 || (trouble && flags & EPOLLOUT.rawValue != 0)))
+        }
+    }
+
+    public func close() {
+        if epfd >= 0 { _ = Glibc.close(epfd) }
+    }
+}
+#endif

@@ -1,0 +1,187 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Something the loop calls when its descriptor is ready.
+public protocol ReadinessHandler: AnyObject {
+    func handle(_ event: ReadyEvent)
+}
+
+/// Something with output to write at the start of the next turn.
+public protocol Flushable: AnyObject {
+    func flush()
+}
+
+/// The single-threaded select loop every `relay` command runs on.
+///
+/// Each turn:
+/// 1. flush every writer that queued output since the last turn (one direct
+///    write per socket per turn; writability is waited for only when a write
+///    comes up short), then run the before-sleep hooks;
+/// 2. wait for readiness, for no longer than the earliest timer;
+/// 3. dispatch every ready descriptor, in the order the backend reported them;
+/// 4. run the timers that are due.
+/// Nothing blocks except step 2, and step 2 only waits when there is nothing to do.
+public final class EventLoop {
+    public let selector: Selector
+    private var handlers: [ReadinessHandler?] = []
+    private var interests: [Interest] = []
+    private var timers = Timers()
+    private var beforeSleepHooks: [() -> Void] = []
+    private var pendingFlushes: [Flushable] = []
+    private var signalSource: SignalSource?
+    private var signalHandlers: [Int32: (Int32) -> Void] = [:]
+    private var readyEvents: [ReadyEvent] = []
+    private var running = false
+
+    public init(selector: Selector) {
+        self.selector = selector
+    }
+
+    /// A loop on the backend named by RELAY_SELECTOR (epoll by default on Linux).
+    public static func makeDefault() throws -> EventLoop {
+        let name = getenv("RELAY_SELECTOR").map { String(cString: $0) }
+        guard let kind = SelectorKind.fromEnvironment(name) else {
+            throw SystemError("RELAY_SELECTOR=\(name ?? "")", code: EINVAL)
+        }
+        return EventLoop(selector: try kind.make())
+    }
+
+    // MARK: Descriptors
+
+    public func watch(_ fd: Int32, interest: Interest, handler: ReadinessHandler) throws {
+        let index = Int(fd)
+        if index >= handlers.count {
+            let grown = max(index + 1, handlers.count * 2, 64)
+            handlers += Array(repeating: nil, count: grown - handlers.count)
+            interests += Array(repeating: [], count: grown - interests.count)
+        }
+        precondition(handlers[index] == nil, "loop: fd \(fd) watched twice")
+        try selector.add(fd, interest: interest)
+        handlers[index] = handler
+        interests[index] = interest
+    }
+
+    public func setInterest(_ fd: Int32, _ interest: Interest) throws {
+        let index = Int(fd)
+        guard index < handlers.count, handlers[index] != nil, interests[index] != interest else { return }
+        try selector.modify(fd, interest: interest)
+        interests[index] = interest
+    }
+
+    public func interest(of fd: Int32) -> Interest {
+        Int(fd) < interests.count ? interests[Int(fd)] : []
+    }
+
+    /// Forgets `fd`; call before closing it.
+    public func unwatch(_ fd: Int32) {
+        let index = Int(fd)
+        guard index < handlers.count, handlers[index] != nil else { return }
+        try? selector.remove(fd)
+        handlers[index] = nil
+        interests[index] = []
+    }
+
+    // MARK: Timers
+
+    @discardableResult
+    public func schedule(at deadline: ContinuousClock.Instant, _ action: @escaping () -> Void) -> TimerID {
+        timers.schedule(at: deadline, action)
+    }
+
+    @discardableResult
+    public func schedule(after delay: Duration, _ action: @escaping () -> Void) -> TimerID {
+        timers.schedule(at: .now + delay, action)
+    }
+
+    public func cancel(_ timer: TimerID) {
+        timers.cancel(timer)
+    }
+
+    // MARK: Signals and hooks
+
+    /// Calls `handler` in the loop whenever `signo` arrives.
+    public func onSignal(_ signo: Int32, _ handler: @escaping (Int32) -> Void) throws {
+        if signalSource == nil {
+            let source = try SignalSource()
+            signalSource = source
+            try watch(source.fd, interest: .read, handler: SignalDispatcher(loop: self))
+        }
+        try signalSource!.watch(signo)
+        signalHandlers[signo] = handler
+    }
+
+    fileprivate func dispatchSignals() {
+        guard let source = signalSource, let received = try? source.drain() else { return }
+        for signo in received { signalHandlers[signo]?(signo) }
+    }
+
+    /// Has `writer.flush()` called at the start of the next turn (once per call).
+    public func flushSoon(_ writer: Flushable) {
+        pendingFlushes.append(writer)
+    }
+
+    private func flushPending() {
+        // A flush may queue more (a dropped client's quit reaches others): repeat.
+        while !pendingFlushes.isEmpty {
+            let batch = pendingFlushes
+            pendingFlushes.removeAll(keepingCapacity: true)
+            for writer in batch { writer.flush() }
+        }
+    }
+
+    /// Runs `hook` at the start of every turn, before the loop may sleep.
+    public func beforeSleep(_ hook: @escaping () -> Void) {
+        beforeSleepHooks.append(hook)
+    }
+
+    // MARK: Running
+
+    public func stop() { running = false }
+
+    public func run() throws {
+        running = true
+        while running {
+            try runOnce()
+        }
+    }
+
+    /// One turn; `maximumWait` bounds the wait (tests use it to avoid sleeping forever).
+    public func runOnce(maximumWait: Duration? = nil) throws {
+        flushPending()
+        for hook in beforeSleepHooks { hook() }
+        guard running || maximumWait != nil else { return }
+        var timeout = Self.milliseconds(until: timers.nextDeadline())
+        if let maximumWait {
+            let cap = Self.milliseconds(until: .now + maximumWait)
+            timeout = timeout < 0 ? cap : min(timeout, cap)
+        }
+        try selector.wait(timeoutMilliseconds: timeout, into: &readyEvents)
+        for event in readyEvents {
+            let index = Int(event.fd)
+            // A handler earlier in this turn may have closed this descriptor.
+            guard index < handlers.count, let handler = handlers[index] else { continue }
+            handler.handle(event)
+        }
+        for action in timers.takeDue(at: .now) { action() }
+    }
+
+    /// Milliseconds until `deadline`, rounded up so that a wake-up is never early
+    /// (an early wake-up with nothing due would spin); -1 for no deadline.
+    static func milliseconds(until deadline: ContinuousClock.Instant?) -> Int32 {
+        guard let deadline else { return -1 }
+        let remaining = deadline - .now
+        if remaining <= .zero { return 0 }
+        let (seconds, attoseconds) = remaining.components
+        let millis = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(clamping: millis)
+    }
+}
+
+private final class SignalDispatcher: ReadinessHandler {
+    unowned let loop: EventLoop
+    init(loop: EventLoop) { self.loop = loop }
+    func handle(_ event: ReadyEvent) { loop.dispatchSignals() }
+}

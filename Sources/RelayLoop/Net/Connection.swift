@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a connection tells its owner.
+public protocol ConnectionDelegate: AnyObject {
+    /// A line (or an over-long line's report) arrived.
+    func connection(_ connection: Connection, received frame: LineFramer.Frame)
+    /// The connection is closed. `reason` says why when the close was not asked
+    /// for ("Connection reset by peer", "SendQ exceeded", ...); nil when it was.
+    func connectionClosed(_ connection: Connection, reason: String?)
+}
+
+/// A line-framed, non-blocking TCP connection in the loop: the one framer and
+/// the one output buffer, shared by server, client and bridge.
+///
+/// States, in order:
+/// - open: lines in, lines out;
+/// - draining: `close()` was called; writing what is queued, reading nothing;
+/// - lingering: all written and our side shut down; waiting for the peer's EOF,
+///   so closing never turns unread input into a RST that destroys our last lines;
+/// - closed: the descriptor is gone.
+/// Draining and lingering together are bounded by `lingerTimeout`.
+public final class Connection: ReadinessHandler, Flushable {
+    public enum State { case open, draining, lingering, closed }
+
+    public let fd: Int32
+    /// The owner's name for this connection.
+    public let tag: Int
+    public weak var delegate: ConnectionDelegate?
+    public private(set) var state: State = .open
+    private unowned let loop: EventLoop
+    private var framer: LineFramer
+    private var output: OutputBuffer
+    private var flushQueued = false
+    /// Set when the connection failed inside `send`; reported at the next flush,
+    /// outside the caller's broadcast.
+    private var failure: String?
+    private var lingerTimer: TimerID?
+    private let lingerTimeout: Duration
+
+    /// One read buffer for every connection: the loop runs one read at a time.
+    nonisolated(unsafe) private static var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+
+    public init(fd: Int32, tag: Int, loop: EventLoop, maxLineLength: Int, sendQueueLimit: Int,
+                lingerTimeout: Duration = .seconds(2)) {
+        self.fd = fd
+        self.tag = tag
+        self.loop = loop
+        self.framer = LineFramer(maxLineLength: maxLineLength)
+        self.output = OutputBuffer(limit: sendQueueLimit)
+        self.lingerTimeout = lingerTimeout
+    }
+
+    /// Starts reading.
+    public func start() throws {
+        try loop.watch(fd, interest: .read, handler: self)
+    }
+
+    public var queuedByteCount: Int { output.count }
+
+    // MARK: Output
+
+    /// Queues one line; it is written at the start of the next loop turn. Past
+    /// the send queue limit the connection fails with "SendQ exceeded".
+    public func send(_ line: [UInt8]) {
+        guard state == .open, failure == nil else { return }
+        if !output.append(line) {
+            failure = "SendQ exceeded"
+            output.removeAll()
+        }
+        queueFlush()
+    }
+
+    private func queueFlush() {
+        if !flushQueued {
+            flushQueued = true
+            loop.flushSoon(self)
+        }
+    }
+
+    public func flush() {
+        flushQueued = false
+        if let failure { return finish(reason: failure) }
+        guard state == .open || state == .draining else { return }
+        do {
+            switch try output.write(to: fd) {
+            case .flushed:
+                if state == .draining {
+                    linger()
+                } else if loop.interest(of: fd).contains(.write) {
+                    try loop.setInterest(fd, .read)
+                }
+            case .pending:
+                try loop.setInterest(fd, [.read, .write])
+            }
+        } catch {
+            finish(reason: Self.reason(error))
+        }
+    }
+
+    // MARK: Input
+
+    public func handle(_ event: ReadyEvent) {
+        if event.writable && state != .closed { flush() }
+        if event.readable && state != .closed { readAvailable() }
+    }
+
+    private func readAvailable() {
+        do {
+            switch try Socket.read(fd, into: &Self.scratch) {
+            case .wouldBlock:
+                return
+            case .done(0):
+                if state == .open, let last = framer.finish() {
+                    delegate?.connection(self, received: last)
+                }
+                finish(reason: "Remote host closed the connection")
+            case .done(let count):
+                guard state == .open else { return }  // closing: input is ignored
+                framer.feed(Self.scratch[0..<count]) { frame in
+                    guard state == .open, failure == nil else { return }
+                    delegate?.connection(self, received: frame)
+                }
+            }
+        } catch {
+            finish(reason: Self.reason(error))
+        }
+    }
+
+    // MARK: Closing
+
+    /// Writes what is queued, then closes (bounded by the linger timeout).
+    public func close() {
+        guard state == .open else { return }
+        state = .draining
+        lingerTimer = loop.schedule(after: lingerTimeout) { [weak self] in self?.finish(reason: nil) }
+        queueFlush()
+    }
+
+    /// Closes now, dropping anything queued.
+    public func abort() {
+        finish(reason: nil)
+    }
+
+    private func linger() {
+        state = .lingering
+        shutdown(fd, Int32(SHUT_WR))
+        try? loop.setInterest(fd, .read)
+    }
+
+    /// Closes the descriptor and tells the delegate; the reason is reported only
+    /// if the connection was open (a close we asked for needs no explanation).
+    private func finish(reason: String?) {
+        guard state != .closed else { return }
+        let wasOpen = state == .open
+        state = .closed
+        if let lingerTimer { loop.cancel(lingerTimer) }
+        loop.unwatch(fd)
+        closeDescriptor(fd)
+        output.removeAll()
+        delegate?.connectionClosed(self, reason: wasOpen ? reason : nil)
+    }
+
+    private static func reason(_ error: Error) -> String {
+        (error as? SystemError)?.reason ?? "\(error)"
+    }
+}

@@ -1,0 +1,221 @@
+import RelayIRC
+
+/// What users do, whichever dialect asked: each action checks its rules once
+/// and tells every party in its own rendering.
+extension ChatServer {
+    /// Changes a registered user's nick, telling everyone who shares a room once.
+    func changeNick(_ user: User, to newNick: String) throws(ChatError) {
+        guard Names.isValidNick(newNick, maxLength: config.nickLength) else { throw .erroneousNick(newNick) }
+        let folded = Casemapping.fold(newNick)
+        if let holder = nicks[folded], holder !== user { throw .nickInUse(newNick) }
+        if newNick == user.nick { return }
+        let oldNick = user.nick
+        let irc = Message(source: user.prefix, "NICK", newNick).bytes
+        nicks[Casemapping.fold(oldNick)] = nil
+        user.nick = newNick
+        nicks[folded] = user
+        let plain = Plain.info("\(oldNick) is now known as \(newNick)")
+        for peer in peers(of: user) {
+            peer.send(peer.isIRC ? irc : plain)
+        }
+        user.send(user.isIRC ? irc : Plain.info("You are now known as \(newNick)"))
+    }
+
+    /// Joins `roomName`, creating the room (with the joiner as operator) if new.
+    @discardableResult
+    func join(_ user: User, roomName: String) -> Room? {
+        guard Names.isValidChannel(roomName, maxLength: config.channelLength) else {
+            reply(user, .noSuchChannel(roomName))
+            return nil
+        }
+        let folded = Casemapping.fold(roomName)
+        if let existing = rooms[folded], existing.contains(user) {
+            if user.isPlain { reply(user, .alreadyInRoom(existing.name)) }
+            return existing
+        }
+        if user.rooms.count >= config.channelsPerUser && !user.isPlain {
+            reply(user, .tooManyChannels(roomName))
+            return nil
+        }
+        // A plain user talks in one room at a time: joining moves them.
+        if user.isPlain, let current = user.currentRoom {
+            part(user, from: current, reason: nil)
+        }
+        let room: Room
+        if let existing = rooms[folded] {
+            room = existing
+        } else {
+            room = Room(name: roomName, createdAt: wallClock(), historyLimit: config.historyLength)
+            rooms[folded] = room
+        }
+        if room.members.isEmpty { room.operators.insert(user.id) }
+        room.add(user)
+        user.rooms.append(room)
+
+        let irc = Message(source: user.prefix, "JOIN", room.name).bytes
+        let plain = Plain.info("\(user.nick) joined \(room.name)")
+        for member in room.members where member !== user {
+            member.send(member.isIRC ? irc : plain)
+        }
+        if user.isIRC {
+            user.send(irc)
+            sendTopic(user, room, silentIfNone: true)
+            sendNames(user, room)
+        } else {
+            welcomePlain(user, to: room)
+        }
+        return room
+    }
+
+    private func welcomePlain(_ user: User, to room: Room) {
+        let names = room.members.map { room.decoratedNick($0) }
+        let people = names.count == 1 ? "just you" : "\(names.count) people: \(Plain.list(names))"
+        user.send(Plain.info("You joined \(room.name) (\(people))"))
+        if let topic = room.topic {
+            user.send(Plain.info("Topic: \(topic.text)"))
+        }
+        if !room.history.isEmpty {
+            user.send(Plain.info("Recent messages in \(room.name):"))
+            for line in room.history {
+                user.send(Plain.line(line.isAction ? "* \(line.nick) \(line.text)" : "<\(line.nick)> \(line.text)"))
+            }
+        }
+    }
+
+    /// Leaves a room, telling its members (and the leaver).
+    func part(_ user: User, from room: Room, reason: String?) {
+        var message = Message(source: user.prefix, "PART", room.name)
+        if let reason, !reason.isEmpty { message.params.append(reason) }
+        let irc = message.bytes
+        let suffix = reason.map { $0.isEmpty ? "" : " (\($0))" } ?? ""
+        let plain = Plain.info("\(user.nick) left \(room.name)\(suffix)")
+        for member in room.members {
+            if member === user {
+                member.send(member.isIRC ? irc : Plain.info("You left \(room.name)"))
+            } else {
+                member.send(member.isIRC ? irc : plain)
+            }
+        }
+        room.remove(user)
+        user.rooms.removeAll { $0 === room }
+        dropIfEmpty(room)
+    }
+
+    enum MessageKind {
+        case privmsg, notice, action
+
+        var command: String { self == .notice ? "NOTICE" : "PRIVMSG" }
+    }
+
+    /// Sends text to a room or a nick. Text too long for one IRC line once the
+    /// sender's prefix is added goes out as several lines, split between words:
+    /// never cut.
+    func say(_ user: User, to target: String, text: String, kind: MessageKind) throws(ChatError) {
+        if text.isEmpty { throw .noTextToSend }
+        if Names.isChannel(target) {
+            guard let room = rooms[Casemapping.fold(target)] else { throw .noSuchChannel(target) }
+            guard room.contains(user) else { throw .cannotSendToChannel(room.name, why: "you are not in it") }
+            for piece in pieces(of: text, from: user, to: room.name, kind: kind) {
+                let irc = ircLine(user, to: room.name, piece, kind)
+                var plain: [UInt8]?
+                for member in room.members where member !== user {
+                    if member.isIRC {
+                        member.send(irc)
+                    } else {
+                        if plain == nil { plain = plainLine(user, piece, kind, isPrivate: false) }
+                        member.send(plain!)
+                    }
+                }
+                if kind != .notice {
+                    room.remember(HistoryLine(nick: user.nick, text: piece, isAction: kind == .action))
+                }
+            }
+        } else {
+            guard let recipient = nicks[Casemapping.fold(target)] else { throw .noSuchNick(target) }
+            for piece in pieces(of: text, from: user, to: recipient.nick, kind: kind) {
+                recipient.send(recipient.isIRC
+                    ? ircLine(user, to: recipient.nick, piece, kind)
+                    : plainLine(user, piece, kind, isPrivate: true))
+                if user.isPlain {
+                    user.send(Plain.line("-> *\(recipient.nick)* \(kind == .action ? "* \(user.nick) " : "")\(piece)"))
+                }
+            }
+            if let away = recipient.away, kind != .notice {
+                if user.isIRC { numeric(user, "301", recipient.nick, away) }
+                else { user.send(Plain.info("\(recipient.nick) is away: \(away)")) }
+            }
+        }
+    }
+
+    private func pieces(of text: String, from user: User, to target: String, kind: MessageKind) -> [String] {
+        // ":prefix PRIVMSG target :" plus, for an action, "\u{1}ACTION " and "\u{1}".
+        let overhead = 1 + user.prefix.utf8.count + 1 + kind.command.utf8.count + 1 + target.utf8.count + 2
+            + (kind == .action ? 9 : 0)
+        return TextSplitter.split(text, maxBytes: max(Message.maxLength - overhead, 16))
+    }
+
+    private func ircLine(_ user: User, to target: String, _ text: String, _ kind: MessageKind) -> [UInt8] {
+        let payload = kind == .action ? "\u{1}ACTION \(text)\u{1}" : text
+        return Message(source: user.prefix, command: kind.command, params: [target, payload]).bytes
+    }
+
+    private func plainLine(_ user: User, _ text: String, _ kind: MessageKind, isPrivate: Bool) -> [UInt8] {
+        switch (kind, isPrivate) {
+        case (.action, false): return Plain.line("* \(user.nick) \(text)")
+        case (.action, true): return Plain.line("*\(user.nick)* * \(user.nick) \(text)")
+        case (.notice, _): return Plain.line("-\(user.nick)- \(text)")
+        case (.privmsg, false): return Plain.line("<\(user.nick)> \(text)")
+        case (.privmsg, true): return Plain.line("*\(user.nick)* \(text)")
+        }
+    }
+
+    /// Sets (or, with an empty text, clears) a room's topic.
+    func setTopic(_ user: User, _ room: Room, to text: String) {
+        let clipped = TextSplitter.split(text, maxBytes: config.topicLength)[0]
+        room.topic = clipped.isEmpty ? nil : Topic(text: clipped, setBy: user.prefix, setAt: wallClock())
+        let irc = Message(source: user.prefix, "TOPIC", room.name, clipped).bytes
+        let plain = Plain.info(clipped.isEmpty
+            ? "\(user.nick) cleared the topic of \(room.name)"
+            : "\(user.nick) changed the topic of \(room.name) to: \(clipped)")
+        for member in room.members {
+            member.send(member.isIRC ? irc : plain)
+        }
+    }
+
+    /// 332/333 (or 331) for IRC, a readable line for plain users.
+    func sendTopic(_ user: User, _ room: Room, silentIfNone: Bool = false) {
+        if user.isIRC {
+            if let topic = room.topic {
+                numeric(user, "332", room.name, topic.text)
+                numeric(user, "333", room.name, topic.setBy, String(topic.setAt))
+            } else if !silentIfNone {
+                numeric(user, "331", room.name, "No topic is set")
+            }
+        } else if let topic = room.topic {
+            let setter = topic.setBy.split(separator: "!").first.map(String.init) ?? topic.setBy
+            user.send(Plain.info("Topic of \(room.name): \(topic.text) (set by \(setter))"))
+        } else {
+            user.send(Plain.info("\(room.name) has no topic"))
+        }
+    }
+
+    /// 353/366: the room's members, in as many lines as it takes.
+    func sendNames(_ user: User, _ room: Room) {
+        let symbol = "="
+        let head = ":\(config.name) 353 \(user.nick) \(symbol) \(room.name) :".utf8.count + 2
+        var batch: [String] = []
+        var length = head
+        for member in room.members {
+            let name = room.decoratedNick(member)
+            if length + name.utf8.count + 1 > 512 && !batch.isEmpty {
+                numeric(user, "353", symbol, room.name, batch.joined(separator: " "))
+                batch.removeAll()
+                length = head
+            }
+            batch.append(name)
+            length += name.utf8.count + 1
+        }
+        if !batch.isEmpty { numeric(user, "353", symbol, room.name, batch.joined(separator: " ")) }
+        numeric(user, "366", room.name, "End of /NAMES list")
+    }
+}

@@ -1,0 +1,42 @@
+/// The plain dialect's lines: readable text for people on nc or telnet.
+enum Plain {
+    /// A complete line with CRLF (telnet wants CR; nc users never notice it).
+    /// Control bytes are dropped: text from other users must not be able to
+    /// move a terminal's cursor or change its colours (ESC sequences, IRC
+    /// formatting codes).
+    static func line(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 2)
+        for byte in text.utf8 where byte >= 0x20 && byte != 0x7F {
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\r"))
+        out.append(UInt8(ascii: "\n"))
+        return out
+    }
+
+    /// A line from the server itself: "-!- text".
+    static func info(_ text: String) -> [UInt8] {
+        line("-!- " + text)
+    }
+
+    static let help: [String] = [
+        "Type a line to talk to your room. Commands:",
+        "  /nick NAME        change your nick",
+        "  /join ROOM        move to ROOM (created if new)",
+        "  /part [REASON]    leave your room",
+        "  /rooms            list the rooms",
+        "  /who [ROOM]       who is in your room (or ROOM)",
+        "  /msg NICK TEXT    a private message",
+        "  /me TEXT          an action: * nick TEXT",
+        "  /topic [TEXT]     show or set the room's topic",
+        "  /quit [REASON]    leave the server",
+        "  /help             this list",
+        "Start a line with // to send a line that begins with /.",
+    ]
+
+    /// "ana, bob and carol" style lists stay short: plain comma lists.
+    static func list(_ names: [String]) -> String {
+        names.joined(separator: ", ")
+    }
+}

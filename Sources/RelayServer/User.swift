@@ -1,0 +1,58 @@
+import RelayIRC
+
+public typealias ClientID = Int
+
+/// How a connection talks: decided by its first line, or by a short silence.
+enum Dialect {
+    /// Connected, nothing decided yet; becomes plain at `deadline`.
+    case undecided(deadline: ContinuousClock.Instant)
+    /// A person on nc or telnet: readable text and slash commands.
+    case plain
+    /// An IRC client: the IRC message format and numerics.
+    case irc
+}
+
+/// One connected person or program. Plain and IRC users are the same kind of
+/// user: same nick space, same rooms; only `dialect` decides the rendering.
+final class User {
+    let id: ClientID
+    let endpoint: ClientEndpoint
+    let host: String
+    var dialect: Dialect
+    /// "*" until a nick is chosen.
+    var nick = "*"
+    var username = ""
+    var realname = ""
+    var registered = false
+    /// Rooms joined, by folded name, in joining order. Plain users have at most one.
+    var rooms: [Room] = []
+    var away: String?
+    var connectedAt: ContinuousClock.Instant
+    /// Set once the user is gone: late sends are dropped.
+    var gone = false
+
+    init(id: ClientID, endpoint: ClientEndpoint, host: String, dialect: Dialect, now: ContinuousClock.Instant) {
+        self.id = id
+        self.endpoint = endpoint
+        self.host = host
+        self.dialect = dialect
+        self.connectedAt = now
+    }
+
+    var isPlain: Bool { if case .plain = dialect { return true } else { return false } }
+    var isIRC: Bool { if case .irc = dialect { return true } else { return false } }
+
+    /// "nick!user@host", the source of what this user says.
+    var prefix: String { "\(nick)!\(username)@\(host)" }
+
+    /// The room a plain user talks to.
+    var currentRoom: Room? { rooms.last }
+
+    func send(_ line: [UInt8]) {
+        if !gone { endpoint.send(line) }
+    }
+
+    func send(_ message: Message) {
+        send(message.bytes)
+    }
+}
