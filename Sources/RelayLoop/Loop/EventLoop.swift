@@ -152,7 +152,6 @@ public final class EventLoop {
     public func runOnce(maximumWait: Duration? = nil) throws {
         flushPending()
         for hook in beforeSleepHooks { hook() }
-        guard running || maximumWait != nil else { return }
         var timeout = Self.milliseconds(until: timers.nextDeadline())
         if let maximumWait {
             let cap = Self.milliseconds(until: .now + maximumWait)

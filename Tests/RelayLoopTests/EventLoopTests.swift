@@ -1,0 +1,171 @@
+import Glibc
+@testable import RelayLoop
+import XCTest
+
+/// The loop's contract, checked on every backend.
+final class EventLoopTests: XCTestCase {
+    private final class Recorder: ReadinessHandler {
+        var events: [ReadyEvent] = []
+        var onEvent: ((ReadyEvent) -> Void)?
+        func handle(_ event: ReadyEvent) {
+            events.append(event)
+            onEvent?(event)
+        }
+    }
+
+    private func forEachBackend(_ body: (EventLoop, String) throws -> Void) throws {
+        for kind in SelectorKind.allCases {
+            try body(EventLoop(selector: try kind.make()), kind.rawValue)
+        }
+    }
+
+    private func socketPair() -> (Int32, Int32) {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
+        try? setNonBlocking(fds[0])
+        try? setNonBlocking(fds[1])
+        return (fds[0], fds[1])
+    }
+
+    func testTimersFireInDeadlineOrderNotSchedulingOrder() throws {
+        try forEachBackend { loop, name in
+            var fired: [Int] = []
+            loop.schedule(after: .milliseconds(30)) { fired.append(3) }
+            loop.schedule(after: .milliseconds(10)) { fired.append(1) }
+            loop.schedule(after: .milliseconds(20)) { fired.append(2) }
+            let end = ContinuousClock.now + .seconds(2)
+            while fired.count < 3 && ContinuousClock.now < end { try loop.runOnce(maximumWait: .milliseconds(50)) }
+            XCTAssertEqual(fired, [1, 2, 3], name)
+        }
+    }
+
+    func testACancelledTimerNeverFires() throws {
+        try forEachBackend { loop, name in
+            var fired = false
+            let id = loop.schedule(after: .milliseconds(5)) { fired = true }
+            loop.cancel(id)
+            try loop.runOnce(maximumWait: .milliseconds(30))
+            try loop.runOnce(maximumWait: .milliseconds(30))
+            XCTAssertFalse(fired, name)
+        }
+    }
+
+    func testATimerWakesAnOtherwiseIdleWaitWithoutBeingEarly() throws {
+        try forEachBackend { loop, name in
+            let start = ContinuousClock.now
+            var firedAt: ContinuousClock.Instant?
+            loop.schedule(after: .milliseconds(40)) { firedAt = .now }
+            while firedAt == nil { try loop.runOnce() }
+            XCTAssertGreaterThanOrEqual(firedAt! - start, .milliseconds(40), name)
+        }
+    }
+
+    func testAReadableSocketIsReportedAndAWritableOneOnlyWhenAsked() throws {
+        try forEachBackend { loop, name in
+            let (a, b) = socketPair()
+            defer { close(a); close(b) }
+            let recorder = Recorder()
+            try loop.watch(a, interest: .read, handler: recorder)
+            try loop.runOnce(maximumWait: .milliseconds(20))
+            XCTAssertEqual(recorder.events, [], "\(name): nothing to read yet")
+            XCTAssertEqual(write(b, "x", 1), 1)
+            try loop.runOnce(maximumWait: .milliseconds(200))
+            XCTAssertEqual(recorder.events, [ReadyEvent(fd: a, readable: true, writable: false)], name)
+            recorder.events = []
+            var byte: UInt8 = 0
+            _ = read(a, &byte, 1)
+            try loop.setInterest(a, [.read, .write])
+            try loop.runOnce(maximumWait: .milliseconds(200))
+            XCTAssertEqual(recorder.events, [ReadyEvent(fd: a, readable: false, writable: true)], name)
+            loop.unwatch(a)
+        }
+    }
+
+    func testHangupIsReportedAsReadableSoTheReadPathFindsEOF() throws {
+        try forEachBackend { loop, name in
+            let (a, b) = socketPair()
+            defer { close(a) }
+            let recorder = Recorder()
+            try loop.watch(a, interest: .read, handler: recorder)
+            close(b)
+            try loop.runOnce(maximumWait: .milliseconds(200))
+            XCTAssertEqual(recorder.events.first?.readable, true, name)
+            var byte: UInt8 = 0
+            XCTAssertEqual(read(a, &byte, 1), 0, "\(name): EOF")
+            loop.unwatch(a)
+        }
+    }
+
+    func testAnUnwatchedDescriptorIsNotDispatchedLaterInTheSameTurn() throws {
+        try forEachBackend { loop, name in
+            let (a1, b1) = socketPair()
+            let (a2, b2) = socketPair()
+            defer { [a1, b1, a2, b2].forEach { close($0) } }
+            let first = Recorder(), second = Recorder()
+            try loop.watch(a1, interest: .read, handler: first)
+            try loop.watch(a2, interest: .read, handler: second)
+            // Whichever runs first unwatches the other.
+            first.onEvent = { _ in loop.unwatch(a2) }
+            second.onEvent = { _ in loop.unwatch(a1) }
+            _ = write(b1, "x", 1)
+            _ = write(b2, "x", 1)
+            try loop.runOnce(maximumWait: .milliseconds(200))
+            XCTAssertEqual(first.events.count + second.events.count, 1, name)
+        }
+    }
+
+    func testARegularFileIsAlwaysReadable() throws {
+        try forEachBackend { loop, name in
+            let path = NSTemporaryDirectory() + "relay-loop-\(getpid())-\(name)"
+            let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+            defer { close(fd); unlink(path) }
+            let recorder = Recorder()
+            try loop.watch(fd, interest: .read, handler: recorder)
+            try loop.runOnce(maximumWait: .milliseconds(500))
+            XCTAssertEqual(recorder.events.first?.readable, true, name)
+            loop.unwatch(fd)
+        }
+    }
+
+    func testASignalArrivesAsALoopEvent() throws {
+        try forEachBackend { loop, name in
+            var received: [Int32] = []
+            try loop.onSignal(SIGUSR1) { received.append($0) }
+            raise(SIGUSR1)
+            let end = ContinuousClock.now + .seconds(2)
+            while received.isEmpty && ContinuousClock.now < end { try loop.runOnce(maximumWait: .milliseconds(50)) }
+            XCTAssertEqual(received, [SIGUSR1], name)
+        }
+    }
+
+    func testQueuedWritersAreFlushedOnceAtTheStartOfATurn() throws {
+        final class Writer: Flushable {
+            var flushes = 0
+            func flush() { flushes += 1 }
+        }
+        try forEachBackend { loop, name in
+            let writer = Writer()
+            loop.flushSoon(writer)
+            XCTAssertEqual(writer.flushes, 0, name)
+            try loop.runOnce(maximumWait: .zero)
+            XCTAssertEqual(writer.flushes, 1, name)
+            try loop.runOnce(maximumWait: .zero)
+            XCTAssertEqual(writer.flushes, 1, name)
+        }
+    }
+
+    func testWaitTimeoutsRoundUpSoAWakeUpIsNeverEarly() {
+        XCTAssertEqual(EventLoop.milliseconds(until: nil), -1)
+        XCTAssertEqual(EventLoop.milliseconds(until: .now - .seconds(1)), 0)
+        XCTAssertGreaterThanOrEqual(EventLoop.milliseconds(until: .now + .microseconds(10)), 0)
+        let value = EventLoop.milliseconds(until: .now + .microseconds(1500))
+        XCTAssertTrue(value == 2 || value == 1, "\(value)")
+    }
+
+    func testTheBackendIsChosenByName() {
+        XCTAssertEqual(SelectorKind.fromEnvironment("poll"), .poll)
+        XCTAssertEqual(SelectorKind.fromEnvironment("EPOLL"), .epoll)
+        XCTAssertEqual(SelectorKind.fromEnvironment(nil), .epoll)
+        XCTAssertNil(SelectorKind.fromEnvironment("kqueue"))
+    }
+}
