@@ -63,13 +63,22 @@ public final class Connection: ReadinessHandler, Flushable {
 
     // MARK: Output
 
-    /// Queues one line; it is written at the start of the next loop turn. Past
-    /// the send queue limit the connection fails with "SendQ exceeded".
+    /// Queues one line; it is written at the start of the next loop turn. When
+    /// the queue is full, what the socket takes now is written first (one turn
+    /// can produce more than the limit for a reader that keeps up); if the line
+    /// still does not fit, the reader is too slow: "SendQ exceeded".
     public func send(_ line: [UInt8]) {
         guard state == .open, failure == nil else { return }
         if !output.append(line) {
-            failure = "SendQ exceeded"
-            output.removeAll()
+            do {
+                _ = try output.write(to: fd)
+            } catch {
+                failure = Self.reason(error)
+            }
+            if failure == nil && !output.append(line) {
+                failure = "SendQ exceeded"
+            }
+            if failure != nil { output.removeAll() }
         }
         queueFlush()
     }

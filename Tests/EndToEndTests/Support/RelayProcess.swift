@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+
+/// The built `relay` binary, run as a child process with its stderr captured.
+final class RelayProcess {
+    let process = Process()
+    private let stderrPipe = Pipe()
+    private let stdoutPipe = Pipe()
+    private var stderrData = Data()
+    private let lock = NSLock()
+    /// The port from "relay: listening on HOST:PORT".
+    private(set) var port = 0
+
+    static var binary: URL {
+        // XCTest on Linux runs from the products directory, beside `relay`.
+        Bundle.main.bundleURL.appendingPathComponent("relay")
+    }
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardError = stderrPipe
+        process.standardOutput = stdoutPipe
+        process.standardInput = FileHandle.nullDevice
+        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self else { return }
+            lock.lock(); stderrData.append(data); lock.unlock()
+        }
+        try process.run()
+    }
+
+    /// Starts `relay serve --port 0 ...` and waits for its startup line.
+    static func serve(_ extra: [String] = [], environment: [String: String] = [:],
+                      file: StaticString = #filePath, line: UInt = #line) throws -> RelayProcess {
+        let relay = try RelayProcess(["serve", "--port", "0"] + extra, environment: environment)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let marker = "relay: listening on "
+            if let start = relay.stderr.range(of: marker),
+               let end = relay.stderr[start.upperBound...].firstIndex(of: "\n"),
+               let colon = relay.stderr[start.upperBound..<end].lastIndex(of: ":"),
+               let port = Int(relay.stderr[relay.stderr.index(after: colon)..<end]) {
+                relay.port = port
+                return relay
+            }
+            if !relay.process.isRunning { break }
+            usleep(10_000)
+        }
+        relay.stop()
+        XCTFail("relay serve did not start: \(relay.stderr)", file: file, line: line)
+        throw CocoaError(.fileReadUnknown)
+    }
+
+    var stderr: String {
+        lock.lock(); defer { lock.unlock() }
+        return String(decoding: stderrData, as: UTF8.self)
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func signal(_ signo: Int32) { kill(pid, signo) }
+
+    /// Waits for exit; nil if it did not exit in time.
+    func waitForExit(timeout: TimeInterval = 10) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// CPU time used so far, in clock ticks (utime + stime from /proc).
+    func cpuTicks() -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return -1 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3, utime 14, stime 15 (1-based in proc(5)).
+        return Int(fields[11])! + Int(fields[12])!
+    }
+
+    func stop() {
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+        stderrPipe.fileHandleForReading.readabilityHandler = nil
+    }
+
+    deinit { stop() }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Glibc
+import XCTest
+
+/// A blocking loopback TCP client that reads lines with a deadline.
+final class TestClient {
+    private(set) var fd: Int32
+    private var buffer: [UInt8] = []
+    private(set) var closedByPeer = false
+
+    init(port: Int, host: String = "127.0.0.1", receiveBuffer: Int32? = nil) throws {
+        let family = host.contains(":") ? AF_INET6 : AF_INET
+        fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var result: Int32
+        if family == AF_INET6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET6, host, &address.sin6_addr)
+            result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET, host, &address.sin_addr)
+            result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    func send(_ text: String) {
+        sendBytes(Array(text.utf8))
+    }
+
+    func sendLine(_ text: String) {
+        send(text + "\r\n")
+    }
+
+    func sendBytes(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+
+    /// The next line (without CRLF), or nil at the deadline or EOF.
+    func readLine(timeout: TimeInterval = 5) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let newline = buffer.firstIndex(of: 10) {
+                var line = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                if line.last == 13 { line.removeLast() }
+                return String(decoding: line, as: UTF8.self)
+            }
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 || closedByPeer { return nil }
+            var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pollfd, 1, Int32(remaining * 1000) + 1) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = recv(fd, &chunk, chunk.count, 0)
+            if count <= 0 { closedByPeer = true; continue }
+            buffer += chunk[..<count]
+        }
+    }
+
+    /// Reads lines until one satisfies `predicate`; returns it (nil on timeout).
+    @discardableResult
+    func waitFor(timeout: TimeInterval = 5, _ predicate: (String) -> Bool) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while let line = readLine(timeout: max(deadline.timeIntervalSinceNow, 0)) {
+            if predicate(line) { return line }
+        }
+        return nil
+    }
+
+    @discardableResult
+    func waitFor(_ expected: String, timeout: TimeInterval = 5, file: StaticString = #filePath, line: UInt = #line) -> Bool {
+        let found = waitFor(timeout: timeout) { $0 == expected } != nil
+        XCTAssertTrue(found, "never received \(expected.debugDescription)", file: file, line: line)
+        return found
+    }
+
+    /// Every line that arrives within `quiet` seconds of the previous one.
+    func drain(quiet: TimeInterval = 0.3) -> [String] {
+        var lines: [String] = []
+        while let line = readLine(timeout: quiet) { lines.append(line) }
+        return lines
+    }
+
+    /// True once the server has closed the connection (within the timeout).
+    func waitForClose(timeout: TimeInterval = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !closedByPeer && Date() < deadline {
+            _ = readLine(timeout: max(deadline.timeIntervalSinceNow, 0.01))
+        }
+        return closedByPeer
+    }
+
+    /// Closes with a RST instead of a FIN (SO_LINGER 0): a client that vanished.
+    func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(fd)
+        fd = -1
+    }
+}
+
+/// A plain (nc-style) user: sends a first line at once so it need not wait for
+/// the dialect timeout, then takes a nick.
+func plainUser(_ server: RelayProcess, nick: String, file: StaticString = #filePath, line: UInt = #line) throws -> TestClient {
+    let client = try TestClient(port: server.port)
+    client.sendLine("/nick \(nick)")
+    client.waitFor("-!- You are now known as \(nick)", file: file, line: line)
+    return client
+}
