@@ -23,7 +23,7 @@ extension ChatServer {
 
     /// Joins `roomName`, creating the room (with the joiner as operator) if new.
     @discardableResult
-    func join(_ user: User, roomName: String) -> Room? {
+    func join(_ user: User, roomName: String, key: String? = nil) -> Room? {
         guard Names.isValidChannel(roomName, maxLength: config.channelLength) else {
             reply(user, .noSuchChannel(roomName))
             return nil
@@ -37,18 +37,26 @@ extension ChatServer {
             reply(user, .tooManyChannels(roomName))
             return nil
         }
+        if let existing = rooms[folded], let refusal = refusal(user, joining: existing, key: key) {
+            reply(user, refusal)
+            return nil
+        }
         // A plain user talks in one room at a time: joining moves them.
         if user.isPlain, let current = user.currentRoom {
             part(user, from: current, reason: nil)
         }
+        let isLobby = folded == Casemapping.fold(config.defaultRoom)
         let room: Room
         if let existing = rooms[folded] {
             room = existing
         } else {
             room = Room(name: roomName, createdAt: wallClock(), historyLimit: config.historyLength)
+            // The lobby belongs to everyone: nobody is handed op there, and anyone may set its topic.
+            if isLobby { room.modes.topicProtected = false }
             rooms[folded] = room
         }
-        if room.members.isEmpty { room.operators.insert(user.id) }
+        if room.members.isEmpty && !isLobby { room.operators.insert(user.id) }
+        room.invited.remove(user.id)
         room.add(user)
         user.rooms.append(room)
 
@@ -65,6 +73,16 @@ extension ChatServer {
             welcomePlain(user, to: room)
         }
         return room
+    }
+
+    /// Why `user` may not join `room`, if they may not: +b, +i, +k, +l, in that order.
+    private func refusal(_ user: User, joining room: Room, key: String?) -> ChatError? {
+        let invited = room.invited.contains(user.id)
+        if room.isBanned(user) && !invited { return .banned(room.name) }
+        if room.modes.inviteOnly && !invited { return .inviteOnly(room.name) }
+        if let required = room.modes.key, key != required { return .badKey(room.name) }
+        if let limit = room.modes.limit, room.members.count >= limit { return .channelIsFull(room.name) }
+        return nil
     }
 
     private func welcomePlain(_ user: User, to room: Room) {
@@ -112,9 +130,10 @@ extension ChatServer {
     /// never cut.
     func say(_ user: User, to target: String, text: String, kind: MessageKind) throws(ChatError) {
         if text.isEmpty { throw .noTextToSend }
+        user.lastMessageAt = user.lastActivity
         if Names.isChannel(target) {
             guard let room = rooms[Casemapping.fold(target)] else { throw .noSuchChannel(target) }
-            guard room.contains(user) else { throw .cannotSendToChannel(room.name, why: "you are not in it") }
+            if let why = silenced(user, in: room) { throw .cannotSendToChannel(room.name, why: why) }
             for piece in pieces(of: text, from: user, to: room.name, kind: kind) {
                 let irc = ircLine(user, to: room.name, piece, kind)
                 var plain: [UInt8]?
@@ -145,6 +164,16 @@ extension ChatServer {
                 else { user.send(Plain.info("\(recipient.nick) is away: \(away)")) }
             }
         }
+    }
+
+    /// Why `user` may not speak in `room` (+n, +m, +b), if they may not.
+    private func silenced(_ user: User, in room: Room) -> String? {
+        let member = room.contains(user)
+        if !member && room.modes.noExternal { return "no external messages" }
+        if room.canSpeak(user) { return nil }
+        if room.modes.moderated { return "moderated" }
+        if member && room.isBanned(user) { return "banned" }
+        return nil
     }
 
     private func pieces(of text: String, from user: User, to target: String, kind: MessageKind) -> [String] {

@@ -19,6 +19,26 @@ enum ChatError: Error, Equatable {
     case alreadyInRoom(String)
     case lineTooLong(Int)
     case lineHasNul
+    case notRegistered
+    case alreadyRegistered
+    case passwordMismatch
+    case channelIsFull(String)
+    case inviteOnly(String)
+    case banned(String)
+    case badKey(String)
+    case chanOpPrivsNeeded(String)
+    case userNotInChannel(String, String)
+    case userOnChannel(String, String)
+    case unknownMode(String, String)
+    case unknownUserMode
+    case usersDontMatch
+    case noPrivileges
+    case noOperHost
+    case noOrigin
+    case tooManyTargets(String)
+    case wasNoSuchNick(String)
+    case helpNotFound(String)
+    case invalidCapCommand(String)
 
     /// The numeric, its parameters after the target nick, and the text.
     var numeric: (code: String, params: [String])? {
@@ -36,6 +56,26 @@ enum ChatError: Error, Equatable {
         case .noTextToSend: return ("412", ["No text to send"])
         case .noRecipient(let command): return ("411", ["No recipient given (\(command))"])
         case .lineTooLong: return ("417", ["Input line was too long"])
+        case .notRegistered: return ("451", ["You have not registered"])
+        case .alreadyRegistered: return ("462", ["You may not reregister"])
+        case .passwordMismatch: return ("464", ["Password incorrect"])
+        case .channelIsFull(let name): return ("471", [name, "Cannot join channel (+l)"])
+        case .inviteOnly(let name): return ("473", [name, "Cannot join channel (+i)"])
+        case .banned(let name): return ("474", [name, "Cannot join channel (+b)"])
+        case .badKey(let name): return ("475", [name, "Cannot join channel (+k)"])
+        case .chanOpPrivsNeeded(let name): return ("482", [name, "You're not channel operator"])
+        case .userNotInChannel(let nick, let name): return ("441", [nick, name, "They aren't on that channel"])
+        case .userOnChannel(let nick, let name): return ("443", [nick, name, "is already on channel"])
+        case .unknownMode(let mode, _): return ("472", [mode, "is unknown mode char to me"])
+        case .unknownUserMode: return ("501", ["Unknown MODE flag"])
+        case .usersDontMatch: return ("502", ["Cant change mode for other users"])
+        case .noPrivileges: return ("481", ["Permission Denied- You're not an IRC operator"])
+        case .noOperHost: return ("491", ["No O-lines for your host"])
+        case .noOrigin: return ("409", ["No origin specified"])
+        case .tooManyTargets(let target): return ("407", [target, "Too many recipients"])
+        case .wasNoSuchNick(let nick): return ("406", [nick, "There was no such nickname"])
+        case .helpNotFound(let topic): return ("524", [topic, "No help available on this topic"])
+        case .invalidCapCommand(let command): return ("410", [command, "Invalid CAP command"])
         case .notInARoom, .alreadyInRoom, .lineHasNul: return nil
         }
     }
@@ -60,6 +100,26 @@ enum ChatError: Error, Equatable {
         case .alreadyInRoom(let name): return "You are already in \(name)"
         case .lineTooLong(let length): return "Line too long (\(length) bytes; the limit is \(Message.maxLength)), not sent"
         case .lineHasNul: return "Line contains a NUL byte, not sent"
+        case .notRegistered: return "Register first"
+        case .alreadyRegistered: return "You are already registered"
+        case .passwordMismatch: return "Wrong password"
+        case .channelIsFull(let name): return "Cannot join \(name): the room is full"
+        case .inviteOnly(let name): return "Cannot join \(name): it is invite-only"
+        case .banned(let name): return "Cannot join \(name): you are banned"
+        case .badKey(let name): return "Cannot join \(name): it needs a key (/join \(name) KEY)"
+        case .chanOpPrivsNeeded(let name): return "You are not an operator of \(name)"
+        case .userNotInChannel(let nick, let name): return "\(nick) is not in \(name)"
+        case .userOnChannel(let nick, let name): return "\(nick) is already in \(name)"
+        case .unknownMode(let mode, let name): return "Unknown mode \(mode) for \(name)"
+        case .unknownUserMode: return "Unknown user mode"
+        case .usersDontMatch: return "You can only change your own modes"
+        case .noPrivileges: return "Only server operators can do that"
+        case .noOperHost: return "No such operator"
+        case .noOrigin: return "PING needs a token"
+        case .tooManyTargets(let target): return "Too many recipients (\(target))"
+        case .wasNoSuchNick(let nick): return "No one called \(nick) was here recently"
+        case .helpNotFound(let topic): return "No help on \(topic)"
+        case .invalidCapCommand(let command): return "Invalid CAP command \(command)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import DequeModule
 import HeapModule
 import RelayIRC
 
@@ -9,14 +10,19 @@ import RelayIRC
 /// loop timer and calls `tick` then.
 public final class ChatServer {
     public let config: ServerConfig
-    /// Wall-clock seconds since 1970, for topics and creation times.
+    /// Wall-clock seconds since 1970, for topics, creation and signon times.
     let wallClock: () -> Int64
     var users: [ClientID: User] = [:]
     /// Registered users by folded nick.
     var nicks: [String: User] = [:]
     var rooms: [String: Room] = [:]
+    /// Nicks that left, newest last, for WHOWAS.
+    var whowas = Deque<(nick: String, username: String, host: String, realname: String)>()
+    /// Connections per address, for --max-per-ip.
+    private var connectionsPerHost: [String: Int] = [:]
     private var deadlines = Heap<Deadline>()
     private var guestCounter = 0
+    var maxUsersSeen = 0
     let startedAt: Int64
 
     private struct Deadline: Comparable {
@@ -36,41 +42,54 @@ public final class ChatServer {
 
     // MARK: Connections
 
-    /// A new connection. Over `maxClients` it is refused with a readable line
-    /// (also a valid IRC ERROR) and closed.
+    /// A new connection. Over `maxClients` (or `maxPerIP`) it is refused with a
+    /// readable line that is also a valid IRC ERROR, and closed.
     public func accept(_ id: ClientID, endpoint: ClientEndpoint, host: String, now: ContinuousClock.Instant) {
+        var refusal: String?
         if users.count >= config.maxClients {
-            endpoint.send(Message("ERROR", "Closing Link: \(host) (Server is full: \(config.maxClients) clients; try again later)").bytes)
+            refusal = "Server is full: \(config.maxClients) clients; try again later"
+        } else if config.maxPerIP > 0 && connectionsPerHost[host, default: 0] >= config.maxPerIP {
+            refusal = "Too many connections from \(host) (at most \(config.maxPerIP))"
+        }
+        if let refusal {
+            endpoint.send(Message("ERROR", "Closing Link: \(host) (\(refusal))").bytes)
             endpoint.close()
             return
         }
         let deadline = now + config.plainAfter
-        users[id] = User(id: id, endpoint: endpoint, host: host, dialect: .undecided(deadline: deadline), now: now)
-        schedule(id, at: deadline)
+        let user = User(id: id, endpoint: endpoint, host: host, dialect: .undecided(deadline: deadline), now: now)
+        user.floodTokens = Double(config.floodBurst)
+        user.signedOnAt = wallClock()
+        users[id] = user
+        connectionsPerHost[host, default: 0] += 1
+        maxUsersSeen = max(maxUsersSeen, users.count)
+        schedule(user, at: deadline)
     }
 
-    /// One line from a client, without its line ending.
+    /// One line from a client, without its line ending. Past the flood
+    /// allowance it waits in the user's queue and is processed later.
     public func receive(_ id: ClientID, line: ArraySlice<UInt8>, now: ContinuousClock.Instant) {
         guard let user = users[id] else { return }
-        switch user.dialect {
-        case .undecided:
-            if let message = try? Message.parse(line), Self.registrationCommands.contains(message.command) {
-                user.dialect = .irc
-                handleIRC(user, line: line, now: now)
-            } else {
-                becomePlain(user)
-                handlePlain(user, line: line)
-            }
-        case .plain:
-            handlePlain(user, line: line)
-        case .irc:
-            handleIRC(user, line: line, now: now)
+        user.lastActivity = now
+        user.pingSentAt = nil
+        guard config.floodRate > 0 else { return process(user, line, now: now) }
+        refillFloodTokens(user, now: now)
+        if user.floodQueue.isEmpty && user.floodTokens >= 1 {
+            user.floodTokens -= 1
+            return process(user, line, now: now)
         }
+        user.floodQueue.append(Array(line))
+        user.floodQueuedBytes += line.count
+        if user.floodQueuedBytes > config.floodQueueLimit {
+            return disconnect(user, reason: "Excess Flood", farewell: "Disconnected: you sent too much too fast (Excess Flood)")
+        }
+        schedule(user, at: nextFloodToken(user))
     }
 
     /// A line over the framer's limit was discarded.
     public func receiveTooLong(_ id: ClientID, length: Int, now: ContinuousClock.Instant) {
         guard let user = users[id] else { return }
+        user.lastActivity = now
         if case .undecided = user.dialect { becomePlain(user) }
         reply(user, .lineTooLong(length))
     }
@@ -96,6 +115,24 @@ public final class ChatServer {
         users.removeAll()
         nicks.removeAll()
         rooms.removeAll()
+        connectionsPerHost.removeAll()
+    }
+
+    private func process(_ user: User, _ line: ArraySlice<UInt8>, now: ContinuousClock.Instant) {
+        switch user.dialect {
+        case .undecided:
+            if let message = try? Message.parse(line), Self.registrationCommands.contains(message.command) {
+                user.dialect = .irc
+                schedule(user, at: now + config.registrationTimeout)
+                handleIRC(user, line: line, now: now)
+            } else {
+                becomePlain(user, firstLine: line)
+            }
+        case .plain:
+            handlePlain(user, line: line)
+        case .irc:
+            handleIRC(user, line: line, now: now)
+        }
     }
 
     // MARK: Time
@@ -108,24 +145,100 @@ public final class ChatServer {
     public func tick(now: ContinuousClock.Instant) {
         while let due = deadlines.min, due.at <= now {
             deadlines.removeMin()
-            guard let user = users[due.client] else { continue }
-            if case .undecided(let deadline) = user.dialect, deadline <= now {
-                becomePlain(user)
-            }
+            guard let user = users[due.client], user.nextCheck == due.at else { continue }
+            user.nextCheck = nil
+            check(user, now: now)
         }
     }
 
-    func schedule(_ id: ClientID, at deadline: ContinuousClock.Instant) {
-        deadlines.insert(Deadline(at: deadline, client: id))
+    /// Queues a check of `user` at `deadline`, unless an earlier one is queued.
+    func schedule(_ user: User, at deadline: ContinuousClock.Instant) {
+        if let queued = user.nextCheck, queued <= deadline { return }
+        user.nextCheck = deadline
+        deadlines.insert(Deadline(at: deadline, client: user.id))
+    }
+
+    /// Everything time decides for one user, then its next check.
+    private func check(_ user: User, now: ContinuousClock.Instant) {
+        if case .undecided(let deadline) = user.dialect {
+            if deadline <= now { becomePlain(user) } else { return schedule(user, at: deadline) }
+        }
+        drainFloodQueue(user, now: now)
+        guard users[user.id] != nil else { return }
+        if user.isIRC && !user.registered {
+            if now - user.connectedAt >= config.registrationTimeout {
+                return disconnect(user, reason: "Registration timed out", farewell: "")
+            }
+        } else if user.isIRC {
+            if let sentAt = user.pingSentAt {
+                if now - sentAt >= config.pingInterval {
+                    let seconds = (now - user.lastActivity).components.seconds
+                    return disconnect(user, reason: "Ping timeout: \(seconds) seconds", farewell: "")
+                }
+            } else if now - user.lastActivity >= config.pingInterval {
+                user.send(Message("PING", config.name))
+                user.pingSentAt = now
+            }
+        }
+        if let next = nextCheck(for: user) { schedule(user, at: next) }
+    }
+
+    private func nextCheck(for user: User) -> ContinuousClock.Instant? {
+        var next: ContinuousClock.Instant?
+        func consider(_ candidate: ContinuousClock.Instant) { next = min(next ?? candidate, candidate) }
+        if !user.floodQueue.isEmpty { consider(nextFloodToken(user)) }
+        if user.isIRC {
+            if !user.registered { consider(user.connectedAt + config.registrationTimeout) }
+            else if let sentAt = user.pingSentAt { consider(sentAt + config.pingInterval) }
+            else { consider(user.lastActivity + config.pingInterval) }
+        }
+        return next
+    }
+
+    // MARK: Flood control
+
+    private func refillFloodTokens(_ user: User, now: ContinuousClock.Instant) {
+        let elapsed = now - user.floodRefilledAt
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        user.floodTokens = min(Double(config.floodBurst), user.floodTokens + seconds * config.floodRate)
+        user.floodRefilledAt = now
+    }
+
+    private func nextFloodToken(_ user: User) -> ContinuousClock.Instant {
+        let missing = max(0, 1 - user.floodTokens)
+        return user.floodRefilledAt + .nanoseconds(Int64((missing / config.floodRate * 1e9).rounded(.up)))
+    }
+
+    private func drainFloodQueue(_ user: User, now: ContinuousClock.Instant) {
+        guard !user.floodQueue.isEmpty else { return }
+        refillFloodTokens(user, now: now)
+        while user.floodTokens >= 1, users[user.id] != nil, let line = user.floodQueue.popFirst() {
+            user.floodTokens -= 1
+            user.floodQueuedBytes -= line.count
+            process(user, line[...], now: now)
+        }
     }
 
     // MARK: Lifecycle
 
     static let registrationCommands: Set<String> = ["CAP", "PASS", "NICK", "USER"]
 
-    /// Makes a connection a plain user: a guest nick, a greeting, the default room.
-    func becomePlain(_ user: User) {
+    /// Makes a connection a plain user: a guest nick, a greeting, the default
+    /// room. `firstLine`, when the user spoke first, is their first message (or
+    /// the password, on a server that has one).
+    func becomePlain(_ user: User, firstLine: ArraySlice<UInt8>? = nil) {
         user.dialect = .plain
+        if config.password != nil {
+            user.awaitingPassword = true
+            if let firstLine { return handlePlain(user, line: firstLine) }
+            return user.send(Plain.info("This server needs a password: type it and press Enter."))
+        }
+        welcomePlain(user)
+        if let firstLine { handlePlain(user, line: firstLine) }
+    }
+
+    func welcomePlain(_ user: User) {
+        user.awaitingPassword = false
         let nick = nextGuestNick()
         user.nick = nick
         user.username = nick
@@ -150,9 +263,13 @@ public final class ChatServer {
 
     /// Leaves every room and the nick space; tells everyone who shared a room.
     func remove(_ user: User, reason: String) {
-        users[user.id] = nil
+        guard users.removeValue(forKey: user.id) != nil else { return }
+        if let count = connectionsPerHost[user.host] {
+            connectionsPerHost[user.host] = count > 1 ? count - 1 : nil
+        }
         guard user.registered else { return }
         nicks[Casemapping.fold(user.nick)] = nil
+        rememberDeparture(user)
         let irc = Message(source: user.prefix, "QUIT", reason).bytes
         let plain = Plain.info("\(user.nick) quit (\(reason))")
         for peer in peers(of: user) {
@@ -165,11 +282,17 @@ public final class ChatServer {
         user.rooms.removeAll()
     }
 
+    func rememberDeparture(_ user: User) {
+        guard config.whowasLength > 0 else { return }
+        if whowas.count == config.whowasLength { whowas.removeFirst() }
+        whowas.append((user.nick, user.username, user.host, user.realname))
+    }
+
     /// Closes a user's connection from our side, after telling them why.
     func disconnect(_ user: User, reason: String, farewell: String) {
         if user.isIRC {
             user.send(Message("ERROR", "Closing Link: \(user.host) (\(reason))"))
-        } else {
+        } else if !farewell.isEmpty {
             user.send(Plain.info(farewell))
         }
         user.endpoint.close()

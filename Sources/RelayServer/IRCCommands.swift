@@ -1,7 +1,57 @@
 import RelayIRC
 
-/// The IRC dialect.
+/// The IRC dialect: parse, check registration and parameters, dispatch.
 extension ChatServer {
+    /// A command's handler and the parameters it needs at the least.
+    struct IRCCommand {
+        let minParams: Int
+        /// Allowed before registration completes.
+        let beforeRegistration: Bool
+        let run: (ChatServer) -> (User, Message) throws(ChatError) -> Void
+
+        init(_ minParams: Int = 0, beforeRegistration: Bool = false,
+             _ run: @escaping (ChatServer) -> (User, Message) throws(ChatError) -> Void) {
+            self.minParams = minParams
+            self.beforeRegistration = beforeRegistration
+            self.run = run
+        }
+    }
+
+    static let ircCommands: [String: IRCCommand] = [
+        "CAP": IRCCommand(1, beforeRegistration: true, ChatServer.ircCap),
+        "PASS": IRCCommand(1, beforeRegistration: true, ChatServer.ircPass),
+        "NICK": IRCCommand(0, beforeRegistration: true, ChatServer.ircNick),
+        "USER": IRCCommand(4, beforeRegistration: true, ChatServer.ircUser),
+        "PING": IRCCommand(0, beforeRegistration: true, ChatServer.ircPing),
+        "PONG": IRCCommand(0, beforeRegistration: true, { _ in { _, _ in } }),
+        "QUIT": IRCCommand(0, beforeRegistration: true, ChatServer.ircQuit),
+        "PRIVMSG": IRCCommand(0, ChatServer.ircPrivmsg),
+        "NOTICE": IRCCommand(0, ChatServer.ircNotice),
+        "AWAY": IRCCommand(0, ChatServer.ircAway),
+        "JOIN": IRCCommand(1, ChatServer.ircJoin),
+        "PART": IRCCommand(1, ChatServer.ircPart),
+        "TOPIC": IRCCommand(1, ChatServer.ircTopic),
+        "NAMES": IRCCommand(0, ChatServer.ircNames),
+        "LIST": IRCCommand(0, ChatServer.ircList),
+        "INVITE": IRCCommand(2, ChatServer.ircInvite),
+        "KICK": IRCCommand(2, ChatServer.ircKick),
+        "MODE": IRCCommand(1, ChatServer.ircMode),
+        "WHO": IRCCommand(0, ChatServer.ircWho),
+        "WHOIS": IRCCommand(1, ChatServer.ircWhois),
+        "WHOWAS": IRCCommand(1, ChatServer.ircWhowas),
+        "ISON": IRCCommand(1, ChatServer.ircIson),
+        "USERHOST": IRCCommand(1, ChatServer.ircUserhost),
+        "VERSION": IRCCommand(0, ChatServer.ircVersion),
+        "TIME": IRCCommand(0, ChatServer.ircTime),
+        "INFO": IRCCommand(0, ChatServer.ircInfo),
+        "HELP": IRCCommand(0, ChatServer.ircHelp),
+        "MOTD": IRCCommand(0, { server in { user, _ in server.sendMotd(user) } }),
+        "LUSERS": IRCCommand(0, { server in { user, _ in server.sendLusers(user) } }),
+        "OPER": IRCCommand(2, ChatServer.ircOper),
+        "KILL": IRCCommand(2, ChatServer.ircKill),
+        "WALLOPS": IRCCommand(1, ChatServer.ircWallops),
+    ]
+
     func handleIRC(_ user: User, line: ArraySlice<UInt8>, now: ContinuousClock.Instant) {
         let message: Message
         do {
@@ -11,8 +61,226 @@ extension ChatServer {
         } catch .containsNul {
             return reply(user, .lineHasNul)
         } catch {
+            return  // an empty line or junk: ignored, as servers do
+        }
+        guard let command = Self.ircCommands[message.command] else {
+            return reply(user, user.registered ? .unknownCommand(message.command) : .notRegistered)
+        }
+        if !user.registered && !command.beforeRegistration { return reply(user, .notRegistered) }
+        if message.params.count < command.minParams { return reply(user, .needMoreParams(message.command)) }
+        do {
+            try command.run(self)(user, message)
+        } catch {
+            // No automatic reply may answer a NOTICE (RFC 2812 3.3.2).
+            if message.command != "NOTICE" { reply(user, error) }
+        }
+    }
+
+    // MARK: Registration
+
+    private func ircCap(_ user: User, _ message: Message) throws(ChatError) {
+        let target = user.registered ? user.nick : "*"
+        switch message.params[0].uppercased() {
+        case "LS":
+            if !user.registered { user.negotiatingCaps = true }
+            user.send(Message(source: config.name, "CAP", target, "LS", ""))
+        case "LIST":
+            user.send(Message(source: config.name, "CAP", target, "LIST", ""))
+        case "REQ":
+            user.send(Message(source: config.name, "CAP", target, "NAK", message.params.count > 1 ? message.params[1] : ""))
+        case "END":
+            user.negotiatingCaps = false
+            completeRegistration(user)
+        default:
+            throw .invalidCapCommand(message.params[0])
+        }
+    }
+
+    private func ircPass(_ user: User, _ message: Message) throws(ChatError) {
+        if user.registered { throw .alreadyRegistered }
+        user.passwordGiven = message.params[0]
+    }
+
+    private func ircNick(_ user: User, _ message: Message) throws(ChatError) {
+        guard let nick = message.params.first, !nick.isEmpty else { throw .noNickGiven }
+        if user.registered { return try changeNick(user, to: nick) }
+        guard Names.isValidNick(nick, maxLength: config.nickLength) else { throw .erroneousNick(nick) }
+        if let holder = nicks[Casemapping.fold(nick)], holder !== user { throw .nickInUse(nick) }
+        user.nick = nick
+        completeRegistration(user)
+    }
+
+    private func ircUser(_ user: User, _ message: Message) throws(ChatError) {
+        if user.registered || !user.username.isEmpty { throw .alreadyRegistered }
+        let cleaned = message.params[0].utf8.filter { $0 > 0x20 && $0 != UInt8(ascii: "@") && $0 != UInt8(ascii: "!") }
+        user.username = String(decoding: cleaned.prefix(10), as: UTF8.self)
+        if user.username.isEmpty { user.username = "user" }
+        user.realname = message.params[3]
+        completeRegistration(user)
+    }
+
+    /// Registers once NICK and USER are in and CAP negotiation (if any) is over.
+    private func completeRegistration(_ user: User) {
+        guard !user.registered, user.nick != "*", !user.username.isEmpty, !user.negotiatingCaps else { return }
+        if let password = config.password, user.passwordGiven != password {
+            reply(user, .passwordMismatch)
+            return disconnect(user, reason: "Bad password", farewell: "")
+        }
+        register(user)
+        let name = config.name
+        numeric(user, "001", "Welcome to the \(config.network) IRC Network \(user.prefix)")
+        numeric(user, "002", "Your host is \(name), running version \(config.version)")
+        numeric(user, "003", "This server was created \(Self.formatTime(startedAt))")
+        numeric(user, "004", name, config.version, "iow", "biklmnostv", "bklov")
+        for tokens in isupport.chunked(into: 12) {
+            user.send(Message(source: name, command: "005", params: [user.nick] + tokens + ["are supported by this server"]))
+        }
+        sendLusers(user)
+        sendMotd(user)
+    }
+
+    var isupport: [String] {
+        [
+            "AWAYLEN=\(config.awayLength)", "CASEMAPPING=rfc1459", "CHANLIMIT=#:\(config.channelsPerUser)",
+            "CHANMODES=b,k,l,imnst", "CHANNELLEN=\(config.channelLength)", "CHANTYPES=#",
+            "KICKLEN=\(config.kickLength)", "MAXTARGETS=\(config.maxTargets)", "MODES=4",
+            "NETWORK=\(config.network)", "NICKLEN=\(config.nickLength)", "PREFIX=(ov)@+",
+            "TARGMAX=PRIVMSG:\(config.maxTargets),NOTICE:\(config.maxTargets),JOIN:,PART:,NAMES:1,WHOIS:1,KICK:1",
+            "TOPICLEN=\(config.topicLength)",
+        ]
+    }
+
+    func sendLusers(_ user: User) {
+        let registered = nicks.count
+        let unknown = users.count - registered
+        let operators = nicks.values.filter(\.isOperator).count
+        numeric(user, "251", "There are \(registered) users and 0 invisible on 1 servers")
+        numeric(user, "252", String(operators), "operator(s) online")
+        numeric(user, "253", String(unknown), "unknown connection(s)")
+        numeric(user, "254", String(rooms.count), "channels formed")
+        numeric(user, "255", "I have \(users.count) clients and 0 servers")
+        numeric(user, "265", String(users.count), String(maxUsersSeen), "Current local users \(users.count), max \(maxUsersSeen)")
+        numeric(user, "266", String(users.count), String(maxUsersSeen), "Current global users \(users.count), max \(maxUsersSeen)")
+    }
+
+    func sendMotd(_ user: User) {
+        guard let motd = config.motd else { return numeric(user, "422", "MOTD File is missing") }
+        numeric(user, "375", "- \(config.name) Message of the day - ")
+        for line in motd { numeric(user, "372", "- \(line)") }
+        numeric(user, "376", "End of /MOTD command.")
+    }
+
+    // MARK: Connection
+
+    private func ircPing(_ user: User, _ message: Message) throws(ChatError) {
+        guard let token = message.params.first, !token.isEmpty else { throw .noOrigin }
+        user.send(Message(source: config.name, "PONG", config.name, token))
+    }
+
+    private func ircQuit(_ user: User, _ message: Message) throws(ChatError) {
+        let reason = message.params.first.map { $0.isEmpty ? "Quit" : "Quit: \($0)" } ?? "Quit"
+        disconnect(user, reason: reason, farewell: "")
+    }
+
+    // MARK: Messages
+
+    private func ircPrivmsg(_ user: User, _ message: Message) throws(ChatError) {
+        try deliver(user, message, notice: false)
+    }
+
+    private func ircNotice(_ user: User, _ message: Message) throws(ChatError) {
+        try deliver(user, message, notice: true)
+    }
+
+    private func deliver(_ user: User, _ message: Message, notice: Bool) throws(ChatError) {
+        guard let targetList = message.params.first, !targetList.isEmpty else { throw .noRecipient(message.command) }
+        guard message.params.count > 1, !message.params[1].isEmpty else { throw .noTextToSend }
+        var text = message.params[1]
+        var kind: MessageKind = notice ? .notice : .privmsg
+        // CTCP ACTION is an action for everyone: plain users see "* nick text".
+        if !notice, text.hasPrefix("\u{1}ACTION ") {
+            text = String(text.dropFirst(8))
+            if text.hasSuffix("\u{1}") { text.removeLast() }
+            kind = .action
+        }
+        var seen: Set<String> = []
+        let targets = targetList.split(separator: ",").map(String.init).filter { seen.insert(Casemapping.fold($0)).inserted }
+        if targets.count > config.maxTargets { throw .tooManyTargets(targetList) }
+        for target in targets {
+            do {
+                try say(user, to: target, text: text, kind: kind)
+            } catch {
+                if !notice { reply(user, error) }
+            }
+        }
+    }
+
+    private func ircAway(_ user: User, _ message: Message) throws(ChatError) {
+        if let text = message.params.first, !text.isEmpty {
+            user.away = TextSplitter.split(text, maxBytes: config.awayLength)[0]
+            numeric(user, "306", "You have been marked as being away")
+        } else {
+            user.away = nil
+            numeric(user, "305", "You are no longer marked as being away")
+        }
+    }
+
+    // MARK: Server queries
+
+    private func ircVersion(_ user: User, _ message: Message) throws(ChatError) {
+        numeric(user, "351", config.version, config.name, "relay chat server")
+    }
+
+    private func ircTime(_ user: User, _ message: Message) throws(ChatError) {
+        numeric(user, "391", config.name, Self.formatTime(wallClock()))
+    }
+
+    private func ircInfo(_ user: User, _ message: Message) throws(ChatError) {
+        for line in ["\(config.version): one select loop, plain and IRC users in the same rooms.",
+                     "Licensed under the GPL, version 3 or later.",
+                     "Up since \(Self.formatTime(startedAt))."] {
+            numeric(user, "371", line)
+        }
+        numeric(user, "374", "End of INFO list")
+    }
+
+    private func ircHelp(_ user: User, _ message: Message) throws(ChatError) {
+        let topic = (message.params.first ?? "").uppercased()
+        if topic.isEmpty {
+            numeric(user, "704", "*", "Commands: \(Self.ircCommands.keys.sorted().joined(separator: " "))")
+            numeric(user, "706", "*", "Use HELP COMMAND for one command")
             return
         }
-        reply(user, .unknownCommand(message.command))
+        guard let text = IRCHelp.topics[topic] else { throw .helpNotFound(topic) }
+        numeric(user, "704", topic, text[0])
+        for line in text.dropFirst() { numeric(user, "705", topic, line) }
+        numeric(user, "706", topic, "End of /HELP")
+    }
+
+    /// "Fri Nov 27 2026 09:00:00 UTC"-style UTC time, without Foundation.
+    static func formatTime(_ seconds: Int64) -> String {
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondsOfDay = seconds - days * 86400
+        // Civil-from-days (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(((days % 7) + 7) % 7)]
+        let monthName = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][Int(month - 1)]
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let time = "\(two(secondsOfDay / 3600)):\(two(secondsOfDay / 60 % 60)):\(two(secondsOfDay % 60))"
+        return "\(weekday) \(monthName) \(day) \(year) \(time) UTC"
+    }
+}
+
+extension Array {
+    func chunked(into size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
     }
 }

@@ -7,6 +7,12 @@ extension ChatServer {
         if line.count > Message.maxLength { return reply(user, .lineTooLong(line.count)) }
         if line.contains(0) { return reply(user, .lineHasNul) }
         let text = String(decoding: line, as: UTF8.self)
+        if user.awaitingPassword {
+            guard text == config.password else {
+                return disconnect(user, reason: "Bad password", farewell: "Wrong password. Goodbye.")
+            }
+            return welcomePlain(user)
+        }
         if text.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
         do {
             if text.hasPrefix("//") {
@@ -37,9 +43,10 @@ extension ChatServer {
             if nick.isEmpty { throw .noNickGiven }
             try changeNick(user, to: nick)
         case "join":
-            guard var name = rest.split(separator: " ").first.map(String.init) else { throw .needMoreParams("JOIN") }
+            let words = rest.split(separator: " ").map(String.init)
+            guard var name = words.first else { throw .needMoreParams("JOIN") }
             if !Names.isChannel(name) { name = "#" + name }
-            join(user, roomName: name)
+            join(user, roomName: name, key: words.count > 1 ? words[1] : nil)
         case "part", "leave":
             guard let room = user.currentRoom else { throw .notInARoom }
             part(user, from: room, reason: rest.isEmpty ? nil : rest)

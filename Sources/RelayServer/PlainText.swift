@@ -23,7 +23,7 @@ enum Plain {
     static let help: [String] = [
         "Type a line to talk to your room. Commands:",
         "  /nick NAME        change your nick",
-        "  /join ROOM        move to ROOM (created if new)",
+        "  /join ROOM [KEY]  move to ROOM (created if new)",
         "  /part [REASON]    leave your room",
         "  /rooms            list the rooms",
         "  /who [ROOM]       who is in your room (or ROOM)",

@@ -14,6 +14,40 @@ struct Topic {
     var setAt: Int64
 }
 
+struct Ban {
+    let mask: String
+    let setBy: String
+    let setAt: Int64
+}
+
+/// A room's modes (IRC channel modes).
+struct RoomModes {
+    var inviteOnly = false      // +i
+    var moderated = false       // +m
+    var noExternal = true       // +n
+    var secret = false          // +s
+    var topicProtected = true   // +t
+    var key: String?            // +k
+    var limit: Int?             // +l
+    var bans: [Ban] = []        // +b
+
+    /// "+nt", with the key and limit when `withParameters` (members only see the key).
+    func string(withParameters: Bool) -> [String] {
+        var flags = "+"
+        var params: [String] = []
+        if inviteOnly { flags += "i" }
+        if key != nil { flags += "k" }
+        if limit != nil { flags += "l" }
+        if moderated { flags += "m" }
+        if noExternal { flags += "n" }
+        if secret { flags += "s" }
+        if topicProtected { flags += "t" }
+        if let key { params.append(withParameters ? key : "*") }
+        if let limit { params.append(String(limit)) }
+        return [flags] + params
+    }
+}
+
 /// A room (an IRC channel).
 final class Room {
     let name: String
@@ -24,6 +58,9 @@ final class Room {
     var operators: Set<ClientID> = []
     var voiced: Set<ClientID> = []
     var topic: Topic?
+    var modes = RoomModes()
+    /// Users invited past +i, by id, until they join.
+    var invited: Set<ClientID> = []
     private(set) var history = Deque<HistoryLine>()
     let historyLimit: Int
 
@@ -32,6 +69,14 @@ final class Room {
         self.folded = Casemapping.fold(name)
         self.createdAt = createdAt
         self.historyLimit = historyLimit
+    }
+
+    func isOperator(_ user: User) -> Bool { operators.contains(user.id) }
+
+    func canSpeak(_ user: User) -> Bool { operators.contains(user.id) || voiced.contains(user.id) }
+
+    func isBanned(_ user: User) -> Bool {
+        !modes.bans.isEmpty && modes.bans.contains { Names.matches(mask: $0.mask, user.prefix) }
     }
 
     func contains(_ user: User) -> Bool {

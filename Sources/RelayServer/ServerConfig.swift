@@ -3,20 +3,41 @@ public struct ServerConfig: Sendable {
     /// The server name: the source of numerics, shown in 002/004.
     public var name = "relay"
     public var network = "relay"
-    public var version = "relay-0.1"
+    public var version = "relay-0.1.0"
     public var defaultRoom = "#lobby"
     /// Chat lines per room replayed to a plain user on join.
     public var historyLength = 20
     /// Silence after connecting that makes a connection a plain user.
     public var plainAfter: Duration = .seconds(1)
+    /// An IRC client must finish registering within this.
+    public var registrationTimeout: Duration = .seconds(60)
+    /// Silence after which an IRC client is PINGed; as long again without an answer drops it.
+    public var pingInterval: Duration = .seconds(60)
+    /// Flood control: lines a client may send at once, then `floodRate` per second.
+    /// A rate of 0 turns flood control off.
+    public var floodBurst = 10
+    public var floodRate = 2.0
+    /// Unprocessed input a flooding client may have queued before "Excess Flood".
+    public var floodQueueLimit = 64 * 1024
     public var maxClients = 10_000
+    /// Connections from one address; 0 for no limit.
+    public var maxPerIP = 0
     public var nickLength = 30
     public var channelLength = 50
     public var topicLength = 390
     public var kickLength = 390
     public var awayLength = 200
     public var channelsPerUser = 50
-    public var maxPerIP = 0  // 0: no limit
+    /// Targets one PRIVMSG/NOTICE may name.
+    public var maxTargets = 4
+    /// Departed nicks WHOWAS remembers.
+    public var whowasLength = 100
+    /// The connection password (PASS for IRC, the first line for plain users).
+    public var password: String?
+    /// Operator names and their passwords (OPER).
+    public var operators: [String: String] = [:]
+    /// The message of the day; nil for none (422).
+    public var motd: [String]?
 
     public init() {}
 }

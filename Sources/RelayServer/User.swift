@@ -1,3 +1,4 @@
+import DequeModule
 import RelayIRC
 
 public typealias ClientID = Int
@@ -27,7 +28,31 @@ final class User {
     /// Rooms joined, by folded name, in joining order. Plain users have at most one.
     var rooms: [Room] = []
     var away: String?
+    var isOperator = false
+    var receivesWallops = false
     var connectedAt: ContinuousClock.Instant
+    /// Wall-clock connect time, for WHOIS.
+    var signedOnAt: Int64 = 0
+    /// The last line received (keepalive) and the last message sent (WHOIS idle).
+    var lastActivity: ContinuousClock.Instant
+    var lastMessageAt: ContinuousClock.Instant
+    /// A PING was sent and its answer is awaited.
+    var pingSentAt: ContinuousClock.Instant?
+    /// The earliest deadline queued for this user in the core's heap.
+    var nextCheck: ContinuousClock.Instant?
+
+    // Registration (IRC)
+    var passwordGiven: String?
+    /// CAP LS was sent: registration waits for CAP END.
+    var negotiatingCaps = false
+    /// A plain user on a server with a password, who has not typed it yet.
+    var awaitingPassword = false
+
+    // Flood control: a token bucket and the lines waiting for tokens.
+    var floodTokens: Double
+    var floodRefilledAt: ContinuousClock.Instant
+    var floodQueue = Deque<[UInt8]>()
+    var floodQueuedBytes = 0
     /// Set once the user is gone: late sends are dropped.
     var gone = false
 
@@ -37,6 +62,10 @@ final class User {
         self.host = host
         self.dialect = dialect
         self.connectedAt = now
+        self.lastActivity = now
+        self.lastMessageAt = now
+        self.floodTokens = 0
+        self.floodRefilledAt = now
     }
 
     var isPlain: Bool { if case .plain = dialect { return true } else { return false } }

@@ -22,7 +22,7 @@ final class PlainDialectTests: XCTestCase {
         harness.send(ana, "hello everyone")
         XCTAssertEqual(ana.take(), [
             "-!- Welcome to relay, guest2! Type to talk, /help for commands.",
-            "-!- You joined #lobby (2 people: @bob, guest2)",
+            "-!- You joined #lobby (2 people: bob, guest2)",
         ])
         XCTAssertEqual(bob.take(), ["-!- guest2 joined #lobby", "<guest2> hello everyone"])
     }
@@ -136,7 +136,7 @@ final class PlainDialectTests: XCTestCase {
         harness.send(ana, "/who dev")
         XCTAssertEqual(ana.take(), ["-!- In #dev (1): @bob"])
         harness.send(ana, "/who")
-        XCTAssertEqual(ana.take(), ["-!- In #lobby (1): @ana"])
+        XCTAssertEqual(ana.take(), ["-!- In #lobby (1): ana"])
     }
 
     func testQuitSaysGoodbyeClosesAndIsAnnouncedOnce() {

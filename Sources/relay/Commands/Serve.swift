@@ -34,20 +34,92 @@ struct Serve: ParsableCommand {
     @Option(help: "The network name announced to clients.")
     var network = "relay"
 
+    @Option(help: ArgumentHelp("A file holding the connection password (or set RELAY_PASSWORD).", valueName: "file"))
+    var passwordFile: String?
+
+    @Option(help: ArgumentHelp("A file whose lines are the message of the day.", valueName: "file"))
+    var motd: String?
+
+    @Option(help: ArgumentHelp("An operator name for OPER (repeatable).", valueName: "name"))
+    var oper: [String] = []
+
+    @Option(help: ArgumentHelp(
+        "Operator passwords: lines of 'NAME PASSWORD', or one password for every --oper (or set RELAY_OPER_PASSWORD).",
+        valueName: "file"))
+    var operPasswordFile: String?
+
+    @Option(help: "Seconds of silence before an IRC client is PINGed; as long again without a reply drops it.")
+    var pingInterval = 60
+
+    @Option(help: "Flood control: lines a client may send at once.")
+    var floodBurst = 10
+
+    @Option(help: "Flood control: lines per second after the burst; 0 turns it off.")
+    var floodRate = 2.0
+
+    @Option(help: "Connections from one address; 0 for no limit.")
+    var maxPerIp = 0
+
+    @Option(help: "Longest nick.")
+    var nickLength = 30
+
+    @Option(help: "Longest channel name.")
+    var channelLength = 50
+
+    @Option(help: "Longest topic.")
+    var topicLength = 390
+
+    @Option(help: "Channels one user may be in.")
+    var maxChannels = 50
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard history >= 0 else { throw ValidationError("--history must be 0 or more") }
         guard sendQueue >= 4096 else { throw ValidationError("--sendq must be at least 4096") }
         guard maxClients > 0 else { throw ValidationError("--max-clients must be at least 1") }
+        guard pingInterval > 0 else { throw ValidationError("--ping-interval must be at least 1") }
+        guard floodBurst > 0 else { throw ValidationError("--flood-burst must be at least 1") }
+        guard floodRate >= 0 else { throw ValidationError("--flood-rate must be 0 or more") }
+        guard maxPerIp >= 0 else { throw ValidationError("--max-per-ip must be 0 or more") }
+        guard (9...200).contains(nickLength) else { throw ValidationError("--nick-length must be 9 to 200") }
+        guard (2...200).contains(channelLength) else { throw ValidationError("--channel-length must be 2 to 200") }
+        guard (1...400).contains(topicLength) else { throw ValidationError("--topic-length must be 1 to 400") }
+        guard maxChannels > 0 else { throw ValidationError("--max-channels must be at least 1") }
     }
 
-    func run() throws {
+    /// The server's configuration from the flags, the secret files and the environment.
+    func makeConfig() throws -> ServerConfig {
         var config = ServerConfig()
         config.name = name ?? Self.hostName()
         config.network = network
         config.historyLength = history
         config.maxClients = maxClients
+        config.maxPerIP = maxPerIp
+        config.pingInterval = .seconds(pingInterval)
+        config.floodBurst = floodBurst
+        config.floodRate = floodRate
+        config.nickLength = nickLength
+        config.channelLength = channelLength
+        config.topicLength = topicLength
+        config.channelsPerUser = maxChannels
+        config.password = try Secrets.read(file: passwordFile, environment: "RELAY_PASSWORD")
+        if let motd {
+            config.motd = try Secrets.lines(of: motd)
+        }
+        if !oper.isEmpty {
+            config.operators = try Secrets.operatorPasswords(names: oper, file: operPasswordFile,
+                                                             environment: "RELAY_OPER_PASSWORD")
+        }
+        return config
+    }
 
+    func run() throws {
+        let config: ServerConfig
+        do {
+            config = try makeConfig()
+        } catch {
+            Diagnostics.fail("\(error)", status: ExitStatus.usage)
+        }
         let loop: EventLoop
         let listener: Listener
         do {

@@ -1,0 +1,118 @@
+import RelayIRC
+
+/// IRC's channel commands: JOIN, PART, TOPIC, NAMES, LIST, INVITE, KICK.
+extension ChatServer {
+    func ircJoin(_ user: User, _ message: Message) throws(ChatError) {
+        if message.params[0] == "0" {
+            for room in user.rooms { part(user, from: room, reason: nil) }
+            return
+        }
+        let keys = message.params.count > 1 ? message.params[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init) : []
+        for (index, name) in message.params[0].split(separator: ",").enumerated() {
+            join(user, roomName: String(name), key: index < keys.count ? keys[index] : nil)
+        }
+    }
+
+    func ircPart(_ user: User, _ message: Message) throws(ChatError) {
+        let reason = message.params.count > 1 ? message.params[1] : nil
+        for name in message.params[0].split(separator: ",").map(String.init) {
+            guard let room = rooms[Casemapping.fold(name)] else { reply(user, .noSuchChannel(name)); continue }
+            guard room.contains(user) else { reply(user, .notOnChannel(room.name)); continue }
+            part(user, from: room, reason: reason)
+        }
+    }
+
+    func ircTopic(_ user: User, _ message: Message) throws(ChatError) {
+        let room = try existingRoom(message.params[0])
+        guard message.params.count > 1 else {
+            if room.modes.secret && !room.contains(user) { throw .notOnChannel(room.name) }
+            return sendTopic(user, room)
+        }
+        guard room.contains(user) else { throw .notOnChannel(room.name) }
+        if room.modes.topicProtected && !room.isOperator(user) && !user.isOperator {
+            throw .chanOpPrivsNeeded(room.name)
+        }
+        setTopic(user, room, to: message.params[1])
+    }
+
+    func ircNames(_ user: User, _ message: Message) throws(ChatError) {
+        guard let list = message.params.first, !list.isEmpty else {
+            for room in rooms.values.sorted(by: { $0.folded < $1.folded }) where isVisible(room, to: user) {
+                sendNames(user, room)
+            }
+            return
+        }
+        for name in list.split(separator: ",").map(String.init) {
+            if let room = rooms[Casemapping.fold(name)], isVisible(room, to: user) {
+                sendNames(user, room)
+            } else {
+                numeric(user, "366", name, "End of /NAMES list")
+            }
+        }
+    }
+
+    func ircList(_ user: User, _ message: Message) throws(ChatError) {
+        numeric(user, "321", "Channel", "Users  Name")
+        let wanted = message.params.first.map { Set($0.split(separator: ",").map { Casemapping.fold(String($0)) }) }
+        for room in rooms.values.sorted(by: { $0.folded < $1.folded }) where isVisible(room, to: user) {
+            if let wanted, !wanted.contains(room.folded) { continue }
+            numeric(user, "322", room.name, String(room.members.count), room.topic?.text ?? "")
+        }
+        numeric(user, "323", "End of /LIST")
+    }
+
+    func ircInvite(_ user: User, _ message: Message) throws(ChatError) {
+        let nick = message.params[0], name = message.params[1]
+        guard let target = nicks[Casemapping.fold(nick)] else { throw .noSuchNick(nick) }
+        let room = try existingRoom(name)
+        guard room.contains(user) else { throw .notOnChannel(room.name) }
+        if room.contains(target) { throw .userOnChannel(target.nick, room.name) }
+        if room.modes.inviteOnly && !room.isOperator(user) && !user.isOperator { throw .chanOpPrivsNeeded(room.name) }
+        room.invited.insert(target.id)
+        numeric(user, "341", target.nick, room.name)
+        target.send(target.isIRC
+            ? Message(source: user.prefix, "INVITE", target.nick, room.name).bytes
+            : Plain.info("\(user.nick) invites you to \(room.name): type /join \(room.name)"))
+    }
+
+    func ircKick(_ user: User, _ message: Message) throws(ChatError) {
+        let room = try existingRoom(message.params[0])
+        if !user.isOperator {
+            guard room.contains(user) else { throw .notOnChannel(room.name) }
+            guard room.isOperator(user) else { throw .chanOpPrivsNeeded(room.name) }
+        }
+        let reason = TextSplitter.split(message.params.count > 2 ? message.params[2] : user.nick, maxBytes: config.kickLength)[0]
+        for nick in message.params[1].split(separator: ",").map(String.init) {
+            guard let target = nicks[Casemapping.fold(nick)], room.contains(target) else {
+                reply(user, .userNotInChannel(nick, room.name))
+                continue
+            }
+            kick(target, from: room, by: user, reason: reason)
+        }
+    }
+
+    func kick(_ target: User, from room: Room, by user: User, reason: String) {
+        let irc = Message(source: user.prefix, "KICK", room.name, target.nick, reason).bytes
+        let plain = Plain.info("\(user.nick) kicked \(target.nick) from \(room.name) (\(reason))")
+        for member in room.members {
+            if member === target && member.isPlain {
+                member.send(Plain.info("You were kicked from \(room.name) by \(user.nick) (\(reason))"))
+            } else {
+                member.send(member.isIRC ? irc : plain)
+            }
+        }
+        room.remove(target)
+        target.rooms.removeAll { $0 === room }
+        dropIfEmpty(room)
+    }
+
+    func existingRoom(_ name: String) throws(ChatError) -> Room {
+        guard let room = rooms[Casemapping.fold(name)] else { throw .noSuchChannel(name) }
+        return room
+    }
+
+    /// Secret rooms are seen only by their members (and server operators).
+    func isVisible(_ room: Room, to user: User) -> Bool {
+        !room.modes.secret || room.contains(user) || user.isOperator
+    }
+}

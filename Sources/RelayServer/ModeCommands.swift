@@ -1,0 +1,169 @@
+import RelayIRC
+
+/// MODE, for channels (b k l i m n s t o v) and for one's own user (i w o).
+extension ChatServer {
+    func ircMode(_ user: User, _ message: Message) throws(ChatError) {
+        let target = message.params[0]
+        if Names.isChannel(target) {
+            try channelMode(user, try existingRoom(target), Array(message.params.dropFirst()))
+        } else {
+            try userMode(user, target, message.params.count > 1 ? message.params[1] : nil)
+        }
+    }
+
+    private func channelMode(_ user: User, _ room: Room, _ args: [String]) throws(ChatError) {
+        guard let modes = args.first else {
+            numeric(user, "324", [room.name] + room.modes.string(withParameters: room.contains(user)))
+            numeric(user, "329", room.name, String(room.createdAt))
+            return
+        }
+        var params = args.dropFirst().makeIterator()
+        let privileged = room.isOperator(user) || user.isOperator
+        var adding = true
+        var applied: [(adding: Bool, mode: Character, param: String?)] = []
+        var deniedOnce = false
+        func mayChange() -> Bool {
+            if privileged { return true }
+            if !deniedOnce { reply(user, .chanOpPrivsNeeded(room.name)) }
+            deniedOnce = true
+            return false
+        }
+        var parameterModes = 0
+        for mode in modes {
+            switch mode {
+            case "+": adding = true
+            case "-": adding = false
+            case "b":
+                guard parameterModes < 4, let mask = params.next() else { sendBans(user, room); continue }
+                parameterModes += 1
+                guard mayChange() else { continue }
+                let normalized = Self.normalizeMask(mask)
+                let exists = room.modes.bans.contains { Casemapping.equal($0.mask, normalized) }
+                if adding && !exists {
+                    room.modes.bans.append(Ban(mask: normalized, setBy: user.prefix, setAt: wallClock()))
+                    applied.append((true, "b", normalized))
+                } else if !adding && exists {
+                    room.modes.bans.removeAll { Casemapping.equal($0.mask, normalized) }
+                    applied.append((false, "b", normalized))
+                }
+            case "o", "v":
+                guard parameterModes < 4, let nick = params.next() else { continue }
+                parameterModes += 1
+                guard mayChange() else { continue }
+                guard let member = nicks[Casemapping.fold(nick)] else { reply(user, .noSuchNick(nick)); continue }
+                guard room.contains(member) else { reply(user, .userNotInChannel(member.nick, room.name)); continue }
+                if mode == "o" {
+                    if adding { room.operators.insert(member.id) } else { room.operators.remove(member.id) }
+                } else {
+                    if adding { room.voiced.insert(member.id) } else { room.voiced.remove(member.id) }
+                }
+                applied.append((adding, mode, member.nick))
+            case "k":
+                let key = params.next()
+                if adding && (key ?? "").isEmpty { continue }
+                guard mayChange() else { continue }
+                if adding {
+                    let cleaned = String(key!.filter { $0 != " " && $0 != "," }.prefix(23))
+                    room.modes.key = cleaned
+                    applied.append((true, "k", cleaned))
+                } else if room.modes.key != nil {
+                    room.modes.key = nil
+                    applied.append((false, "k", "*"))
+                }
+            case "l":
+                if adding {
+                    guard let limit = params.next().flatMap(Int.init), limit > 0 else { continue }
+                    guard mayChange() else { continue }
+                    room.modes.limit = limit
+                    applied.append((true, "l", String(limit)))
+                } else if room.modes.limit != nil {
+                    guard mayChange() else { continue }
+                    room.modes.limit = nil
+                    applied.append((false, "l", nil))
+                }
+            case "i", "m", "n", "s", "t":
+                guard mayChange() else { continue }
+                let flag: WritableKeyPath<RoomModes, Bool> = switch mode {
+                case "i": \.inviteOnly
+                case "m": \.moderated
+                case "n": \.noExternal
+                case "s": \.secret
+                default: \.topicProtected
+                }
+                if room.modes[keyPath: flag] != adding {
+                    room.modes[keyPath: flag] = adding
+                    applied.append((adding, mode, nil))
+                }
+            default:
+                reply(user, .unknownMode(String(mode), room.name))
+            }
+        }
+        guard !applied.isEmpty else { return }
+        var modeString = ""
+        var sign: Bool?
+        var modeParams: [String] = []
+        for change in applied {
+            if sign != change.adding { modeString += change.adding ? "+" : "-"; sign = change.adding }
+            modeString.append(change.mode)
+            if let param = change.param { modeParams.append(param) }
+        }
+        let irc = Message(source: user.prefix, command: "MODE", params: [room.name, modeString] + modeParams).bytes
+        let plain = Plain.info("\(user.nick) sets mode \(([modeString] + modeParams).joined(separator: " ")) on \(room.name)")
+        for member in room.members { member.send(member.isIRC ? irc : plain) }
+        if !room.contains(user) { user.send(user.isIRC ? irc : plain) }
+    }
+
+    private func sendBans(_ user: User, _ room: Room) {
+        for ban in room.modes.bans {
+            numeric(user, "367", room.name, ban.mask, ban.setBy, String(ban.setAt))
+        }
+        numeric(user, "368", room.name, "End of channel ban list")
+    }
+
+    /// "bob" becomes "bob!*@*", "*@host" becomes "*!*@host".
+    static func normalizeMask(_ mask: String) -> String {
+        var result = mask
+        if !result.contains("!") && !result.contains("@") { result += "!*@*" }
+        else if !result.contains("!") { result = "*!" + result }
+        else if !result.contains("@") { result += "@*" }
+        return result
+    }
+
+    private func userMode(_ user: User, _ nick: String, _ modes: String?) throws(ChatError) {
+        guard Casemapping.equal(nick, user.nick) else {
+            throw nicks[Casemapping.fold(nick)] == nil ? .noSuchNick(nick) : .usersDontMatch
+        }
+        guard let modes else {
+            return numeric(user, "221", userModeString(user))
+        }
+        var adding = true
+        var changed = ""
+        var sign: Bool?
+        var unknown = false
+        for mode in modes {
+            var applies = false
+            switch mode {
+            case "+": adding = true; continue
+            case "-": adding = false; continue
+            case "i": applies = true  // everyone is invisible enough here; accepted for clients that ask
+            case "w": applies = user.receivesWallops != adding; user.receivesWallops = adding
+            case "o": applies = !adding && user.isOperator; if !adding { user.isOperator = false }
+            default: unknown = true
+            }
+            if applies {
+                if sign != adding { changed += adding ? "+" : "-"; sign = adding }
+                changed.append(mode)
+            }
+        }
+        if unknown { reply(user, .unknownUserMode) }
+        if !changed.isEmpty { user.send(Message(source: user.prefix, "MODE", user.nick, changed)) }
+    }
+
+    func userModeString(_ user: User) -> String {
+        "+" + (user.isOperator ? "o" : "") + (user.receivesWallops ? "w" : "")
+    }
+
+    func numeric(_ user: User, _ code: String, _ params: [String]) {
+        user.send(Message(source: config.name, command: code, params: [user.nick] + params))
+    }
+}
