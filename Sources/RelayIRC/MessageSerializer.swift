@@ -28,7 +28,8 @@ extension Message {
         for (index, param) in params.enumerated() {
             out.append(UInt8(ascii: " "))
             let isLast = index == params.count - 1
-            if isLast && (param.isEmpty || param.utf8.first == UInt8(ascii: ":") || param.utf8.contains(UInt8(ascii: " "))) {
+            if isLast && (lastParamIsText || param.isEmpty || param.utf8.first == UInt8(ascii: ":")
+                          || param.utf8.contains(UInt8(ascii: " "))) {
                 out.append(UInt8(ascii: ":"))
                 Self.appendSafe(param, to: &out, spaces: true)
             } else {
@@ -41,6 +42,23 @@ extension Message {
         out.append(UInt8(ascii: "\n"))
         return out
     }
+
+    /// Whether the last parameter is free text, written in trailing form even
+    /// when it is one word (":ana PRIVMSG #r :hi"), as servers and clients expect.
+    /// Numerics carry text last, except the few whose last field is a token.
+    var lastParamIsText: Bool {
+        if let position = Self.textPositions[command] { return params.count - 1 >= position }
+        let isNumeric = command.utf8.count == 3 && command.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        return isNumeric && !Self.numericsEndingInAToken.contains(command)
+    }
+
+    /// Commands with a free-text parameter, and that parameter's position.
+    static let textPositions: [String: Int] = [
+        "PRIVMSG": 1, "NOTICE": 1, "PART": 1, "KICK": 2, "TOPIC": 1, "KILL": 1, "QUIT": 0, "AWAY": 0,
+        "WALLOPS": 0, "ERROR": 0, "PING": 0, "PONG": 1, "USER": 3,
+    ]
+    /// 004 (modes), 221 (user modes), 324 (channel modes), 329/333/367 (timestamps), 341 (channel).
+    static let numericsEndingInAToken: Set<String> = ["004", "221", "324", "329", "333", "341", "367"]
 
     /// The wire form without CRLF, for logs and tests.
     public var line: String {

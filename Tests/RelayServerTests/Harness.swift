@@ -56,12 +56,28 @@ final class Harness {
         return client
     }
 
+    /// A registered IRC client, its welcome burst already read.
+    func ircUser(_ nick: String) -> FakeClient {
+        let client = connect()
+        send(client, "NICK \(nick)")
+        send(client, "USER \(nick.lowercased()) 0 * :\(nick) Real")
+        precondition(client.lines.contains { $0.contains(" 001 ") }, "registered: \(client.lines)")
+        _ = client.take()
+        return client
+    }
+
     func send(_ client: FakeClient, _ line: String) {
         server.receive(client.id, line: ArraySlice(line.utf8), now: now)
     }
 
+    /// Moves the clock, running each deadline on the way at its own time, as the loop would.
     func advance(by duration: Duration) {
-        now = now + duration
+        let target = now + duration
+        while let deadline = server.nextDeadline, deadline <= target {
+            now = max(now, deadline)
+            server.tick(now: now)
+        }
+        now = target
         server.tick(now: now)
     }
 }

@@ -1,0 +1,105 @@
+import RelayIRC
+import XCTest
+
+final class MessageTests: XCTestCase {
+    private func parse(_ line: String) throws -> Message {
+        try Message.parse(Array(line.utf8))
+    }
+
+    func testACommandWithNoParameters() throws {
+        XCTAssertEqual(try parse("QUIT"), Message(command: "QUIT"))
+        XCTAssertEqual(try parse("quit"), Message(command: "QUIT"), "commands are case-insensitive")
+    }
+
+    func testSourceCommandMiddleAndTrailing() throws {
+        let message = try parse(":ana!a@host PRIVMSG #room :hello there")
+        XCTAssertEqual(message.source, "ana!a@host")
+        XCTAssertEqual(message.sourceNick, "ana")
+        XCTAssertEqual(message.command, "PRIVMSG")
+        XCTAssertEqual(message.params, ["#room", "hello there"])
+    }
+
+    func testAnEmptyTrailingIsAParameter() throws {
+        XCTAssertEqual(try parse("TOPIC #room :").params, ["#room", ""])
+    }
+
+    func testATrailingMayStartWithAColonAndHoldSpaces() throws {
+        XCTAssertEqual(try parse("PRIVMSG #r ::-) ok  two spaces").params, ["#r", ":-) ok  two spaces"])
+    }
+
+    func testRepeatedSpacesSeparateLikeOne() throws {
+        XCTAssertEqual(try parse("  NICK    ana  ").params, ["ana"])
+    }
+
+    func testFifteenParameters() throws {
+        let line = "CMD " + (1...14).map(String.init).joined(separator: " ") + " :fifteen and more"
+        let message = try parse(line)
+        XCTAssertEqual(message.params.count, 15)
+        XCTAssertEqual(message.params.last, "fifteen and more")
+    }
+
+    func testNumericCommands() throws {
+        XCTAssertEqual(try parse(":srv 001 ana :Welcome").command, "001")
+        XCTAssertThrowsError(try parse(":srv 01 ana")) { XCTAssertEqual($0 as? ParseError, .invalidCommand) }
+    }
+
+    func testTagsAreParsedWithEscapes() throws {
+        let message = try parse(#"@id=1;msg=a\sb\:c\\d\r\n;flag :ana PRIVMSG #r :hi"#)
+        XCTAssertEqual(message.tags, ["id": "1", "msg": "a b;c\\d\r\n", "flag": ""])
+        XCTAssertEqual(message.command, "PRIVMSG")
+    }
+
+    func testJunkNeverTraps() {
+        let junk: [[UInt8]] = [[], [0x20], [0x3A], Array(":only-source".utf8), [0x40], Array("@tags-only".utf8),
+                               [0xFF, 0xFE, 0x20, 0x41], Array(":x 12345".utf8), 
+                               Array("@a=b :s".utf8), Array("NI!CK".utf8)]
+        for bytes in junk {
+            XCTAssertThrowsError(try Message.parse(bytes), "\(bytes)")
+        }
+        XCTAssertThrowsError(try Message.parse(Array("PRIVMSG a\u{0}b".utf8))) { XCTAssertEqual($0 as? ParseError, .containsNul) }
+    }
+
+    func testInvalidUTF8IsReplacedNotPassedOn() throws {
+        let message = try Message.parse(Array("PRIVMSG #r :ok".utf8) + [0xC3])
+        XCTAssertEqual(message.params[1], "ok\u{FFFD}")
+    }
+
+    func testLengthLimitsApplyToTheMessageAndTheTagsSeparately() throws {
+        let body = "PRIVMSG #r :" + String(repeating: "x", count: 510 - 12)
+        XCTAssertNoThrow(try parse(body))
+        XCTAssertThrowsError(try parse(body + "x")) { XCTAssertEqual($0 as? ParseError, .tooLong) }
+        let tags = "@k=" + String(repeating: "v", count: 8000) + " "
+        XCTAssertNoThrow(try parse(tags + body), "tags do not count against 510")
+        XCTAssertThrowsError(try parse("@k=" + String(repeating: "v", count: 8200) + " PING x")) {
+            XCTAssertEqual($0 as? ParseError, .tagsTooLong)
+        }
+    }
+
+    func testSerializeUsesTheTrailingFormOnlyWhenNeeded() {
+        XCTAssertEqual(Message("NICK", "ana").line, "NICK ana")
+        XCTAssertEqual(Message(source: "srv", "001", "ana", "Welcome home").line, ":srv 001 ana :Welcome home")
+        XCTAssertEqual(Message("TOPIC", "#r", "").line, "TOPIC #r :")
+        XCTAssertEqual(Message("PRIVMSG", "#r", ":)").line, "PRIVMSG #r ::)")
+    }
+
+    func testSerializeNeverEmitsCRLFOrNULInsideAField() {
+        let bytes = Message("PRIVMSG", "#r", "one\r\nQUIT :pwned\u{0}").bytes
+        XCTAssertEqual(bytes.filter { $0 == 0x0A }.count, 1)
+        XCTAssertEqual(bytes.filter { $0 == 0x0D }.count, 1)
+        XCTAssertFalse(bytes.contains(0))
+        XCTAssertEqual(bytes.suffix(2), [0x0D, 0x0A])
+    }
+
+    func testRoundTrip() throws {
+        let messages = [
+            Message(source: "ana!a@h", "PRIVMSG", "#room", "hello: world"),
+            Message(command: "MODE", params: ["#room", "+ov", "ana", "bob"]),
+            Message(source: "srv", "353", "ana", "=", "#room", "@ana +bob cy"),
+            Message(tags: ["k": "a b;c"], source: "s", command: "NOTICE", params: ["*", "x"]),
+            Message("PING", "token"),
+        ]
+        for message in messages {
+            XCTAssertEqual(try Message.parse(message.bytes.dropLast(2)), message)
+        }
+    }
+}
