@@ -1,0 +1,175 @@
+import Foundation
+import Glibc
+import XCTest
+
+/// IRC clients against the real `relay serve` binary, sharing rooms with nc users.
+final class IRCEndToEndTests: XCTestCase {
+    private func ircClient(_ server: RelayProcess, nick: String, password: String? = nil) throws -> TestClient {
+        let client = try TestClient(port: server.port)
+        if let password { client.sendLine("PASS \(password)") }
+        client.sendLine("NICK \(nick)")
+        client.sendLine("USER \(nick) 0 * :\(nick) tester")
+        XCTAssertNotNil(client.waitFor { $0.contains(" 376 \(nick) ") || $0.contains(" 422 \(nick) ") }, "registered")
+        return client
+    }
+
+    func testTwoIRCClientsAndAPlainClientSeeEachOtherInTheirOwnDialects() throws {
+        let server = try RelayProcess.serve(["--name", "relay.test"])
+        defer { server.stop() }
+        let ana = try ircClient(server, nick: "ana")
+        let bob = try ircClient(server, nick: "bob")
+        let guest = try TestClient(port: server.port)
+        guest.waitFor("-!- You joined #lobby (just you)")
+        ana.sendLine("JOIN #lobby")
+        ana.waitFor(":relay.test 366 ana #lobby :End of /NAMES list")
+        bob.sendLine("JOIN #lobby")
+        bob.waitFor(":relay.test 353 bob = #lobby :guest1 ana bob")
+        guest.sendLine("hello")
+        ana.waitFor(":guest1!guest1@127.0.0.1 PRIVMSG #lobby :hello")
+        bob.waitFor(":guest1!guest1@127.0.0.1 PRIVMSG #lobby :hello")
+        ana.sendLine("PRIVMSG #lobby :hi guest")
+        guest.waitFor("<ana> hi guest")
+        bob.waitFor(":ana!ana@127.0.0.1 PRIVMSG #lobby :hi guest")
+        bob.sendLine("PRIVMSG #lobby :\u{1}ACTION waves\u{1}")
+        guest.waitFor("* bob waves")
+        guest.sendLine("/me bows")
+        ana.waitFor(":guest1!guest1@127.0.0.1 PRIVMSG #lobby :\u{1}ACTION bows\u{1}")
+    }
+
+    func testNickChangeAndQuitAreSeenOnceByEachPeer() throws {
+        let server = try RelayProcess.serve(["--name", "relay.test"])
+        defer { server.stop() }
+        let ana = try ircClient(server, nick: "ana")
+        let bob = try ircClient(server, nick: "bob")
+        ana.sendLine("JOIN #a,#b")
+        bob.sendLine("JOIN #a,#b")
+        ana.waitFor(":bob!bob@127.0.0.1 JOIN #b")
+        bob.sendLine("NICK robert")
+        bob.sendLine("QUIT :later")
+        bob.waitFor("ERROR :Closing Link: 127.0.0.1 (Quit: later)")
+        let rest = ana.drain()
+        XCTAssertEqual(rest.filter { $0 == ":bob!bob@127.0.0.1 NICK :robert" || $0 == ":bob!bob@127.0.0.1 NICK robert" }.count, 1, "\(rest)")
+        XCTAssertEqual(rest.filter { $0 == ":robert!bob@127.0.0.1 QUIT :Quit: later" }.count, 1, "\(rest)")
+    }
+
+    func testAWrongPasswordIsRefused() throws {
+        let server = try RelayProcess.serve(["--name", "relay.test"], environment: ["RELAY_PASSWORD": "opensesame"])
+        defer { server.stop() }
+        let intruder = try TestClient(port: server.port)
+        intruder.sendLine("PASS guess")
+        intruder.sendLine("NICK intruder")
+        intruder.sendLine("USER intruder 0 * :x")
+        intruder.waitFor(":relay.test 464 intruder :Password incorrect")
+        XCTAssertTrue(intruder.waitForClose())
+        _ = try ircClient(server, nick: "friend", password: "opensesame")
+        let plain = try TestClient(port: server.port)
+        plain.sendLine("opensesame")
+        XCTAssertNotNil(plain.waitFor { $0.hasPrefix("-!- Welcome") })
+    }
+
+    func testChannelModesKeyInviteLimitBanAndModerated() throws {
+        let server = try RelayProcess.serve(["--name", "relay.test"])
+        defer { server.stop() }
+        let op = try ircClient(server, nick: "op")
+        let bob = try ircClient(server, nick: "bob")
+        let cy = try ircClient(server, nick: "cy")
+        op.sendLine("JOIN #ops")
+        op.waitFor(":relay.test 366 op #ops :End of /NAMES list")
+        op.sendLine("MODE #ops +k sesame")
+        bob.sendLine("JOIN #ops")
+        bob.waitFor(":relay.test 475 bob #ops :Cannot join channel (+k)")
+        bob.sendLine("JOIN #ops sesame")
+        bob.waitFor(":bob!bob@127.0.0.1 JOIN #ops")
+        op.sendLine("MODE #ops -k+l * 2")
+        cy.sendLine("JOIN #ops")
+        cy.waitFor(":relay.test 471 cy #ops :Cannot join channel (+l)")
+        op.sendLine("MODE #ops -l+i")
+        cy.sendLine("JOIN #ops")
+        cy.waitFor(":relay.test 473 cy #ops :Cannot join channel (+i)")
+        op.sendLine("INVITE cy #ops")
+        cy.waitFor(":op!op@127.0.0.1 INVITE cy #ops")
+        cy.sendLine("JOIN #ops")
+        cy.waitFor(":cy!cy@127.0.0.1 JOIN #ops")
+        op.sendLine("MODE #ops +m")
+        bob.waitFor(":op!op@127.0.0.1 MODE #ops +m")
+        bob.sendLine("PRIVMSG #ops :can I talk?")
+        bob.waitFor(":relay.test 404 bob #ops :Cannot send to channel (moderated)")
+        op.sendLine("KICK #ops cy :bye")
+        cy.waitFor(":op!op@127.0.0.1 KICK #ops cy :bye")
+        op.sendLine("MODE #ops -i+b cy")
+        cy.sendLine("JOIN #ops")
+        cy.waitFor(":relay.test 474 cy #ops :Cannot join channel (+b)")
+    }
+
+    func testASilentClientIsDroppedWithPingTimeout() throws {
+        let server = try RelayProcess.serve(["--name", "relay.test", "--ping-interval", "1"])
+        defer { server.stop() }
+        let watcher = try ircClient(server, nick: "watcher")
+        let silent = try ircClient(server, nick: "silent")
+        watcher.sendLine("JOIN #w")
+        silent.sendLine("JOIN #w")
+        silent.waitFor("PING :relay.test", timeout: 5)
+        // The watcher answers its PINGs; the silent one never does.
+        let deadline = Date().addingTimeInterval(8)
+        var dropped = false
+        while !dropped && Date() < deadline {
+            guard let line = watcher.readLine(timeout: 0.2) else { continue }
+            if line.hasPrefix("PING ") { watcher.sendLine("PONG :relay.test") }
+            dropped = line.hasPrefix(":silent!silent@127.0.0.1 QUIT :Ping timeout")
+        }
+        XCTAssertTrue(dropped)
+        XCTAssertTrue(silent.waitForClose())
+    }
+
+    func testFloodControlDelaysButLosesNothing() throws {
+        let server = try RelayProcess.serve(["--name", "relay.test", "--flood-burst", "10", "--flood-rate", "50"])
+        defer { server.stop() }
+        let sender = try ircClient(server, nick: "sender")
+        let reader = try ircClient(server, nick: "reader")
+        var batch = ""
+        for index in 1...200 { batch += "PRIVMSG reader :line \(index)\r\n" }
+        let start = Date()
+        sender.send(batch)
+        for index in 1...200 {
+            guard reader.waitFor(timeout: 10, { $0.hasPrefix(":sender!") }) == ":sender!sender@127.0.0.1 PRIVMSG reader :line \(index)" else {
+                return XCTFail("line \(index) missing or out of order")
+            }
+        }
+        // 190 lines beyond the burst at 50 per second take at least 3.8 s.
+        XCTAssertGreaterThan(Date().timeIntervalSince(start), 3.0, "the lines were paced")
+        XCTAssertEqual(server.process.isRunning, true)
+    }
+
+    func testInteroperatesWithBotsWrittenWithPythonIrc() throws {
+        let python = "/usr/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw XCTSkip("needs Debian's python3 with python3-irc (.ci/run installs it)")
+        }
+        let server = try RelayProcess.serve(["--name", "relay.test"])
+        defer { server.stop() }
+        let plain = try TestClient(port: server.port)
+        plain.sendLine("/join #interop")
+        plain.waitFor("-!- You joined #interop (just you)")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Interop/python_irc_bots.py").path
+        let bots = Process()
+        bots.executableURL = URL(fileURLWithPath: python)
+        bots.arguments = [script, String(server.port), "#interop"]
+        let output = Pipe()
+        bots.standardOutput = output
+        bots.standardError = output
+        try bots.run()
+        defer { if bots.isRunning { bots.terminate() } }
+        plain.waitFor("-!- bobby joined #interop", timeout: 10)
+        plain.waitFor("<alice> hello from alice")
+        plain.waitFor("* alice waves at bobby")
+        plain.sendLine("ping from plain")
+        plain.waitFor("-!- bobby is now known as bobby2")
+        plain.waitFor("-!- bobby2 quit (Quit: done here)")
+        let deadline = Date().addingTimeInterval(25)
+        while bots.isRunning && Date() < deadline { usleep(50_000) }
+        let printed = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        XCTAssertFalse(bots.isRunning, "the bots finished")
+        XCTAssertEqual(bots.terminationStatus, 0, printed)
+    }
+}
