@@ -212,6 +212,25 @@ final class ServeEndToEndTests: XCTestCase {
         XCTAssertEqual(clients.count, 3)
     }
 
+    func testRunningOutOfDescriptorsNeitherCrashesNorSpins() throws {
+        // A server allowed 32 descriptors, offered 60 connections.
+        let server = try RelayProcess(["serve", "--port", "0"], environment: [:], limitDescriptors: 32)
+        defer { server.stop() }
+        try server.waitForStartup()
+        let first = try plainUser(server, nick: "first")
+        var crowd: [TestClient] = []
+        for _ in 0..<60 { if let client = try? TestClient(port: server.port) { crowd.append(client) } }
+        usleep(300_000)
+        let before = server.cpuTicks()
+        sleep(1)
+        XCTAssertLessThanOrEqual(server.cpuTicks() - before, 20, "no busy loop while out of descriptors")
+        XCTAssertTrue(server.stderr.contains("Too many open files; pausing accepts"), server.stderr)
+        crowd.removeAll()
+        first.sendLine("/who")
+        XCTAssertNotNil(first.waitFor { $0.hasPrefix("-!- In #lobby") }, "still serving")
+        XCTAssertTrue(server.process.isRunning)
+    }
+
     func testUsageErrorsExitTwo() throws {
         let relay = try RelayProcess(["serve", "--port", "99999"])
         XCTAssertEqual(relay.waitForExit(), 2)

@@ -16,9 +16,15 @@ final class RelayProcess {
         Bundle.main.bundleURL.appendingPathComponent("relay")
     }
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = Self.binary
-        process.arguments = arguments
+    /// Runs `relay ARGUMENTS`; with `limitDescriptors`, under `ulimit -n` of that many.
+    init(_ arguments: [String], environment: [String: String] = [:], limitDescriptors: Int? = nil) throws {
+        if let limitDescriptors {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(limitDescriptors) && exec \"$0\" \"$@\"", Self.binary.path] + arguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         process.environment = env
@@ -37,6 +43,13 @@ final class RelayProcess {
     static func serve(_ extra: [String] = [], environment: [String: String] = [:],
                       file: StaticString = #filePath, line: UInt = #line) throws -> RelayProcess {
         let relay = try RelayProcess(["serve", "--port", "0"] + extra, environment: environment)
+        try relay.waitForStartup(file: file, line: line)
+        return relay
+    }
+
+    /// Waits for "relay: listening on HOST:PORT" and notes the port.
+    func waitForStartup(file: StaticString = #filePath, line: UInt = #line) throws {
+        let relay = self
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             let marker = "relay: listening on "
@@ -45,7 +58,7 @@ final class RelayProcess {
                let colon = relay.stderr[start.upperBound..<end].lastIndex(of: ":"),
                let port = Int(relay.stderr[relay.stderr.index(after: colon)..<end]) {
                 relay.port = port
-                return relay
+                return
             }
             if !relay.process.isRunning { break }
             usleep(10_000)
