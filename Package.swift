@@ -31,15 +31,28 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]),
+        // Pure: the client session, pacing, output formats; shared by connect and bridge.
+        .target(
+            name: "RelayClient",
+            dependencies: [
+                "RelayIRC",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]),
+        // GNU readline, for the interactive client.
+        .systemLibrary(
+            name: "CReadline",
+            pkgConfig: "readline",
+            providers: [.apt(["libreadline-dev"]), .brew(["readline"])]),
         .executableTarget(
             name: "relay",
             dependencies: [
-                "RelayLoop", "RelayIRC", "RelayServer",
+                "RelayLoop", "RelayIRC", "RelayServer", "RelayClient", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "RelayLoopTests", dependencies: ["RelayLoop"]),
         .testTarget(name: "RelayIRCTests", dependencies: ["RelayIRC"]),
         .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayIRC"]),
+        .testTarget(name: "RelayClientTests", dependencies: ["RelayClient", "RelayIRC"]),
         .testTarget(name: "EndToEndTests", dependencies: ["relay"]),
     ],
     swiftLanguageModes: [.v5]

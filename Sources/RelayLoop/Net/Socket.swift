@@ -23,6 +23,27 @@ public enum Socket {
         #endif
     }
 
+    /// Starts a non-blocking connection to `address` (socket, connect). When
+    /// `inProgress` is true, wait for writability and read `pendingError`.
+    public static func connect(to address: SocketAddress) throws -> (fd: Int32, inProgress: Bool) {
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        let fd = try syscall("socket", { socket(address.family, type, 0) })
+        let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
+        if result == 0 { return (fd, false) }
+        let code = errno
+        if code == EINPROGRESS || code == EINTR { return (fd, true) }
+        closeDescriptor(fd)
+        throw SystemError("connect \(address)", code: code)
+    }
+
+    /// The outcome of a finished non-blocking connect (getsockopt SO_ERROR): 0 or an errno.
+    public static func pendingError(_ fd: Int32) -> Int32 {
+        var code: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) == 0 else { return errno }
+        return code
+    }
+
     /// The address of the peer (getpeername).
     public static func peerAddress(_ fd: Int32) -> SocketAddress? {
         var storage = sockaddr_storage()

@@ -1,0 +1,321 @@
+import DequeModule
+import RelayIRC
+
+/// How a client session behaves.
+public struct SessionConfig: Sendable {
+    public var nick: String
+    public var username: String
+    public var realname: String
+    public var password: String?
+    /// Rooms joined once registered.
+    public var rooms: [String] = []
+    public var joinOnRegister = true
+    /// How many alternatives (nick_, nick__, ...) to try when the nick is taken.
+    public var maxNickAttempts = 5
+    /// Silence before we PING the server; as long again without an answer and it is dead.
+    public var keepalive: Duration = .seconds(60)
+    public var pacingBurst = 5
+    /// Lines per second after the burst; 0 turns pacing off.
+    public var pacingRate: Double = 1
+    public var version = "relay 0.1.0"
+
+    public init(nick: String, username: String? = nil, realname: String? = nil) {
+        self.nick = nick
+        self.username = username ?? nick
+        self.realname = realname ?? nick
+    }
+}
+
+/// One connection's worth of IRC client protocol, with no sockets: lines in,
+/// events and lines out. Registration, nick fallback, PING answers, keepalive,
+/// joins, pacing, splitting, CTCP, and delivery confirmation.
+public final class ClientSession {
+    public let config: SessionConfig
+    public private(set) var nick: String
+    public private(set) var isRegistered = false
+    /// Rooms we are in, in joining order.
+    public private(set) var rooms: [String] = []
+    /// The members of each room we are in, by folded room name.
+    private var members: [String: [String]] = [:]
+    private var pendingNames: [String: [String]] = [:]
+    private var nickAttempts = 0
+    private var pacer: Pacer
+    /// Lines that go out at once (registration, PONG) and lines that wait for the pacer.
+    private var urgent = Deque<[UInt8]>()
+    private var paced = Deque<[UInt8]>()
+    private var lastReceived: ContinuousClock.Instant
+    private var keepalivePingAt: ContinuousClock.Instant?
+    private var confirmCounter = 0
+    public private(set) var quitting = false
+
+    public init(config: SessionConfig, now: ContinuousClock.Instant) {
+        self.config = config
+        self.nick = config.nick
+        self.pacer = Pacer(burst: config.pacingBurst, rate: config.pacingRate, now: now)
+        self.lastReceived = now
+    }
+
+    // MARK: Output
+
+    /// Registration: PASS, NICK, USER.
+    public func start(now: ContinuousClock.Instant) {
+        lastReceived = now
+        if let password = config.password { sendNow(Message("PASS", password)) }
+        sendNow(Message("NICK", nick))
+        sendNow(Message(command: "USER", params: [config.username, "0", "*", config.realname]))
+    }
+
+    private func sendNow(_ message: Message) { urgent.append(message.bytes) }
+    private func sendPaced(_ message: Message) { paced.append(message.bytes) }
+
+    /// The lines that may be written now, in order.
+    public func takeOutgoing(now: ContinuousClock.Instant) -> [[UInt8]] {
+        var out = Array(urgent)
+        urgent.removeAll()
+        while !paced.isEmpty && pacer.take(now: now) {
+            out.append(paced.removeFirst())
+        }
+        return out
+    }
+
+    public var pacedBacklog: Int { paced.count }
+
+    /// Sends text to a room or nick, split so each line fits 512 bytes once the
+    /// server adds our prefix; CR, LF and NUL never leave as line breaks.
+    public func say(_ text: String, to target: String, kind: ChatLine.Kind = .message) {
+        // By scalar: "\r\n" is one Character, and must become two spaces like any CR and LF.
+        let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\r" || $0 == "\n" || $0 == "\0" ? " " : $0 }))
+        let command = kind == .notice ? "NOTICE" : "PRIVMSG"
+        // ":nick!~user@host COMMAND target :" + CRLF, with the longest host a server may show.
+        var overhead = 1 + nick.utf8.count + 2 + config.username.utf8.count + 1 + 63 + 1 + command.utf8.count + 1
+            + target.utf8.count + 2 + 2
+        if kind == .action { overhead += 9 }
+        for piece in TextSplitter.split(clean, maxBytes: max(512 - overhead, 32)) {
+            let payload = kind == .action ? "\u{1}ACTION \(piece)\u{1}" : piece
+            sendPaced(Message(command: command, params: [target, payload]))
+        }
+    }
+
+    public func join(_ room: String, key: String? = nil) {
+        sendPaced(Message(command: "JOIN", params: key.map { [room, $0] } ?? [room]))
+    }
+
+    public func part(_ room: String, reason: String? = nil) {
+        sendPaced(Message(command: "PART", params: reason.map { [room, $0] } ?? [room]))
+    }
+
+    public func changeNick(_ newNick: String) { sendPaced(Message("NICK", newNick)) }
+    public func names(_ room: String) { sendPaced(Message("NAMES", room)) }
+    public func list() { sendPaced(Message("LIST")) }
+
+    public func topic(_ room: String, set text: String?) {
+        sendPaced(Message(command: "TOPIC", params: text.map { [room, $0] } ?? [room]))
+    }
+
+    /// A raw line from the user, made safe: only its first line is sent.
+    public func raw(_ line: String) {
+        let first = line.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        guard !first.isEmpty else { return }
+        paced.append(Array(first.utf8.filter { $0 != 0 }) + [13, 10])
+    }
+
+    public func quit(_ reason: String? = nil) {
+        quitting = true
+        sendNow(Message(command: "QUIT", params: reason.map { [$0] } ?? []))
+    }
+
+    /// Queues a PING behind everything queued so far; its PONG proves the
+    /// server processed all of it. Returns the token to wait for.
+    @discardableResult
+    public func confirm() -> String {
+        confirmCounter += 1
+        let token = "relay-confirm-\(confirmCounter)"
+        sendPaced(Message("PING", token))
+        return token
+    }
+
+    // MARK: Input
+
+    /// One line from the server, without its line ending.
+    public func receive(_ line: ArraySlice<UInt8>, now: ContinuousClock.Instant) -> [ClientEvent] {
+        lastReceived = now
+        keepalivePingAt = nil
+        guard let message = try? Message.parse(line) else { return [] }
+        var events: [ClientEvent] = []
+        handle(message, into: &events)
+        return events
+    }
+
+    private func isMe(_ name: String?) -> Bool {
+        guard let name else { return false }
+        return Casemapping.equal(name, nick)
+    }
+
+    private func handle(_ message: Message, into events: inout [ClientEvent]) {
+        let params = message.params
+        let from = message.sourceNick ?? ""
+        switch message.command {
+        case "PING":
+            sendNow(Message(command: "PONG", params: params.isEmpty ? [""] : [params[0]]))
+        case "PONG":
+            if let token = params.last, token.hasPrefix("relay-confirm-") { events.append(.confirmed(token: token)) }
+        case "001":
+            isRegistered = true
+            if let me = params.first { nick = me }
+            events.append(.registered(nick: nick))
+            if config.joinOnRegister {
+                for room in config.rooms { join(room) }
+            }
+        case "433" where !isRegistered, "432" where !isRegistered:
+            nickAttempts += 1
+            guard message.command == "433", nickAttempts <= config.maxNickAttempts else {
+                let reason = message.command == "432" ? "the server refused the nick \(nick)" : "the nick \(config.nick) and \(config.maxNickAttempts) alternatives are taken"
+                events.append(.failed(.nickUnavailable(reason)))
+                return
+            }
+            let next = config.nick + String(repeating: "_", count: nickAttempts)
+            events.append(.nickInUse(nick, next: next))
+            nick = next
+            sendNow(Message("NICK", next))
+        case "464", "465":
+            events.append(.failed(.passwordRefused))
+        case "ERROR":
+            if !quitting { events.append(.failed(.closedByServer(params.first ?? "ERROR"))) }
+        case "JOIN":
+            guard let room = params.first else { return }
+            if isMe(from) {
+                if !rooms.contains(where: { Casemapping.equal($0, room) }) { rooms.append(room) }
+                members[Casemapping.fold(room), default: []] = []
+                events.append(.joined(room: room))
+            } else {
+                addMember(from, to: room)
+                events.append(.join(room: room, nick: from))
+            }
+        case "PART":
+            guard let room = params.first else { return }
+            if isMe(from) { leave(room) } else { removeMember(from, from: room) }
+            events.append(.part(room: room, nick: from, reason: params.count > 1 ? params[1] : nil))
+        case "KICK":
+            guard params.count >= 2 else { return }
+            if isMe(params[1]) { leave(params[0]) } else { removeMember(params[1], from: params[0]) }
+            events.append(.kick(room: params[0], nick: params[1], by: from, reason: params.count > 2 ? params[2] : ""))
+        case "QUIT":
+            for key in members.keys { members[key]?.removeAll { Casemapping.equal($0, from) } }
+            events.append(.quit(nick: from, reason: params.first ?? ""))
+        case "NICK":
+            guard let new = params.first else { return }
+            if isMe(from) { nick = new }
+            for key in members.keys {
+                if let index = members[key]?.firstIndex(where: { Casemapping.equal($0, from) }) { members[key]?[index] = new }
+            }
+            events.append(.nick(old: from, new: new))
+        case "TOPIC":
+            guard params.count >= 2 else { return }
+            events.append(.topic(room: params[0], nick: from, text: params[1]))
+        case "332":
+            guard params.count >= 3 else { return }
+            events.append(.topic(room: params[1], nick: nil, text: params[2]))
+        case "353":
+            guard params.count >= 4 else { return }
+            let names = params[3].split(separator: " ").map { String($0.drop { "@+%&~".contains($0) }) }
+            pendingNames[Casemapping.fold(params[2]), default: []] += names
+        case "366":
+            guard params.count >= 2 else { return }
+            let key = Casemapping.fold(params[1])
+            let names = pendingNames.removeValue(forKey: key) ?? []
+            if members[key] != nil { members[key] = names }
+            events.append(.names(room: params[1], nicks: names))
+        case "PRIVMSG", "NOTICE":
+            guard params.count >= 2 else { return }
+            chat(message, from: from, into: &events)
+        default:
+            numericText(message, into: &events)
+        }
+    }
+
+    private func chat(_ message: Message, from: String, into events: inout [ClientEvent]) {
+        let target = message.params[0], text = message.params[1]
+        let room: String? = Names.isChannel(target) ? target : nil
+        let isNotice = message.command == "NOTICE"
+        if text.hasPrefix("\u{1}") {
+            var body = String(text.dropFirst())
+            if body.hasSuffix("\u{1}") { body.removeLast() }
+            let verb = body.prefix { $0 != " " }.uppercased()
+            let argument = String(body.drop { $0 != " " }.dropFirst())
+            switch (verb, isNotice) {
+            case ("ACTION", _):
+                events.append(.chat(ChatLine(room: room, nick: from, text: argument, kind: .action)))
+            case ("VERSION", false):
+                sendPaced(Message("NOTICE", from, "\u{1}VERSION \(config.version)\u{1}"))
+            case ("PING", false):
+                sendPaced(Message("NOTICE", from, "\u{1}PING \(argument)\u{1}"))
+            default:
+                break  // other CTCP queries and replies are not chat
+            }
+            return
+        }
+        if from.isEmpty || from.contains(".") && message.source?.contains("!") == false {
+            events.append(.serverText(text))  // a notice from the server itself
+            return
+        }
+        events.append(.chat(ChatLine(room: room, nick: from, text: text, kind: isNotice ? .notice : .message)))
+    }
+
+    private func numericText(_ message: Message, into events: inout [ClientEvent]) {
+        let code = message.command
+        guard code.count == 3, let number = Int(code) else { return }
+        // params[0] is our nick; the last is the text; what is between names the subject.
+        let rest = Array(message.params.dropFirst())
+        let text = rest.last ?? ""
+        let subject = rest.count > 1 ? rest[rest.count - 2] : nil
+        // 422 (no MOTD) is numbered like an error but is news, not a refusal.
+        if (400..<600).contains(number) && code != "422" {
+            events.append(.refused(code: code, subject: subject, text: text))
+        } else if !["002", "003", "004", "005", "251", "252", "253", "254", "255", "265", "266", "333", "366", "329"].contains(code) {
+            events.append(.serverText(rest.joined(separator: " ")))
+        }
+    }
+
+    private func leave(_ room: String) {
+        rooms.removeAll { Casemapping.equal($0, room) }
+        members[Casemapping.fold(room)] = nil
+    }
+
+    private func addMember(_ name: String, to room: String) {
+        let key = Casemapping.fold(room)
+        if members[key]?.contains(where: { Casemapping.equal($0, name) }) == false { members[key]?.append(name) }
+    }
+
+    private func removeMember(_ name: String, from room: String) {
+        members[Casemapping.fold(room)]?.removeAll { Casemapping.equal($0, name) }
+    }
+
+    /// The nicks in `room`, as last seen.
+    public func members(of room: String) -> [String] {
+        members[Casemapping.fold(room)] ?? []
+    }
+
+    // MARK: Time
+
+    /// The next moment `tick` has work: a paced line, or the keepalive.
+    public func nextDeadline(now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        var next = keepalivePingAt.map { $0 + config.keepalive } ?? lastReceived + config.keepalive
+        if !paced.isEmpty { next = min(next, pacer.nextToken(now: now)) }
+        return next
+    }
+
+    /// Keepalive: PING a silent server; declare it dead when that goes unanswered.
+    public func tick(now: ContinuousClock.Instant) -> [ClientEvent] {
+        if let pingAt = keepalivePingAt {
+            if now - pingAt >= config.keepalive {
+                keepalivePingAt = nil
+                let seconds = (now - lastReceived).components.seconds
+                return [.failed(.timedOut("no reply from the server in \(seconds) s"))]
+            }
+        } else if now - lastReceived >= config.keepalive {
+            keepalivePingAt = now
+            sendNow(Message("PING", "keepalive"))
+        }
+        return []
+    }
+}

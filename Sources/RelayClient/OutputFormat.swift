@@ -1,0 +1,97 @@
+import RelayIRC
+
+/// The stable line formats of scriptable mode, one event per line.
+///
+/// Text (`--format text`, the default):
+///
+///     #room <nick> text          a message
+///     #room * nick text          an action
+///     #room -nick- text          a notice
+///     nick <nick> text           a private message (the conversation is named by the sender)
+///     #room -!- nick joined      likewise: left (reason), quit (reason), is now known as, topic, kicked
+///
+/// JSON Lines (`--json`): one object per line with `time` (UTC, ISO 8601),
+/// `type` (message, action, notice, join, part, quit, nick, topic, kick),
+/// `room` (absent for private messages and quits), `nick`, `text`, and for
+/// some types `new_nick`, `by`, `private`.
+public enum OutputFormat {
+    case text
+    case json
+
+    /// The line for `event`, or nil for events that are not chat.
+    public func line(for event: ClientEvent, unixTime: Int64) -> String? {
+        switch self {
+        case .text: return Self.text(event)
+        case .json: return Self.json(event, unixTime: unixTime)
+        }
+    }
+
+    static func text(_ event: ClientEvent) -> String? {
+        switch event {
+        case .chat(let line):
+            let where_ = line.room ?? line.nick
+            switch line.kind {
+            case .message: return "\(where_) <\(line.nick)> \(line.text)"
+            case .action: return "\(where_) * \(line.nick) \(line.text)"
+            case .notice: return "\(where_) -\(line.nick)- \(line.text)"
+            }
+        case .join(let room, let nick): return "\(room) -!- \(nick) joined"
+        case .part(let room, let nick, let reason): return "\(room) -!- \(nick) left" + (reason.map { " (\($0))" } ?? "")
+        case .quit(let nick, let reason): return "-!- \(nick) quit (\(reason))"
+        case .nick(let old, let new): return "-!- \(old) is now known as \(new)"
+        case .topic(let room, let nick, let text):
+            return nick.map { "\(room) -!- \($0) changed the topic to: \(text)" } ?? "\(room) -!- topic: \(text)"
+        case .kick(let room, let nick, let by, let reason): return "\(room) -!- \(nick) was kicked by \(by) (\(reason))"
+        default: return nil
+        }
+    }
+
+    static func json(_ event: ClientEvent, unixTime: Int64) -> String? {
+        var fields: [(String, String)] = [("time", CivilTime(unixSeconds: unixTime).iso8601)]
+        switch event {
+        case .chat(let line):
+            fields.append(("type", line.kind.rawValue))
+            if let room = line.room { fields.append(("room", room)) }
+            fields += [("nick", line.nick), ("text", line.text)]
+            if line.room == nil { return object(fields) + ",\"private\":true}" }
+        case .join(let room, let nick): fields += [("type", "join"), ("room", room), ("nick", nick)]
+        case .part(let room, let nick, let reason):
+            fields += [("type", "part"), ("room", room), ("nick", nick)]
+            if let reason { fields.append(("text", reason)) }
+        case .quit(let nick, let reason): fields += [("type", "quit"), ("nick", nick), ("text", reason)]
+        case .nick(let old, let new): fields += [("type", "nick"), ("nick", old), ("new_nick", new)]
+        case .topic(let room, let nick, let text):
+            fields += [("type", "topic"), ("room", room)]
+            if let nick { fields.append(("nick", nick)) }
+            fields.append(("text", text))
+        case .kick(let room, let nick, let by, let reason):
+            fields += [("type", "kick"), ("room", room), ("nick", nick), ("by", by), ("text", reason)]
+        default: return nil
+        }
+        return object(fields) + "}"
+    }
+
+    /// `{"k":"v",...` without the closing brace.
+    private static func object(_ fields: [(String, String)]) -> String {
+        "{" + fields.map { "\(quote($0.0)):\(quote($0.1))" }.joined(separator: ",")
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped.
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,332 @@
+@preconcurrency import CReadline
+import RelayClient
+import RelayIRC
+import RelayLoop
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one interactive chat of this process, for readline's C callbacks (which
+/// cannot capture context).
+nonisolated(unsafe) private var activeUI: ChatUI?
+
+private func lineHandler(_ line: UnsafeMutablePointer<CChar>?) {
+    guard let ui = activeUI else { return }
+    guard let line else { return ui.endOfInput() }
+    let text = String(cString: line)
+    free(line)
+    ui.submit(text)
+}
+
+private func completionHook(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32)
+    -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+    rl_attempted_completion_over = 1  // never fall back to file names
+    guard let ui = activeUI, let text else { return nil }
+    ui.prepareCompletions(for: String(cString: text), atLineStart: start == 0)
+    return rl_completion_matches(text, completionGenerator)
+}
+
+private func completionGenerator(_ text: UnsafePointer<CChar>?, _ state: Int32) -> UnsafeMutablePointer<CChar>? {
+    guard let ui = activeUI else { return nil }
+    return ui.nextCompletion(reset: state == 0).map { strdup($0) }
+}
+
+/// `relay connect` with a terminal: GNU readline in callback mode inside the
+/// loop. Incoming lines appear above the prompt; the half-typed line and the
+/// cursor stay exactly as they were.
+final class ChatUI: ClientHostDelegate, ReadinessHandler {
+    private let loop: EventLoop
+    private let client: ClientHost
+    private let timeout: Duration
+    private let style: TerminalStyle
+    private var currentRoom: String?
+    /// Lines typed while disconnected, sent after rejoining.
+    private var queued: [String] = []
+    private let queueLimit = 100
+    private var backoff = Backoff()
+    private var quitting = false
+    private var interruptArmed = false
+    private var insideHandler = false
+    private var completions: [String] = []
+    private var completionIndex = 0
+    private let history: HistoryFile?
+
+    static let commands = ["/join", "/part", "/msg", "/me", "/nick", "/names", "/who", "/topic", "/list",
+                           "/switch", "/room", "/raw", "/quit", "/help"]
+
+    init(loop: EventLoop, client: ClientHost, timeout: Duration) {
+        self.loop = loop
+        self.client = client
+        self.timeout = timeout
+        self.style = TerminalStyle(colors: getenv("NO_COLOR") == nil && isatty(STDOUT_FILENO) == 1)
+        self.currentRoom = client.sessionConfig.rooms.first
+        self.history = HistoryFile.standard()
+    }
+
+    func run() throws -> Int32 {
+        activeUI = self
+        client.delegate = self
+        // The loop takes the signals: readline's own handlers would act outside it.
+        rl_catch_signals = 0
+        rl_catch_sigwinch = 0
+        rl_attempted_completion_function = completionHook
+        rl_readline_name = UnsafePointer(strdup("relay"))
+        history?.load()
+        rl_callback_handler_install(prompt, lineHandler)
+        atexit { rl_callback_handler_remove() }
+        try loop.watch(STDIN_FILENO, interest: .read, handler: self)
+        try loop.onSignal(SIGINT) { [unowned self] _ in interrupt() }
+        try loop.onSignal(SIGTERM) { [unowned self] _ in quit(reason: nil) }
+        try loop.onSignal(SIGHUP) { [unowned self] _ in quit(reason: nil) }
+        try loop.onSignal(SIGWINCH) { _ in rl_resize_terminal() }
+        show(style.info("Connecting to \(client.target.address) as \(client.sessionConfig.nick)..."))
+        client.connect(timeout: timeout)
+        try loop.run()
+        rl_callback_handler_remove()
+        fputs("\n", stdout)
+        return ExitStatus.success
+    }
+
+    private var prompt: String { "[\(currentRoom ?? client.target.host)] " }
+
+    // MARK: Terminal
+
+    /// Stdin is readable: one character for readline.
+    func handle(_ event: ReadyEvent) {
+        interruptArmed = false
+        rl_callback_read_char()
+    }
+
+    /// Prints a line above the prompt, leaving the typed text and cursor intact.
+    func show(_ line: String) {
+        if insideHandler {
+            fputs(line + "\n", stdout)
+        } else {
+            rl_clear_visible_line()
+            fputs(line + "\n", stdout)
+            rl_forced_update_display()
+        }
+        fflush(stdout)
+    }
+
+    private func updatePrompt() {
+        rl_set_prompt(prompt)
+        if !insideHandler { rl_forced_update_display() }
+    }
+
+    /// Ctrl-C clears the line; a second one in a row quits.
+    private func interrupt() {
+        if interruptArmed { return quit(reason: nil) }
+        interruptArmed = true
+        rl_replace_line("", 0)
+        show(style.info("(Ctrl-C again to quit)"))
+    }
+
+    /// Ctrl-D on an empty line.
+    func endOfInput() {
+        insideHandler = true
+        defer { insideHandler = false }
+        quit(reason: nil)
+    }
+
+    // MARK: Input
+
+    /// A line typed (or pasted: bracketed paste hands several lines at once).
+    func submit(_ text: String) {
+        insideHandler = true
+        defer { insideHandler = false }
+        // The line stays on screen as typed; replace it with its log form.
+        if text.utf8.count + prompt.utf8.count < Int(terminalWidth()) { fputs("\u{1B}[1A\u{1B}[2K", stdout) }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) {
+            if !line.allSatisfy({ $0 == " " }) { history?.add(line) }
+            command(line)
+        }
+        updatePrompt()
+    }
+
+    private func terminalWidth() -> Int32 {
+        var rows: Int32 = 0, columns: Int32 = 0
+        rl_get_screen_size(&rows, &columns)
+        return columns > 0 ? columns : 80
+    }
+
+    private func command(_ line: String) {
+        guard line.hasPrefix("/") && !line.hasPrefix("//") else {
+            return say(line.hasPrefix("//") ? String(line.dropFirst()) : line, kind: .message)
+        }
+        let name = line.prefix { $0 != " " }.lowercased()
+        let rest = String(line.dropFirst(name.count).drop { $0 == " " })
+        let words = rest.split(separator: " ").map(String.init)
+        guard let session = client.session, client.isConnected || ["/quit", "/help", "/switch", "/room"].contains(name) else {
+            return show(style.info("Not connected: only /quit, /help and /switch work until the connection is back"))
+        }
+        switch name {
+        case "/join":
+            guard let room = words.first else { return show(style.info("Usage: /join ROOM [KEY]")) }
+            session.join(room.hasPrefix("#") ? room : "#" + room, key: words.count > 1 ? words[1] : nil)
+        case "/part", "/leave":
+            var reason = rest
+            var room = currentRoom
+            if let first = words.first, Names.isChannel(first) { room = first; reason = String(rest.dropFirst(first.count).drop { $0 == " " }) }
+            guard let room else { return show(style.info("You are not in a room")) }
+            session.part(room, reason: reason.isEmpty ? nil : reason)
+        case "/msg", "/query":
+            guard words.count >= 2 else { return show(style.info("Usage: /msg NICK TEXT")) }
+            let text = String(rest.dropFirst(words[0].count + 1))
+            session.say(text, to: words[0])
+            show(style.ownPrivate(to: words[0], text: text))
+        case "/me":
+            say(rest, kind: .action)
+        case "/nick":
+            guard let nick = words.first else { return show(style.info("Usage: /nick NAME")) }
+            session.changeNick(nick)
+        case "/names", "/who":
+            guard let room = words.first.map({ $0.hasPrefix("#") ? $0 : "#" + $0 }) ?? currentRoom else {
+                return show(style.info("Usage: /names ROOM"))
+            }
+            session.names(room)
+        case "/topic":
+            guard let room = currentRoom else { return show(style.info("You are not in a room")) }
+            session.topic(room, set: rest.isEmpty ? nil : rest)
+        case "/list":
+            session.list()
+        case "/switch", "/room":
+            guard let wanted = words.first.map({ $0.hasPrefix("#") ? $0 : "#" + $0 }),
+                  let room = session.rooms.first(where: { Casemapping.equal($0, wanted) }) else {
+                return show(style.info("You are in: \(session.rooms.joined(separator: ", "))"))
+            }
+            currentRoom = room
+        case "/raw", "/quote":
+            session.raw(rest)
+        case "/quit", "/exit":
+            return quit(reason: rest.isEmpty ? nil : rest)
+        case "/help":
+            for text in ChatUI.help { show(style.info(text)) }
+        default:
+            show(style.info("Unknown command \(name). Type /help for the list"))
+        }
+        client.pump()
+    }
+
+    static let help = [
+        "Type to talk to the current room. Commands:",
+        "  /join ROOM [KEY]   /part [ROOM] [REASON]   /switch ROOM (or /room)",
+        "  /msg NICK TEXT     /me TEXT                /nick NAME",
+        "  /names [ROOM] (or /who)   /topic [TEXT]    /list",
+        "  /raw LINE          /quit [REASON]          /help",
+        "Tab completes commands, nicks and rooms. Ctrl-C clears the line; twice quits. Ctrl-D quits.",
+    ]
+
+    private func say(_ text: String, kind: ChatLine.Kind) {
+        guard let room = currentRoom else { return show(style.info("You are not in a room: /join one")) }
+        guard text.contains(where: { $0 != " " }) else { return }
+        guard let session = client.session, client.isConnected else {
+            guard queued.count < queueLimit else {
+                return show(style.info("Not connected, and \(queueLimit) lines already wait: not sent"))
+            }
+            queued.append(text)
+            return show(style.info("Not connected: queued, will be sent when back (\(queued.count) waiting)"))
+        }
+        session.say(text, to: room, kind: kind)
+        client.pump()
+        show(style.format(ChatLine(room: room, nick: session.nick, text: text, kind: kind), currentRoom: currentRoom))
+    }
+
+    private func quit(reason: String?) {
+        if quitting { return loop.stop() }
+        quitting = true
+        guard let session = client.session, client.isConnected else { return loop.stop() }
+        session.quit(reason)
+        client.pump()
+        client.close()
+        loop.schedule(after: .seconds(2)) { [weak self] in self?.loop.stop() }
+    }
+
+    // MARK: Completion
+
+    func prepareCompletions(for text: String, atLineStart: Bool) {
+        var candidates: [String] = []
+        if atLineStart && text.hasPrefix("/") {
+            candidates = Self.commands
+        } else if let session = client.session {
+            candidates = session.rooms
+            if let room = currentRoom { candidates += session.members(of: room) }
+        }
+        let folded = Casemapping.fold(text)
+        completions = candidates.filter { Casemapping.fold($0).hasPrefix(folded) }
+        completionIndex = 0
+    }
+
+    func nextCompletion(reset: Bool) -> String? {
+        if reset { completionIndex = 0 }
+        guard completionIndex < completions.count else { return nil }
+        defer { completionIndex += 1 }
+        return completions[completionIndex]
+    }
+
+    // MARK: Session events
+
+    func clientConnected(_ client: ClientHost) {}
+
+    func client(_ client: ClientHost, event: ClientEvent) {
+        guard let session = client.session else { return }
+        switch event {
+        case .registered(let nick):
+            backoff.reset()
+            show(style.info("Connected to \(client.target.address) as \(nick)"))
+            if let room = currentRoom, !client.sessionConfig.rooms.contains(room) { session.join(room) }
+            let waiting = queued
+            queued.removeAll()
+            for text in waiting {
+                if let room = currentRoom { session.say(text, to: room) }
+            }
+            if !waiting.isEmpty { show(style.info("Sent \(waiting.count) queued line(s)")) }
+        case .joined(let room):
+            currentRoom = room
+            updatePrompt()
+            show(style.info("You joined \(room)"))
+        case .part(let room, let nick, _) where Casemapping.equal(nick, session.nick),
+             .kick(let room, let nick, _, _) where Casemapping.equal(nick, session.nick):
+            if let line = style.event(event) { show(line) }
+            if let current = currentRoom, Casemapping.equal(current, room) {
+                currentRoom = session.rooms.last
+                updatePrompt()
+            }
+        case .nickInUse(let taken, let next):
+            show(style.info("\(taken) is taken; trying \(next)"))
+        case .names(let room, let nicks):
+            show(style.info("\(room): \(nicks.joined(separator: ", "))"))
+        case .chat(let line):
+            show(style.format(line, currentRoom: currentRoom))
+        case .refused(let code, let subject, let text):
+            show(style.info("\(subject.map { "\($0): " } ?? "")\(text) (\(code))"))
+        case .serverText(let text):
+            show(style.info(text))
+        case .failed(let failure):
+            show(style.info("\(failure)"))
+            if failure == .passwordRefused || { if case .nickUnavailable = failure { return true }; return false }() {
+                quitting = true
+            }
+            client.close()
+        default:
+            if let line = style.event(event) { show(line) }
+        }
+        client.pump()
+    }
+
+    func clientDisconnected(_ client: ClientHost, reason: String) {
+        if quitting { return loop.stop() }
+        // Remember where we were, to rejoin and keep our nick after reconnecting.
+        if let session = client.session {
+            client.sessionConfig.rooms = session.rooms
+            client.sessionConfig.nick = session.nick
+        }
+        let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
+        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18
+        show(style.info("Disconnected (\(reason)); reconnecting in \(Int(seconds.rounded(.up))) s"))
+        loop.schedule(after: delay) { [weak self] in
+            guard let self, !self.quitting else { return }
+            self.client.connect(timeout: self.timeout)
+        }
+    }
+}

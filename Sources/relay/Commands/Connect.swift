@@ -1,0 +1,131 @@
+import ArgumentParser
+import RelayClient
+import RelayIRC
+import RelayLoop
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Connect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Chat in rooms on any IRC server, interactively or from a script.",
+        discussion: """
+            With a terminal, an interactive chat (/help inside lists the commands). \
+            Without one, or with --send, each --send TEXT and each stdin line is sent \
+            to the rooms; relay exits 0 once the server has confirmed it got them. \
+            Exit codes: 0 success, 1 failure, 2 usage, 3 password refused.
+            """)
+
+    @Argument(help: "irc://host[:port]/#room[,#room2] or host[:port] (port 6667).")
+    var target: String
+
+    @Option(name: .customLong("join"), help: ArgumentHelp("A room to join (repeatable).", valueName: "room"))
+    var joins: [String] = []
+
+    @Option(help: "The nick (default: your login name).")
+    var nick: String?
+
+    @Option(help: ArgumentHelp("A file holding the server password (or set RELAY_PASSWORD).", valueName: "file"))
+    var passwordFile: String?
+
+    @Option(help: "Seconds to wait for the connection and for confirmation.")
+    var timeout = 30
+
+    @Option(name: .customLong("send"), help: ArgumentHelp("Send TEXT to the rooms and exit (repeatable).", valueName: "text"))
+    var texts: [String] = []
+
+    @Flag(help: "Send as NOTICE instead of PRIVMSG.")
+    var notice = false
+
+    @Flag(help: "Send without joining (if the room refuses, join, send and part).")
+    var noJoin = false
+
+    @Flag(help: "Print incoming messages as JSON Lines.")
+    var json = false
+
+    @Flag(help: "Keep running (and logging) after stdin ends.")
+    var stay = false
+
+    @Flag(help: "Print every line sent and received on stderr (passwords masked).")
+    var trace = false
+
+    @Option(help: "Lines per second after a burst of 5; 0 turns pacing off.")
+    var rate = 1.0
+
+    func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be at least 1") }
+        guard rate >= 0 else { throw ValidationError("--rate must be 0 or more") }
+        if let nick, !Names.isValidNick(nick, maxLength: 30) {
+            throw ValidationError("--nick \(nick) is not a valid nick")
+        }
+    }
+
+    func run() throws {
+        let parsed: ClientTarget
+        do {
+            parsed = try ClientTarget.parse(target)
+        } catch {
+            Diagnostics.fail("\(error)", status: ExitStatus.usage)
+        }
+        var rooms = parsed.rooms
+        for room in joins {
+            let name = room.hasPrefix("#") ? room : "#" + room
+            guard Names.isValidChannel(name, maxLength: 200) else {
+                Diagnostics.fail("--join \(room) is not a room name", status: ExitStatus.usage)
+            }
+            if !rooms.contains(where: { Casemapping.equal($0, name) }) { rooms.append(name) }
+        }
+        let interactive = texts.isEmpty && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+        if !interactive && rooms.isEmpty {
+            Diagnostics.fail("no room to send to: name one in the URL (irc://host/#room) or with --join", status: ExitStatus.usage)
+        }
+
+        var config = SessionConfig(nick: nick ?? Self.loginNick())
+        config.rooms = rooms
+        config.pacingRate = rate
+        config.joinOnRegister = interactive || !noJoin
+        do {
+            config.password = try Secrets.read(file: passwordFile, environment: "RELAY_PASSWORD")
+        } catch {
+            Diagnostics.fail("\(error)", status: ExitStatus.usage)
+        }
+
+        let loop: EventLoop
+        do {
+            loop = try EventLoop.makeDefault()
+        } catch {
+            Diagnostics.fail("\(error)")
+        }
+        let client = ClientHost(loop: loop, target: parsed, session: config)
+        client.trace = trace
+        let status: Int32
+        do {
+            if interactive {
+                status = try ChatUI(loop: loop, client: client, timeout: .seconds(timeout)).run()
+            } else {
+                var options = ScriptRunner.Options()
+                options.texts = texts
+                options.readStdin = texts.isEmpty
+                options.notice = notice
+                options.noJoin = noJoin
+                options.stay = stay
+                options.format = json ? .json : .text
+                options.timeout = .seconds(timeout)
+                status = try ScriptRunner(loop: loop, client: client, rooms: rooms, options: options).run()
+            }
+        } catch {
+            Diagnostics.fail("\(error)")
+        }
+        Glibc.exit(status)
+    }
+
+    /// The login name as a valid nick: cron has no USER or HOME, so ask the password database.
+    static func loginNick() -> String {
+        var name = ""
+        if let entry = getpwuid(getuid()), let raw = entry.pointee.pw_name { name = String(cString: raw) }
+        if name.isEmpty, let user = getenv("USER") { name = String(cString: user) }
+        var nick = String(name.map { Names.isValidNick("a\($0)", maxLength: 30) ? $0 : "_" }.prefix(30))
+        if let first = nick.first, !Names.isValidNick(String(first), maxLength: 30) { nick = "u" + nick.prefix(29) }
+        return nick.isEmpty ? "relay" : nick
+    }
+}

@@ -1,0 +1,223 @@
+import RelayClient
+import RelayIRC
+import RelayLoop
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a `ClientHost` tells its owner.
+protocol ClientHostDelegate: AnyObject {
+    /// Registration is under way (TCP is up).
+    func clientConnected(_ client: ClientHost)
+    func client(_ client: ClientHost, event: ClientEvent)
+    /// The connection is gone, or never came up; `reason` says why in one line.
+    func clientDisconnected(_ client: ClientHost, reason: String)
+}
+
+/// One client connection to one server in the loop: connects (trying each
+/// address), feeds lines to a `ClientSession`, writes what the session paces
+/// out, and runs its keepalive. A new session starts with each connection;
+/// reconnecting is the owner's decision.
+final class ClientHost: ConnectionDelegate {
+    let target: ClientTarget
+    var sessionConfig: SessionConfig
+    private(set) var session: ClientSession?
+    weak var delegate: ClientHostDelegate?
+    /// Prints every line sent and received on stderr, passwords masked.
+    var trace = false
+    private let loop: EventLoop
+    private var connection: Connection?
+    private var connecting: PendingConnect?
+    private var sessionTimer: TimerID?
+    private var sessionTimerAt: ContinuousClock.Instant?
+
+    init(loop: EventLoop, target: ClientTarget, session: SessionConfig) {
+        self.loop = loop
+        self.target = target
+        self.sessionConfig = session
+    }
+
+    var isConnected: Bool { connection?.state == .open }
+
+    // MARK: Connecting
+
+    /// Resolves and connects, giving up after `timeout`.
+    func connect(timeout: Duration) {
+        let addresses: [SocketAddress]
+        do {
+            addresses = try SocketAddress.resolve(host: target.host, port: target.port)
+        } catch {
+            return fail("\(error)")
+        }
+        let attempt = PendingConnect(host: self, addresses: addresses, deadline: .now + timeout)
+        connecting = attempt
+        attempt.next()
+    }
+
+    fileprivate func connected(fd: Int32) {
+        connecting = nil
+        Socket.configureConnection(fd)
+        let connection = Connection(fd: fd, tag: 0, loop: loop, maxLineLength: Message.maxTagsLength + 512,
+                                    sendQueueLimit: 1 << 20)
+        connection.delegate = self
+        do {
+            try connection.start()
+        } catch {
+            closeDescriptor(fd)
+            return fail("\(error)")
+        }
+        self.connection = connection
+        let session = ClientSession(config: sessionConfig, now: .now)
+        self.session = session
+        session.start(now: .now)
+        delegate?.clientConnected(self)
+        pump()
+    }
+
+    fileprivate func fail(_ reason: String) {
+        connecting = nil
+        delegate?.clientDisconnected(self, reason: reason)
+    }
+
+    // MARK: Lines
+
+    func connection(_ connection: Connection, received frame: LineFramer.Frame) {
+        guard case .line(let line) = frame, let session else { return }
+        if trace { Diagnostics.write("<< " + String(decoding: line, as: UTF8.self)) }
+        for event in session.receive(line, now: .now) {
+            delegate?.client(self, event: event)
+        }
+        pump()
+    }
+
+    func connectionClosed(_ connection: Connection, reason: String?) {
+        self.connection = nil
+        if let sessionTimer { loop.cancel(sessionTimer) }
+        sessionTimer = nil
+        sessionTimerAt = nil
+        delegate?.clientDisconnected(self, reason: reason ?? "connection closed")
+    }
+
+    /// Writes what the session lets out now and wakes up when it has more.
+    func pump() {
+        guard let session, let connection, connection.state == .open else { return }
+        let now = ContinuousClock.now
+        for line in session.takeOutgoing(now: now) {
+            if trace { Diagnostics.write(">> " + Self.masked(line)) }
+            connection.send(line)
+        }
+        let deadline = session.nextDeadline(now: now)
+        if let at = sessionTimerAt, at <= deadline, at > now { return }
+        if let sessionTimer { loop.cancel(sessionTimer) }
+        sessionTimerAt = deadline
+        sessionTimer = loop.schedule(at: deadline) { [weak self] in
+            guard let self, let session = self.session else { return }
+            self.sessionTimerAt = nil
+            self.sessionTimer = nil
+            for event in session.tick(now: .now) { self.delegate?.client(self, event: event) }
+            self.pump()
+        }
+    }
+
+    /// Closes the connection after what is queued is written.
+    func close() {
+        connecting?.cancel()
+        connecting = nil
+        connection?.close()
+    }
+
+    /// "PASS ****" and "OPER name ****" for --trace.
+    static func masked(_ line: [UInt8]) -> String {
+        var text = String(decoding: line.dropLast(2), as: UTF8.self)
+        let upper = text.uppercased()
+        if upper.hasPrefix("PASS ") { text = "PASS ****" }
+        if upper.hasPrefix("OPER "), let space = text.dropFirst(5).firstIndex(of: " ") { text = text[..<space] + " ****" }
+        return text
+    }
+}
+
+/// A non-blocking connect in progress, trying each resolved address in turn.
+private final class PendingConnect: ReadinessHandler {
+    unowned let host: ClientHost
+    var addresses: [SocketAddress]
+    let deadline: ContinuousClock.Instant
+    var fd: Int32 = -1
+    var timer: TimerID?
+    var lastError = "no address"
+    var loop: EventLoop { host.loopForConnect }
+
+    init(host: ClientHost, addresses: [SocketAddress], deadline: ContinuousClock.Instant) {
+        self.host = host
+        self.addresses = addresses
+        self.deadline = deadline
+    }
+
+    func next() {
+        if timer == nil {
+            timer = loop.schedule(at: deadline) { [weak self] in self?.timedOut() }
+        }
+        while !addresses.isEmpty {
+            let address = addresses.removeFirst()
+            do {
+                let (fd, inProgress) = try Socket.connect(to: address)
+                if !inProgress { return finish(fd) }
+                self.fd = fd
+                try loop.watch(fd, interest: .write, handler: self)
+                return
+            } catch {
+                lastError = "\(error)"
+            }
+        }
+        giveUp(lastError)
+    }
+
+    func handle(_ event: ReadyEvent) {
+        let code = Socket.pendingError(fd)
+        loop.unwatch(fd)
+        if code == 0 { return finish(fd) }
+        closeDescriptor(fd)
+        fd = -1
+        lastError = "\(SystemError("connect \(host.target.address)", code: code))"
+        next()
+    }
+
+    private func finish(_ fd: Int32) {
+        if let timer { loop.cancel(timer) }
+        host.connected(fd: fd)
+    }
+
+    private func giveUp(_ reason: String) {
+        if let timer { loop.cancel(timer) }
+        host.fail(reason)
+    }
+
+    private func timedOut() {
+        timer = nil
+        cancel()
+        host.fail("connect \(host.target.address): timed out")
+    }
+
+    func cancel() {
+        if let timer { loop.cancel(timer) }
+        timer = nil
+        if fd >= 0 {
+            loop.unwatch(fd)
+            closeDescriptor(fd)
+            fd = -1
+        }
+        addresses.removeAll()
+    }
+}
+
+extension ClientHost {
+    fileprivate var loopForConnect: EventLoop { loop }
+
+    /// Our own joins and parts: the script knows them; a log needs only others'.
+    func isAboutMe(_ event: ClientEvent) -> Bool {
+        guard let nick = session?.nick else { return false }
+        switch event {
+        case .join(_, let who), .part(_, let who, _): return Casemapping.equal(who, nick)
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import RelayClient
+import RelayIRC
+import XCTest
+
+final class ClientSessionTests: XCTestCase {
+    private var now = ContinuousClock.now
+
+    private func session(_ configure: (inout SessionConfig) -> Void = { _ in }) -> ClientSession {
+        var config = SessionConfig(nick: "ana")
+        config.rooms = ["#ops"]
+        configure(&config)
+        let session = ClientSession(config: config, now: now)
+        session.start(now: now)
+        return session
+    }
+
+    private func out(_ session: ClientSession) -> [String] {
+        session.takeOutgoing(now: now).map { String(decoding: $0.dropLast(2), as: UTF8.self) }
+    }
+
+    @discardableResult
+    private func feed(_ session: ClientSession, _ line: String) -> [ClientEvent] {
+        session.receive(ArraySlice(line.utf8), now: now)
+    }
+
+    func testRegistersThenJoinsItsRooms() {
+        let client = session { $0.password = "pw" }
+        XCTAssertEqual(out(client), ["PASS pw", "NICK ana", "USER ana 0 * :ana"])
+        XCTAssertEqual(feed(client, ":srv 001 ana :Welcome"), [.registered(nick: "ana")])
+        XCTAssertEqual(out(client), ["JOIN #ops"])
+        XCTAssertEqual(feed(client, ":ana!a@h JOIN #ops"), [.joined(room: "#ops")])
+        XCTAssertEqual(client.rooms, ["#ops"])
+    }
+
+    func testATakenNickFallsBackToUnderscoresThenGivesUp() {
+        let client = session { $0.maxNickAttempts = 2 }
+        _ = out(client)
+        XCTAssertEqual(feed(client, ":srv 433 * ana :Nickname is already in use"), [.nickInUse("ana", next: "ana_")])
+        XCTAssertEqual(out(client), ["NICK ana_"])
+        feed(client, ":srv 433 * ana_ :Nickname is already in use")
+        XCTAssertEqual(out(client), ["NICK ana__"])
+        XCTAssertEqual(feed(client, ":srv 433 * ana__ :in use"), [.failed(.nickUnavailable("the nick ana and 2 alternatives are taken"))])
+        feed(client, ":srv 001 ana__ :Welcome")
+        XCTAssertEqual(client.nick, "ana__")
+    }
+
+    func testPasswordRefusalAndServerErrorsFail() {
+        let client = session()
+        XCTAssertEqual(feed(client, ":srv 464 * :Password incorrect"), [.failed(.passwordRefused)])
+        XCTAssertEqual(feed(client, "ERROR :Closing Link: x (Bad password)"), [.failed(.closedByServer("Closing Link: x (Bad password)"))])
+    }
+
+    func testPingIsAnsweredAtOnceEvenBehindPacedLines() {
+        let client = session { $0.pacingBurst = 1 }
+        feed(client, ":srv 001 ana :hi")
+        for index in 0..<3 { client.say("line \(index)", to: "#ops") }
+        _ = out(client)
+        feed(client, "PING :abc")
+        XCTAssertEqual(out(client), ["PONG abc"])
+    }
+
+    func testPacingLetsABurstThroughThenOnePerSecond() {
+        let client = session()
+        feed(client, ":srv 001 ana :hi")
+        _ = out(client)  // the JOIN took one token
+        for index in 1...10 { client.say("\(index)", to: "#ops") }
+        XCTAssertEqual(out(client).count, 4)
+        XCTAssertEqual(client.nextDeadline(now: now), now + .seconds(1))
+        now = now + .seconds(1)
+        XCTAssertEqual(out(client), ["PRIVMSG #ops :5"])
+        now = now + .seconds(10)
+        XCTAssertEqual(out(client).count, 5)
+    }
+
+    func testLongTextIsSplitToFitWithThePrefixAndNeverBreaksUTF8() {
+        let client = session { $0.pacingRate = 0 }
+        let text = String(repeating: "ünïcödé ", count: 180)  // 2,160 bytes
+        client.say(text, to: "#ops")
+        let lines = out(client).dropFirst(2)  // NICK, USER
+        XCTAssertGreaterThan(lines.count, 4)
+        var rebuilt: [String] = []
+        for line in lines {
+            // What the server relays: our line plus ":ana!ana@<63-byte host> ".
+            XCTAssertLessThanOrEqual(line.utf8.count + 2 + 1 + 3 + 1 + 3 + 1 + 63 + 1, 512, line)
+            let message = try! Message.parse(Array(line.utf8))
+            XCTAssertFalse(message.params[1].contains("\u{FFFD}"))
+            rebuilt.append(message.params[1])
+        }
+        XCTAssertEqual(rebuilt.joined(separator: " "), text)
+    }
+
+    func testUserTextNeverEmitsALineBreak() {
+        let client = session { $0.pacingRate = 0 }
+        client.say("one\r\nQUIT :haha\0", to: "#ops")
+        client.raw("NAMES #ops\r\nQUIT")
+        XCTAssertEqual(Array(out(client).dropFirst(2)), ["PRIVMSG #ops :one  QUIT :haha ", "NAMES #ops"])
+    }
+
+    func testIncomingChatActionsAndCTCP() {
+        let client = session { $0.pacingRate = 0 }
+        feed(client, ":srv 001 ana :hi")
+        _ = out(client)
+        XCTAssertEqual(feed(client, ":bob!b@h PRIVMSG #ops :hello"), [.chat(ChatLine(room: "#ops", nick: "bob", text: "hello", kind: .message))])
+        XCTAssertEqual(feed(client, ":bob!b@h PRIVMSG #ops :\u{1}ACTION waves\u{1}"), [.chat(ChatLine(room: "#ops", nick: "bob", text: "waves", kind: .action))])
+        XCTAssertEqual(feed(client, ":bob!b@h PRIVMSG ana :psst"), [.chat(ChatLine(room: nil, nick: "bob", text: "psst", kind: .message))])
+        XCTAssertEqual(feed(client, ":bob!b@h PRIVMSG ana :\u{1}VERSION\u{1}"), [])
+        XCTAssertEqual(feed(client, ":bob!b@h PRIVMSG ana :\u{1}PING 123\u{1}"), [])
+        XCTAssertEqual(out(client), ["NOTICE bob :\u{1}VERSION relay 0.1.0\u{1}", "NOTICE bob :\u{1}PING 123\u{1}"])
+    }
+
+    func testConfirmationComesAfterEverythingQueued() {
+        let client = session()
+        feed(client, ":srv 001 ana :hi")
+        client.say("important", to: "#ops")
+        let token = client.confirm()
+        XCTAssertEqual(Array(out(client)), ["NICK ana", "USER ana 0 * :ana", "JOIN #ops", "PRIVMSG #ops :important", "PING :\(token)"])
+        XCTAssertEqual(feed(client, ":srv 404 ana #ops :Cannot send to channel"), [.refused(code: "404", subject: "#ops", text: "Cannot send to channel")])
+        XCTAssertEqual(feed(client, ":srv PONG srv :\(token)"), [.confirmed(token: token)])
+    }
+
+    func testMembersAreTrackedForCompletion() {
+        let client = session()
+        feed(client, ":srv 001 ana :hi")
+        feed(client, ":ana!a@h JOIN #ops")
+        feed(client, ":srv 353 ana = #ops :@ana +bob cy")
+        XCTAssertEqual(feed(client, ":srv 366 ana #ops :End"), [.names(room: "#ops", nicks: ["ana", "bob", "cy"])])
+        feed(client, ":dee!d@h JOIN #ops")
+        feed(client, ":cy!c@h QUIT :bye")
+        feed(client, ":bob!b@h NICK robert")
+        XCTAssertEqual(client.members(of: "#OPS"), ["ana", "robert", "dee"])
+    }
+
+    func testKeepalivePingsASilentServerThenGivesUp() {
+        let client = session { $0.keepalive = .seconds(60) }
+        _ = out(client)
+        now = now + .seconds(60)
+        XCTAssertEqual(client.tick(now: now), [])
+        XCTAssertEqual(out(client), ["PING :keepalive"])
+        XCTAssertEqual(client.nextDeadline(now: now), now + .seconds(60))
+        now = now + .seconds(60)
+        XCTAssertEqual(client.tick(now: now), [.failed(.timedOut("no reply from the server in 120 s"))])
+    }
+}
+
+final class OutputFormatTests: XCTestCase {
+    func testTextFormat() {
+        let text = OutputFormat.text
+        XCTAssertEqual(text.line(for: .chat(ChatLine(room: "#r", nick: "ana", text: "hi", kind: .message)), unixTime: 0), "#r <ana> hi")
+        XCTAssertEqual(text.line(for: .chat(ChatLine(room: "#r", nick: "ana", text: "waves", kind: .action)), unixTime: 0), "#r * ana waves")
+        XCTAssertEqual(text.line(for: .chat(ChatLine(room: nil, nick: "ana", text: "psst", kind: .message)), unixTime: 0), "ana <ana> psst")
+        XCTAssertEqual(text.line(for: .join(room: "#r", nick: "bob"), unixTime: 0), "#r -!- bob joined")
+        XCTAssertNil(text.line(for: .registered(nick: "x"), unixTime: 0))
+    }
+
+    func testJSONLinesAreValidJSONWithEscapes() throws {
+        let line = OutputFormat.json.line(for: .chat(ChatLine(room: "#r", nick: "ana", text: "say \"hi\"\\\u{1}\n", kind: .message)),
+                                          unixTime: 1_795_770_000)!
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+        XCTAssertEqual(object["time"] as? String, "2026-11-27T09:00:00Z")
+        XCTAssertEqual(object["type"] as? String, "message")
+        XCTAssertEqual(object["room"] as? String, "#r")
+        XCTAssertEqual(object["text"] as? String, "say \"hi\"\\\u{1}\n")
+        let privateLine = OutputFormat.json.line(for: .chat(ChatLine(room: nil, nick: "b", text: "x", kind: .action)), unixTime: 0)!
+        let privateObject = try JSONSerialization.jsonObject(with: Data(privateLine.utf8)) as! [String: Any]
+        XCTAssertEqual(privateObject["private"] as? Bool, true)
+        XCTAssertNil(privateObject["room"])
+    }
+}

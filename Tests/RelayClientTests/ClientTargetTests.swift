@@ -1,0 +1,57 @@
+import RelayClient
+import XCTest
+
+final class ClientTargetTests: XCTestCase {
+    func testURLsAndBareHosts() throws {
+        XCTAssertEqual(try ClientTarget.parse("irc://chat.example.org/#ops"), ClientTarget(host: "chat.example.org", rooms: ["#ops"]))
+        XCTAssertEqual(try ClientTarget.parse("irc://h:7000/#a,#b"), ClientTarget(host: "h", port: 7000, rooms: ["#a", "#b"]))
+        XCTAssertEqual(try ClientTarget.parse("irc://h/ops"), ClientTarget(host: "h", rooms: ["#ops"]), "a # is added")
+        XCTAssertEqual(try ClientTarget.parse("h:6697"), ClientTarget(host: "h", port: 6697))
+        XCTAssertEqual(try ClientTarget.parse("localhost"), ClientTarget(host: "localhost"))
+        XCTAssertEqual(try ClientTarget.parse("irc://[::1]:6668/#x"), ClientTarget(host: "::1", port: 6668, rooms: ["#x"]))
+        XCTAssertEqual(try ClientTarget.parse("IRC://h/").rooms, [])
+    }
+
+    func testBadTargetsSayWhy() {
+        for (text, why) in [("http://h/#x", "only irc://"), ("h:0", "port"), ("h:99999", "port"), ("h:abc", "port"),
+                            ("irc:///#x", "no host"), ("irc://[::1/#x", "unclosed"), ("irc://h/#a b", "not a room")] {
+            XCTAssertThrowsError(try ClientTarget.parse(text), text) { error in
+                XCTAssertTrue("\(error)".contains(why), "\(text): \(error)")
+            }
+        }
+    }
+
+    func testAddressBracketsIPv6() {
+        XCTAssertEqual(ClientTarget(host: "::1", port: 1).address, "[::1]:1")
+        XCTAssertEqual(ClientTarget(host: "h").address, "h:6667")
+    }
+}
+
+final class PacerTests: XCTestCase {
+    func testBurstThenOneLinePerSecond() {
+        let start = ContinuousClock.now
+        var pacer = Pacer(burst: 5, rate: 1, now: start)
+        XCTAssertEqual((0..<7).filter { _ in pacer.take(now: start) }.count, 5)
+        XCTAssertEqual(pacer.nextToken(now: start), start + .seconds(1))
+        XCTAssertFalse(pacer.take(now: start + .milliseconds(999)))
+        XCTAssertTrue(pacer.take(now: start + .seconds(1)))
+        XCTAssertFalse(pacer.take(now: start + .seconds(1)))
+    }
+
+    func testRateZeroIsOff() {
+        let now = ContinuousClock.now
+        var pacer = Pacer(burst: 5, rate: 0, now: now)
+        XCTAssertTrue((0..<1000).allSatisfy { _ in pacer.take(now: now) })
+    }
+
+    func testBackoffGrowsWithJitterAndResets() {
+        var backoff = Backoff(initial: .seconds(1), maximum: .seconds(8), jitter: 0.5)
+        XCTAssertEqual(backoff.nextDelay(random: 0), .seconds(1))
+        XCTAssertEqual(backoff.nextDelay(random: 0), .seconds(2))
+        XCTAssertEqual(backoff.nextDelay(random: 1), .seconds(6))
+        XCTAssertEqual(backoff.nextDelay(random: 0), .seconds(8))
+        XCTAssertEqual(backoff.nextDelay(random: 0), .seconds(8), "capped")
+        backoff.reset()
+        XCTAssertEqual(backoff.nextDelay(random: 0), .seconds(1))
+    }
+}
