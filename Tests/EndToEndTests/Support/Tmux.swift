@@ -18,19 +18,32 @@ final class TmuxSession {
 
     static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
+    /// Runs one tmux command and waits for it (posix_spawn and waitpid: Foundation's
+    /// Process can miss the exit of a tmux client whose server daemonizes).
+    /// Only `capture` reads its output, from a file, so no pipe is held open by the server.
     @discardableResult
-    private func tmux(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        process.arguments = ["-S", socket] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    private func tmux(_ arguments: [String], capture: Bool = false) throws -> String {
+        let outputPath = capture ? NSTemporaryDirectory() + name + ".out" : "/dev/null"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = (["/usr/bin/tmux", "-S", socket] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        lastStatus = status
+        guard capture else { return "" }
+        defer { unlink(outputPath) }
+        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     }
+
+    private var lastStatus: Int32 = 0
 
     /// Types literal text (no Enter).
     func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
@@ -40,7 +53,7 @@ final class TmuxSession {
 
     /// The visible screen, trailing blank lines dropped.
     func screen() -> [String] {
-        let text = (try? tmux(["capture-pane", "-p", "-t", name])) ?? ""
+        let text = (try? tmux(["capture-pane", "-p", "-t", name], capture: true)) ?? ""
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
         return lines
@@ -58,17 +71,10 @@ final class TmuxSession {
         return lines
     }
 
-    var isRunning: Bool { (try? tmux(["has-session", "-t", name])) != nil && screenAlive() }
-
-    private func screenAlive() -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        process.arguments = ["-S", socket, "has-session", "-t", name]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+    /// The session still exists: tmux closes it when the program in it exits.
+    var isRunning: Bool {
+        _ = try? tmux(["has-session", "-t", name])
+        return lastStatus == 0
     }
 
     func kill() {

@@ -1,0 +1,95 @@
+import Foundation
+import Glibc
+import XCTest
+
+/// The interactive chat, in a real terminal (tmux), against `relay serve`.
+final class InteractiveEndToEndTests: XCTestCase {
+    private var server: RelayProcess!
+    private var state: String!
+
+    override func setUpWithError() throws {
+        guard TmuxSession.isAvailable else { throw XCTSkip("needs tmux (.ci/run installs it)") }
+        server = try RelayProcess.serve(["--flood-rate", "0"])
+        state = NSTemporaryDirectory() + "relay-state-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    override func tearDown() {
+        server?.stop()
+        if let state { try? FileManager.default.removeItem(atPath: state) }
+    }
+
+    private func chat(nick: String, room: String = "#lobby") throws -> TmuxSession {
+        let session = try TmuxSession(command: [RelayProcess.binary.path, "connect", "irc://127.0.0.1:\(server.port)/\(room)",
+                                                "--nick", nick],
+                                      environment: ["XDG_STATE_HOME": state, "NO_COLOR": "1", "TERM": "xterm"])
+        let screen = session.waitForScreen { $0.last == "[\(room)] " || $0.last == "[\(room)]" }
+        XCTAssertTrue(screen.contains { $0.hasSuffix("-!- You joined \(room)") }, "\(screen)")
+        return session
+    }
+
+    private func plain(_ nick: String) throws -> TestClient {
+        let client = try TestClient(port: server.port)
+        client.sendLine("/nick \(nick)")
+        client.waitFor("-!- You are now known as \(nick)")
+        return client
+    }
+
+    func testAMessageArrivingWhileTypingAppearsAboveAndLeavesTheHalfLineIntact() throws {
+        let ui = try chat(nick: "ana")
+        let bob = try plain("bob")
+        try ui.type("half a thou")
+        ui.waitForScreen { $0.last == "[#lobby] half a thou" }
+        bob.sendLine("interrupting!")
+        let screen = ui.waitForScreen { $0.contains { $0.hasSuffix("<bob> interrupting!") } }
+        XCTAssertEqual(screen.last, "[#lobby] half a thou", "\(screen)")
+        XCTAssertTrue(screen[screen.count - 2].hasSuffix("<bob> interrupting!"), "\(screen)")
+        // The cursor stayed where it was: typing goes on from there.
+        try ui.type("ght")
+        try ui.press("Enter")
+        bob.waitFor("<ana> half a thought")
+        let after = ui.waitForScreen { $0.contains { $0.hasSuffix("<ana> half a thought") } }
+        XCTAssertEqual(after.last, "[#lobby]")
+    }
+
+    func testTabCompletesANickOfTheRoom() throws {
+        let bob = try plain("bobby")
+        bob.sendLine("here")
+        let ui = try chat(nick: "ana")
+        try ui.type("bo")
+        try ui.press("Tab")
+        ui.waitForScreen { $0.last == "[#lobby] bobby" }
+        try ui.type("hi")
+        try ui.press("Enter")
+        bob.waitFor("<ana> bobby hi")
+        try ui.type("/jo")
+        try ui.press("Tab")
+        XCTAssertEqual(ui.waitForScreen { $0.last == "[#lobby] /join" }.last, "[#lobby] /join")
+    }
+
+    func testJoinSwitchesTheRoomAndQuitLeavesCleanly() throws {
+        let watcher = try plain("watcher")
+        let ui = try chat(nick: "ana")
+        try ui.type("/join #dev")
+        try ui.press("Enter")
+        XCTAssertEqual(ui.waitForScreen { $0.last == "[#dev]" }.last, "[#dev]")
+        try ui.type("/quit see you")
+        try ui.press("Enter")
+        watcher.waitFor("-!- ana quit (Quit: see you)")
+        let deadline = Date().addingTimeInterval(5)
+        while ui.isRunning && Date() < deadline { usleep(50_000) }
+        XCTAssertFalse(ui.isRunning, "relay exited and tmux closed its window")
+    }
+
+    func testHistorySurvivesARestart() throws {
+        let first = try chat(nick: "ana")
+        try first.type("remember me")
+        try first.press("Enter")
+        try first.press("C-d")
+        let deadline = Date().addingTimeInterval(5)
+        while first.isRunning && Date() < deadline { usleep(50_000) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: state + "/relay/history"))
+        let second = try chat(nick: "ana")
+        try second.press("Up")
+        XCTAssertEqual(second.waitForScreen { $0.last == "[#lobby] remember me" }.last, "[#lobby] remember me")
+    }
+}
