@@ -92,4 +92,37 @@ final class InteractiveEndToEndTests: XCTestCase {
         try second.press("Up")
         XCTAssertEqual(second.waitForScreen { $0.last == "[#lobby] remember me" }.last, "[#lobby] remember me")
     }
+
+    func testCtrlCClearsTheLineAndTwiceInARowQuits() throws {
+        let ui = try chat(nick: "ana")
+        try ui.type("never mind")
+        ui.waitForScreen { $0.last == "[#lobby] never mind" }
+        try ui.press("C-c")
+        let cleared = ui.waitForScreen { $0.last == "[#lobby]" }
+        XCTAssertEqual(cleared.last, "[#lobby]")
+        XCTAssertTrue(cleared.contains { $0.hasSuffix("(Ctrl-C again to quit)") }, "\(cleared)")
+        try ui.press("C-c")
+        let deadline = Date().addingTimeInterval(5)
+        while ui.isRunning && Date() < deadline { usleep(50_000) }
+        XCTAssertFalse(ui.isRunning)
+    }
+
+    func testALostServerIsReconnectedRejoinedAndQueuedLinesAreSent() throws {
+        let port = server.port
+        let ui = try chat(nick: "ana", room: "#ops")
+        server.stop()
+        XCTAssertTrue(ui.waitForScreen { $0.contains { $0.contains("-!- Disconnected (") } }.contains { $0.contains("reconnecting in") })
+        try ui.type("said while away")
+        try ui.press("Enter")
+        ui.waitForScreen { $0.contains { $0.contains("queued, will be sent when back") } }
+        server = try RelayProcess(["serve", "--port", String(port), "--flood-rate", "0"])
+        try server.waitForStartup()
+        let room = try TestClient(port: port)
+        room.sendLine("/join ops")
+        room.waitFor("-!- You joined #ops (just you)")
+        // The backoff may wait a few seconds; then ana is back, in #ops, and her line arrives.
+        room.waitFor("-!- ana joined #ops", timeout: 15)
+        room.waitFor("<ana> said while away")
+        XCTAssertEqual(ui.waitForScreen { $0.last == "[#ops]" }.last, "[#ops]")
+    }
 }

@@ -45,6 +45,7 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
     private let queueLimit = 100
     private var backoff = Backoff()
     private var quitting = false
+    private var exitStatus = ExitStatus.success
     private var interruptArmed = false
     private var insideHandler = false
     private var completions: [String] = []
@@ -84,7 +85,7 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
         try loop.run()
         rl_callback_handler_remove()
         fputs("\n", stdout)
-        return ExitStatus.success
+        return exitStatus
     }
 
     private var prompt: String { "[\(currentRoom ?? client.target.host)] " }
@@ -304,8 +305,11 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
             show(style.info(text))
         case .failed(let failure):
             show(style.info("\(failure)"))
-            if failure == .passwordRefused || { if case .nickUnavailable = failure { return true }; return false }() {
-                quitting = true
+            // Retrying cannot fix a refused password or a nick no one will give us.
+            switch failure {
+            case .passwordRefused: quitting = true; exitStatus = ExitStatus.authentication
+            case .nickUnavailable: quitting = true; exitStatus = ExitStatus.failure
+            case .closedByServer, .timedOut: break
             }
             client.close()
         default:
