@@ -1,0 +1,128 @@
+function __relay_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __relay_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __relay_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __relay_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __relay_parse_tokens -S
+    set -l unparsed_tokens (__relay_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'relay'
+        __relay_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'serve'
+            __relay_parse_subcommand 0 'host=' 'port=' 'history=' 'sendq=' 'max-clients=' 'name=' 'network=' 'password-file=' 'motd=' 'oper=+' 'oper-password-file=' 'ping-interval=' 'flood-burst=' 'flood-rate=' 'max-per-ip=' 'nick-length=' 'channel-length=' 'topic-length=' 'max-channels=' 'version' 'h/help'
+        case 'connect'
+            __relay_parse_subcommand 1 'join=+' 'nick=' 'password-file=' 'timeout=' 'send=+' 'notice' 'no-join' 'json' 'stay' 'trace' 'rate=' 'version' 'h/help'
+        case 'bridge'
+            __relay_parse_subcommand -r 1 'version' 'h/help'
+        case 'help'
+            __relay_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __relay_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __relay_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __relay_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __relay_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__relay_tokens -p)
+    if test -z "$(__relay_tokens -t)"
+        set -l index (count (__relay_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'relay' -f
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay" version' -l 'version' -d 'Show the version.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_positional "relay" -eq 1' -fa 'serve' -d 'Run a chat server for nc/telnet users and IRC clients.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_positional "relay" -eq 1' -fa 'connect' -d 'Chat in rooms on any IRC server, interactively or from a script.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_positional "relay" -eq 1' -fa 'bridge' -d 'Relay messages between rooms on two or more servers (not yet implemented).'
+complete -c 'relay' -n '__relay_should_offer_completions_for_positional "relay" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" host' -l 'host' -d 'The address to listen on (a name, an IPv4 or an IPv6 address).' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" port' -l 'port' -d 'The port to listen on; 0 picks a free one.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" history' -l 'history' -d 'Lines of a room\'s history replayed to plain users who join.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" sendq' -l 'sendq' -d 'Bytes that may wait for a slow reader before it is dropped.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" max-clients' -l 'max-clients' -d 'The most clients connected at once.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" name' -l 'name' -d 'The server\'s name in IRC replies (default: the host name).' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" network' -l 'network' -d 'The network name announced to clients.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" password-file' -l 'password-file' -d 'A file holding the connection password (or set RELAY_PASSWORD).' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" motd' -l 'motd' -d 'A file whose lines are the message of the day.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve"' -l 'oper' -d 'An operator name for OPER (repeatable).' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" oper-password-file' -l 'oper-password-file' -d 'Operator passwords: lines of \'NAME PASSWORD\', or one password for every --oper (or set RELAY_OPER_PASSWORD).' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" ping-interval' -l 'ping-interval' -d 'Seconds of silence before an IRC client is PINGed; as long again without a reply drops it.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" flood-burst' -l 'flood-burst' -d 'Flood control: lines a client may send at once.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" flood-rate' -l 'flood-rate' -d 'Flood control: lines per second after the burst; 0 turns it off.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" max-per-ip' -l 'max-per-ip' -d 'Connections from one address; 0 for no limit.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" nick-length' -l 'nick-length' -d 'Longest nick.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" channel-length' -l 'channel-length' -d 'Longest channel name.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" topic-length' -l 'topic-length' -d 'Longest topic.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" max-channels' -l 'max-channels' -d 'Channels one user may be in.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" version' -l 'version' -d 'Show the version.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect"' -l 'join' -d 'A room to join (repeatable).' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect" nick' -l 'nick' -d 'The nick (default: your login name).' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect" password-file' -l 'password-file' -d 'A file holding the server password (or set RELAY_PASSWORD).' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect" timeout' -l 'timeout' -d 'Seconds to wait for the connection and for confirmation.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect"' -l 'send' -d 'Send TEXT to the rooms and exit (repeatable).' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect" notice' -l 'notice' -d 'Send as NOTICE instead of PRIVMSG.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect" no-join' -l 'no-join' -d 'Send without joining (if the room refuses, join, send and part).'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect" json' -l 'json' -d 'Print incoming messages as JSON Lines.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect" stay' -l 'stay' -d 'Keep running (and logging) after stdin ends.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect" trace' -l 'trace' -d 'Print every line sent and received on stderr (passwords masked).'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect" rate' -l 'rate' -d 'Lines per second after a burst of 5; 0 turns pacing off.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect" version' -l 'version' -d 'Show the version.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay connect" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay bridge" version' -l 'version' -d 'Show the version.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay bridge" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay help" version' -l 'version' -d 'Show the version.'
