@@ -104,11 +104,7 @@ public final class ChatServer {
     /// Tells everyone the server is going away and closes every connection.
     public func shutdown(reason: String) {
         for user in users.values {
-            if user.isIRC {
-                user.send(Message("ERROR", "Closing Link: \(user.host) (\(reason))"))
-            } else {
-                user.send(Plain.info(reason))
-            }
+            user.send(user.isIRC ? closingLink(user, reason) : Plain.info(reason))
             user.endpoint.close()
             user.gone = true
         }
@@ -291,13 +287,18 @@ public final class ChatServer {
     /// Closes a user's connection from our side, after telling them why.
     func disconnect(_ user: User, reason: String, farewell: String) {
         if user.isIRC {
-            user.send(Message("ERROR", "Closing Link: \(user.host) (\(reason))"))
+            user.send(closingLink(user, reason))
         } else if !farewell.isEmpty {
             user.send(Plain.info(farewell))
         }
         user.endpoint.close()
         user.gone = true
         remove(user, reason: reason)
+    }
+
+    /// The last line an IRC client gets from us: `ERROR :Closing Link: host (reason)`.
+    private func closingLink(_ user: User, _ reason: String) -> [UInt8] {
+        Message("ERROR", "Closing Link: \(user.host) (\(reason))").bytes
     }
 
     /// Everyone who shares a room with `user`, each once, `user` excluded.
@@ -325,7 +326,7 @@ public final class ChatServer {
     func reply(_ user: User, _ error: ChatError) {
         if user.isIRC {
             if let (code, params) = error.numeric {
-                user.send(Message(source: config.name, command: code, params: [user.nick] + params))
+                numeric(user, code, params)
             } else {
                 user.send(Message(source: config.name, "NOTICE", user.nick, error.text))
             }
@@ -334,7 +335,12 @@ public final class ChatServer {
         }
     }
 
-    func numeric(_ user: User, _ code: String, _ params: String...) {
+    /// A numeric reply to `user`: `:server CODE nick params...`.
+    func numeric(_ user: User, _ code: String, _ params: [String]) {
         user.send(Message(source: config.name, command: code, params: [user.nick] + params))
+    }
+
+    func numeric(_ user: User, _ code: String, _ params: String...) {
+        numeric(user, code, params)
     }
 }

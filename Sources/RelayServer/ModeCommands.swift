@@ -162,8 +162,4 @@ extension ChatServer {
     func userModeString(_ user: User) -> String {
         "+" + (user.isOperator ? "o" : "") + (user.receivesWallops ? "w" : "")
     }
-
-    func numeric(_ user: User, _ code: String, _ params: [String]) {
-        user.send(Message(source: config.name, command: code, params: [user.nick] + params))
-    }
 }

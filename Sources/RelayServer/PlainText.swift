@@ -35,7 +35,7 @@ enum Plain {
         "Start a line with // to send a line that begins with /.",
     ]
 
-    /// "ana, bob and carol" style lists stay short: plain comma lists.
+    /// "ana, bob, carol".
     static func list(_ names: [String]) -> String {
         names.joined(separator: ", ")
     }

@@ -19,7 +19,7 @@ public protocol Flushable: AnyObject {
 /// Each turn:
 /// 1. flush every writer that queued output since the last turn (one direct
 ///    write per socket per turn; writability is waited for only when a write
-///    comes up short), then run the before-sleep hooks;
+///    comes up short);
 /// 2. wait for readiness, for no longer than the earliest timer;
 /// 3. dispatch every ready descriptor, in the order the backend reported them;
 /// 4. run the timers that are due.
@@ -29,7 +29,6 @@ public final class EventLoop {
     private var handlers: [ReadinessHandler?] = []
     private var interests: [Interest] = []
     private var timers = Timers()
-    private var beforeSleepHooks: [() -> Void] = []
     private var pendingFlushes: [Flushable] = []
     private var signalSource: SignalSource?
     private var signalHandlers: [Int32: (Int32) -> Void] = [:]
@@ -132,11 +131,6 @@ public final class EventLoop {
         }
     }
 
-    /// Runs `hook` at the start of every turn, before the loop may sleep.
-    public func beforeSleep(_ hook: @escaping () -> Void) {
-        beforeSleepHooks.append(hook)
-    }
-
     // MARK: Running
 
     public func stop() { running = false }
@@ -151,7 +145,6 @@ public final class EventLoop {
     /// One turn; `maximumWait` bounds the wait (tests use it to avoid sleeping forever).
     public func runOnce(maximumWait: Duration? = nil) throws {
         flushPending()
-        for hook in beforeSleepHooks { hook() }
         var timeout = Self.milliseconds(until: timers.nextDeadline())
         if let maximumWait {
             let cap = Self.milliseconds(until: .now + maximumWait)

@@ -22,13 +22,6 @@ public enum Signals {
         sigprocmask(SIG_BLOCK, &set, nil)
         #endif
     }
-
-    /// Restores the default mask: for a child process before it runs a program.
-    public static func unblockAll() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigprocmask(SIG_SETMASK, &set, nil)
-    }
 }
 
 /// A descriptor that becomes readable when one of the watched signals arrives.

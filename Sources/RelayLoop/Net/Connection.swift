@@ -59,8 +59,6 @@ public final class Connection: ReadinessHandler, Flushable {
         try loop.watch(fd, interest: .read, handler: self)
     }
 
-    public var queuedByteCount: Int { output.count }
-
     // MARK: Output
 
     /// Queues one line; it is written at the start of the next loop turn. When

@@ -53,7 +53,7 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
 
     func run() throws -> Int32 {
         client.delegate = self
-        for signo in [SIGINT, SIGTERM] {
+        for signo in [SIGINT, SIGTERM, SIGHUP] {
             try loop.onSignal(signo) { [unowned self] _ in
                 if options.stay && stdinDone && failures.isEmpty { finish(ExitStatus.success) }
                 else { fail("interrupted") }

@@ -49,7 +49,7 @@ final class ClientHost: ConnectionDelegate {
         } catch {
             return fail("\(error)")
         }
-        let attempt = PendingConnect(host: self, addresses: addresses, deadline: .now + timeout)
+        let attempt = PendingConnect(host: self, loop: loop, addresses: addresses, deadline: .now + timeout)
         connecting = attempt
         attempt.next()
     }
@@ -139,15 +139,16 @@ final class ClientHost: ConnectionDelegate {
 /// A non-blocking connect in progress, trying each resolved address in turn.
 private final class PendingConnect: ReadinessHandler {
     unowned let host: ClientHost
+    unowned let loop: EventLoop
     var addresses: [SocketAddress]
     let deadline: ContinuousClock.Instant
     var fd: Int32 = -1
     var timer: TimerID?
     var lastError = "no address"
-    var loop: EventLoop { host.loopForConnect }
 
-    init(host: ClientHost, addresses: [SocketAddress], deadline: ContinuousClock.Instant) {
+    init(host: ClientHost, loop: EventLoop, addresses: [SocketAddress], deadline: ContinuousClock.Instant) {
         self.host = host
+        self.loop = loop
         self.addresses = addresses
         self.deadline = deadline
     }
@@ -210,8 +211,6 @@ private final class PendingConnect: ReadinessHandler {
 }
 
 extension ClientHost {
-    fileprivate var loopForConnect: EventLoop { loop }
-
     /// Our own joins and parts: the script knows them; a log needs only others'.
     func isAboutMe(_ event: ClientEvent) -> Bool {
         guard let nick = session?.nick else { return false }

@@ -34,7 +34,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
 
     func start() throws {
         try loop.watch(listener.fd, interest: .read, handler: self)
-        for signo in [SIGINT, SIGTERM] {
+        for signo in [SIGINT, SIGTERM, SIGHUP] {
             try loop.onSignal(signo) { [unowned self] signo in self.shutdown(signal: signo) }
         }
     }
@@ -136,6 +136,10 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
 
     // MARK: Shutdown
 
+    static func signalName(_ signo: Int32) -> String {
+        [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][signo] ?? "signal \(signo)"
+    }
+
     /// The first SIGINT/SIGTERM tells every client and closes within about two
     /// seconds; a second one exits at once.
     private func shutdown(signal signo: Int32) {
@@ -144,7 +148,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
             exit(128 + signo)
         }
         shuttingDown = true
-        Diagnostics.say("shutting down (\(signo == SIGINT ? "SIGINT" : "SIGTERM"))")
+        Diagnostics.say("shutting down (\(Self.signalName(signo)))")
         loop.unwatch(listener.fd)
         core.shutdown(reason: "Server shutting down")
         if connections.isEmpty { return loop.stop() }

@@ -43,9 +43,11 @@ struct RelayRun {
             process.waitUntilExit()
             XCTFail("relay \(arguments.joined(separator: " ")) did not exit within \(timeout) s")
         }
-        usleep(50_000)
+        // What the handlers have not read yet is still in the pipes: read it to the end.
         output.fileHandleForReading.readabilityHandler = nil
         errors.fileHandleForReading.readabilityHandler = nil
+        outData.append(output.fileHandleForReading.readDataToEndOfFile())
+        errData.append(errors.fileHandleForReading.readDataToEndOfFile())
         return RelayRun(status: process.terminationStatus, stdout: outData.text, stderr: errData.text,
                         seconds: Date().timeIntervalSince(start))
     }
