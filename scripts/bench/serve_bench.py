@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Benchmarks for `relay serve`, on loopback only, bounded in time.
+
+  fanout: R receivers (IRC clients, so no plain rendering) in one room, one
+          sender; measures deliveries per second and server CPU per delivery.
+  idle:   N idle plain connections; measures server RSS per connection.
+
+usage: scripts/bench/serve_bench.py [--binary PATH] [--receivers 200] [--lines 2000] [--idle 2000]
+Build first: swift build -c release (the default binary is .build/release/relay).
+Figures on a 2-core machine are noisy: compare ratios within one run.
+"""
+import argparse
+import os
+import resource
+import selectors
+import socket
+import subprocess
+import sys
+import time
+
+
+def start(binary):
+    proc = subprocess.Popen([binary, "serve", "--port", "0", "--flood-rate", "0", "--max-clients", "100000",
+                             "--sendq", str(64 << 20)], stderr=subprocess.PIPE)
+    line = proc.stderr.readline().decode()
+    return proc, int(line.rsplit(":", 1)[1])
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def irc_client(port, nick, room):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(f"NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\nJOIN {room}\r\n".encode())
+    return s
+
+
+def wait_for(sock, marker, timeout=20):
+    sock.settimeout(timeout)
+    data = b""
+    while marker not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("closed")
+        data += chunk
+    sock.settimeout(None)
+
+
+def fanout(binary, receivers, lines):
+    proc, port = start(binary)
+    try:
+        clients = [irc_client(port, f"r{i}", "#bench") for i in range(receivers)]
+        for c in clients:
+            wait_for(c, b" 366 ")
+        sender = irc_client(port, "sender", "#bench")
+        wait_for(sender, b" 366 ")
+        time.sleep(0.3)
+        for c in clients:  # drain the join notices
+            c.setblocking(False)
+            try:
+                while c.recv(1 << 20):
+                    pass
+            except BlockingIOError:
+                pass
+        payload = b"".join(b"PRIVMSG #bench :benchmark line %06d with some text\r\n" % i for i in range(lines))
+        sel = selectors.DefaultSelector()
+        for c in clients:
+            sel.register(c, selectors.EVENT_READ)
+        remaining = {c: lines for c in clients}
+        cpu0, t0 = cpu_seconds(proc.pid), time.time()
+        sender.sendall(payload)
+        deadline = t0 + 60
+        while remaining and time.time() < deadline:
+            for key, _ in sel.select(1):
+                data = key.fileobj.recv(1 << 20)
+                n = data.count(b"\n")
+                remaining[key.fileobj] -= n
+                if remaining[key.fileobj] <= 0:
+                    sel.unregister(key.fileobj)
+                    del remaining[key.fileobj]
+        elapsed, cpu = time.time() - t0, cpu_seconds(proc.pid) - cpu0
+        delivered = receivers * lines - sum(max(0, r) for r in remaining.values())
+        return {"receivers": receivers, "lines": lines, "delivered": delivered, "seconds": round(elapsed, 3),
+                "deliveries_per_s": int(delivered / elapsed), "server_cpu_us_per_delivery": round(cpu / delivered * 1e6, 3)}
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def idle(binary, count):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count * 2 + 100), hard))
+    proc, port = start(binary)
+    try:
+        time.sleep(0.2)
+        base = rss_kib(proc.pid)
+        socks = []
+        for i in range(count):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(f"NICK idle{i}\r\nUSER idle 0 * :idle\r\n".encode())
+            socks.append(s)
+        for s in socks[-10:]:
+            wait_for(s, b" 422 ")
+        time.sleep(1.0)
+        used = rss_kib(proc.pid) - base
+        for s in socks:
+            s.close()
+        return {"connections": count, "rss_kib_delta": used, "bytes_per_connection": int(used * 1024 / count)}
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=".build/release/relay")
+    parser.add_argument("--receivers", type=int, default=200)
+    parser.add_argument("--lines", type=int, default=2000)
+    parser.add_argument("--idle", type=int, default=2000)
+    args = parser.parse_args()
+    print("fanout", fanout(args.binary, args.receivers, args.lines), flush=True)
+    print("idle", idle(args.binary, args.idle), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
