@@ -125,4 +125,42 @@ final class InteractiveEndToEndTests: XCTestCase {
         room.waitFor("<ana> said while away")
         XCTAssertEqual(ui.waitForScreen { $0.last == "[#ops]" }.last, "[#ops]")
     }
+
+    func testAResizeRedrawsThePromptAndTheHalfLine() throws {
+        let ui = try chat(nick: "ana")
+        let bob = try plain("bob")
+        try ui.type("still typing")
+        ui.waitForScreen { $0.last == "[#lobby] still typing" }
+        try ui.resize(width: 60, height: 15)
+        bob.sendLine("after the resize")
+        let screen = ui.waitForScreen { $0.contains { $0.hasSuffix("<bob> after the resize") } }
+        XCTAssertEqual(screen.last, "[#lobby] still typing", "\(screen)")
+        XCTAssertTrue(screen.allSatisfy { $0.count <= 60 })
+    }
+
+    func testAPasteOfSeveralLinesSendsEachLine() throws {
+        let ui = try chat(nick: "ana")
+        let bob = try plain("bob")
+        try ui.paste("first pasted\nsecond pasted")
+        try ui.press("Enter")
+        bob.waitFor("<ana> first pasted")
+        bob.waitFor("<ana> second pasted")
+    }
+
+    func testTheTerminalIsRestoredOnExit() throws {
+        let report = state + "-stty"
+        let command = "\(RelayProcess.binary.path) connect irc://127.0.0.1:\(server.port)/#lobby --nick ana; stty -a > \(report); sleep 30"
+        let ui = try TmuxSession(command: ["sh", "-c", command],
+                                 environment: ["XDG_STATE_HOME": state, "NO_COLOR": "1", "TERM": "xterm"])
+        ui.waitForScreen { $0.last == "[#lobby]" }
+        try ui.type("/quit")
+        try ui.press("Enter")
+        let deadline = Date().addingTimeInterval(5)
+        while !FileManager.default.fileExists(atPath: report) && Date() < deadline { usleep(50_000) }
+        usleep(100_000)
+        let modes = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
+        defer { unlink(report) }
+        XCTAssertTrue(modes.contains(" icanon"), "canonical mode is back: \(modes)")
+        XCTAssertTrue(modes.contains(" echo "), "echo is back: \(modes)")
+    }
 }

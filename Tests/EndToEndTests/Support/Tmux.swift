@@ -51,6 +51,17 @@ final class TmuxSession {
     /// Presses keys by tmux name: "Enter", "Tab", "C-d".
     func press(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
 
+    /// Resizes the window, as a person dragging the terminal's corner would.
+    func resize(width: Int, height: Int) throws {
+        try tmux(["resize-window", "-t", name, "-x", String(width), "-y", String(height)])
+    }
+
+    /// Pastes `text` as a terminal does with bracketed paste on.
+    func paste(_ text: String) throws {
+        try tmux(["set-buffer", "-b", "relay", text])
+        try tmux(["paste-buffer", "-p", "-b", "relay", "-t", name])
+    }
+
     /// The visible screen, trailing blank lines dropped.
     func screen() -> [String] {
         let text = (try? tmux(["capture-pane", "-p", "-t", name], capture: true)) ?? ""
