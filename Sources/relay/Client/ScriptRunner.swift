@@ -35,6 +35,8 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
     private var sentWithoutJoin: [String: [String]] = [:]
     private var fallbackRooms: [String] = []
     private var awaitingToken: String?
+    /// The --send texts went out (once, whatever reconnects follow).
+    private var textsSent = false
     private var failures: [String] = []
     private var timeoutTimer: TimerID?
     private var finished = false
@@ -79,11 +81,13 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         case .registered:
             cancelTimeout()
             backoff.reset()
-            if awaitingToken != nil || finished { return }
+            // After a reconnect (--stay), the work is done already: just keep logging.
+            if textsSent || finished { return }
+            textsSent = true
             for text in options.texts { send(text, session) }
-            if options.readStdin && !stdinDone {
+            if options.readStdin {
                 startReadingStdin()
-            } else if !options.readStdin || stdinDone {
+            } else {
                 confirm(session)
             }
         case .nickInUse(let taken, let next):
