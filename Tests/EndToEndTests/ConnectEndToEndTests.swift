@@ -131,6 +131,35 @@ final class ConnectEndToEndTests: XCTestCase {
         XCTAssertNotNil(objects[0]["time"] as? String)
     }
 
+    func testStayReconnectsAndGoesOnLogging() throws {
+        let port = server.port
+        let logger = Process()
+        logger.executableURL = RelayProcess.binary
+        logger.arguments = ["connect", url, "--nick", "logger", "--stay"]
+        logger.standardInput = FileHandle.nullDevice
+        let output = Pipe(), errors = Pipe()
+        logger.standardOutput = output
+        logger.standardError = errors
+        try logger.run()
+        defer { if logger.isRunning { kill(logger.processIdentifier, SIGKILL) } }
+        var room = try watcher()
+        room.waitFor("-!- logger joined #ops")
+        server.stop()
+        server = try RelayProcess(["serve", "--port", String(port), "--flood-rate", "0"])
+        try server.waitForStartup()
+        room = try watcher()
+        room.waitFor("-!- logger joined #ops", timeout: 15)
+        room.sendLine("after the restart")
+        usleep(300_000)
+        kill(logger.processIdentifier, SIGTERM)
+        logger.waitUntilExit()
+        XCTAssertEqual(logger.terminationStatus, 0)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(text.hasSuffix("#ops <guest1> after the restart\n"), text)
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(said.contains("reconnecting in"), said)
+    }
+
     func testTextOutputNamesTheRoomAndTheNick() throws {
         let room = try watcher()
         let reader = Process()

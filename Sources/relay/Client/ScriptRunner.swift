@@ -37,6 +37,7 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
     private var awaitingToken: String?
     /// The --send texts went out (once, whatever reconnects follow).
     private var textsSent = false
+    private var linesSent = 0
     private var failures: [String] = []
     private var timeoutTimer: TimerID?
     private var finished = false
@@ -117,7 +118,9 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
 
     func clientDisconnected(_ client: ClientHost, reason: String) {
         if finished { return loop.stop() }
-        if options.stay && stdinDone && awaitingToken == nil && failures.isEmpty {
+        // A logger (--stay) reconnects, unless lines of its own may have been lost unconfirmed.
+        if options.stay && stdinDone && failures.isEmpty && (awaitingToken == nil || linesSent == 0) {
+            awaitingToken = nil
             let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
             Diagnostics.say("lost \(client.target.address) (\(reason)); reconnecting in \(delay)")
             loop.schedule(after: delay) { [weak self] in
@@ -133,6 +136,7 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
     // MARK: Sending
 
     private func send(_ text: String, _ session: ClientSession) {
+        linesSent += 1
         for room in rooms {
             session.say(text, to: room, kind: options.notice ? .notice : .message)
             if options.noJoin { sentWithoutJoin[Casemapping.fold(room), default: []].append(text) }
