@@ -225,6 +225,7 @@ final class ServeEndToEndTests: XCTestCase {
         sleep(1)
         XCTAssertLessThanOrEqual(server.cpuTicks() - before, 20, "no busy loop while out of descriptors")
         XCTAssertTrue(server.stderr.contains("Too many open files; pausing accepts"), server.stderr)
+        XCTAssertEqual(server.stderr.components(separatedBy: "pausing accepts").count, 2, "said once: \(server.stderr)")
         crowd.removeAll()
         first.sendLine("/who")
         XCTAssertNotNil(first.waitFor { $0.hasPrefix("-!- In #lobby") }, "still serving")

@@ -171,7 +171,9 @@ final class IRCMessagingTests: XCTestCase {
         harness.send(ana, "PRIVMSG #lobby :hello yourself")
         harness.send(ana, "PRIVMSG #lobby :\u{1}ACTION bows\u{1}")
         harness.send(ana, "NOTICE #lobby :fyi")
-        XCTAssertEqual(guest.take(), ["<ana> hello yourself", "* ana bows", "-ana- fyi"])
+        harness.send(ana, "PRIVMSG #lobby :\u{1}VERSION\u{1}")
+        harness.send(ana, "PRIVMSG guest1 :\u{1}PING 1\u{1}")
+        XCTAssertEqual(guest.take(), ["<ana> hello yourself", "* ana bows", "-ana- fyi"], "CTCP queries are not chat")
     }
 
     func testMultipleTargetsAreDeduplicatedAndErrorsNamed() {

@@ -22,6 +22,8 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
     /// How long accepting pauses when the process runs out of descriptors.
     private let acceptBackoff: Duration = .milliseconds(100)
     private var acceptPaused = false
+    /// Said once per spell of exhaustion, not every 100 ms.
+    private var exhaustionReported = false
     /// Tags (over 8191 bytes) plus a 510-byte message: anything longer is cut by the framer.
     static let maxLineLength = Message.maxTagsLength + Message.maxLength
 
@@ -57,6 +59,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
                 Diagnostics.say("\(error)")
                 break
             }
+            exhaustionReported = false
             admit(fd)
         }
         syncCoreTimer()
@@ -84,7 +87,10 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
     private func pauseAccepting(_ error: SystemError) {
         guard !acceptPaused else { return }
         acceptPaused = true
-        Diagnostics.say("\(error); pausing accepts for \(acceptBackoff)")
+        if !exhaustionReported {
+            exhaustionReported = true
+            Diagnostics.say("\(error); pausing accepts for \(acceptBackoff) at a time until descriptors free up")
+        }
         try? loop.setInterest(listener.fd, [])
         loop.schedule(after: acceptBackoff) { [unowned self] in
             acceptPaused = false
