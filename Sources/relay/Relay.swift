@@ -22,15 +22,10 @@ struct Relay: ParsableCommand {
         } catch {
             if exitCode(for: error) == .validationFailure {
                 Diagnostics.write(fullMessage(for: error))
-                Diagnostics.write(usageHint(for: error))
                 Glibc.exit(ExitStatus.usage)
             }
             exit(withError: error)
         }
-    }
-
-    private static func usageHint(for error: Error) -> String {
-        "See 'relay --help'."
     }
 }
 
