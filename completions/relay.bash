@@ -285,10 +285,26 @@ _relay_connect() {
 
 _relay_bridge() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--trace --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--nick --password-file --timeout --rate)
     __relay_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--nick')
+        return
+        ;;
+    '--password-file')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--rate')
+        return
+        ;;
+    esac
 }
 
 _relay_help() {

@@ -94,10 +94,16 @@ public final class ChatServer {
         reply(user, .lineTooLong(length))
     }
 
-    /// The connection is gone (EOF, reset, or the host gave up on it).
-    public func connectionLost(_ id: ClientID, reason: String) {
+    /// The connection is gone (EOF, reset, or the host gave up on it). Lines
+    /// it sent that flood control was still holding are processed first: a
+    /// client that says twenty lines and hangs up has said twenty lines.
+    public func connectionLost(_ id: ClientID, reason: String, now: ContinuousClock.Instant = .now) {
         guard let user = users[id] else { return }
         user.gone = true
+        while users[id] != nil, let line = user.floodQueue.popFirst() {
+            user.floodQueuedBytes -= line.count
+            process(user, line[...], now: now)
+        }
         remove(user, reason: reason)
     }
 

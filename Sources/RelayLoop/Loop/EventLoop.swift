@@ -140,6 +140,8 @@ public final class EventLoop {
         while running {
             try runOnce()
         }
+        // What was queued in the last turn still gets its one (non-blocking) write.
+        flushPending()
     }
 
     /// One turn; `maximumWait` bounds the wait (tests use it to avoid sleeping forever).

@@ -37,7 +37,10 @@ final class ClientHost: ConnectionDelegate {
         self.sessionConfig = session
     }
 
+    /// Open for chat: registered or registering, not closing.
     var isConnected: Bool { connection?.state == .open }
+    /// A connection exists, possibly still closing (writing its last lines).
+    var hasConnection: Bool { connection != nil }
 
     // MARK: Connecting
 
