@@ -14,7 +14,6 @@ final class BridgeRunner: ClientHostDelegate {
     private let clients: [ClientHost]
     private let router: BridgeRouter
     private let timeout: Duration
-    private var backoffs: [Backoff]
     /// Lines waiting for a server that is down, by endpoint.
     private var waiting: [[(room: String, text: String)]]
     private let waitingLimit = 500
@@ -26,7 +25,6 @@ final class BridgeRunner: ClientHostDelegate {
         self.clients = clients
         self.timeout = timeout
         self.router = BridgeRouter(rooms: clients.map { $0.sessionConfig.rooms })
-        self.backoffs = Array(repeating: Backoff(), count: clients.count)
         self.waiting = Array(repeating: [], count: clients.count)
         self.dropped = Array(repeating: 0, count: clients.count)
     }
@@ -57,7 +55,6 @@ final class BridgeRunner: ClientHostDelegate {
         let endpoint = index(of: client)
         switch event {
         case .registered(let nick):
-            backoffs[endpoint].reset()
             Diagnostics.say("bridge: \(client.target.address) connected as \(nick)")
             let lines = waiting[endpoint]
             waiting[endpoint].removeAll()
@@ -102,21 +99,18 @@ final class BridgeRunner: ClientHostDelegate {
             if clients.allSatisfy({ !$0.hasConnection }) { loop.stop() }
             return
         }
-        let endpoint = index(of: client)
-        let delay = backoffs[endpoint].nextDelay(random: Double.random(in: 0..<1))
-        Diagnostics.say("bridge: lost \(client.target.address) (\(reason)); reconnecting in \(delay)")
-        loop.schedule(after: delay) { [weak self, weak client] in
-            guard let self, let client, !self.stopping else { return }
-            client.connect(timeout: self.timeout)
-        }
+        let seconds = client.reconnectLater(timeout: timeout)
+        Diagnostics.say("bridge: lost \(client.target.address) (\(reason)); reconnecting in \(seconds) s")
     }
 
     private func stop() {
         if stopping { return loop.stop() }
         stopping = true
-        for client in clients where client.isConnected {
-            client.session?.quit("bridge stopping")
-            client.pump()
+        for client in clients {
+            if client.isConnected {
+                client.session?.quit("bridge stopping")
+                client.pump()
+            }
             client.close()
         }
         if clients.allSatisfy({ !$0.hasConnection }) { return loop.stop() }

@@ -43,7 +43,6 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
     /// Lines typed while disconnected, sent after rejoining.
     private var queued: [String] = []
     private let queueLimit = 100
-    private var backoff = Backoff()
     private var quitting = false
     private var exitStatus = ExitStatus.success
     private var interruptArmed = false
@@ -236,7 +235,10 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
     private func quit(reason: String?) {
         if quitting { return loop.stop() }
         quitting = true
-        guard let session = client.session, client.isConnected else { return loop.stop() }
+        guard let session = client.session, client.isConnected else {
+            client.close()
+            return loop.stop()
+        }
         session.quit(reason)
         client.pump()
         client.close()
@@ -273,7 +275,6 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
         guard let session = client.session else { return }
         switch event {
         case .registered(let nick):
-            backoff.reset()
             show(style.info("Connected to \(client.target.address) as \(nick)"))
             if let room = currentRoom, !client.sessionConfig.rooms.contains(room) { session.join(room) }
             let waiting = queued
@@ -325,12 +326,7 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
             client.sessionConfig.rooms = session.rooms
             client.sessionConfig.nick = session.nick
         }
-        let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
-        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18
-        show(style.info("Disconnected (\(reason)); reconnecting in \(Int(seconds.rounded(.up))) s"))
-        loop.schedule(after: delay) { [weak self] in
-            guard let self, !self.quitting else { return }
-            self.client.connect(timeout: self.timeout)
-        }
+        let seconds = client.reconnectLater(timeout: timeout)
+        show(style.info("Disconnected (\(reason)); reconnecting in \(seconds) s"))
     }
 }

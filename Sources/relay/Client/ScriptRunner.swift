@@ -42,7 +42,6 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
     private var timeoutTimer: TimerID?
     private var finished = false
     private var exitStatus = ExitStatus.success
-    private var backoff = Backoff()
     /// Stop reading stdin while this many lines wait for the pacer.
     private let backlogLimit = 1000
 
@@ -81,7 +80,6 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         switch event {
         case .registered:
             cancelTimeout()
-            backoff.reset()
             // After a reconnect (--stay), the work is done already: just keep logging.
             if textsSent || finished { return }
             textsSent = true
@@ -121,12 +119,8 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         // A logger (--stay) reconnects, unless lines of its own may have been lost unconfirmed.
         if options.stay && stdinDone && failures.isEmpty && (awaitingToken == nil || linesSent == 0) {
             awaitingToken = nil
-            let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
-            Diagnostics.say("lost \(client.target.address) (\(reason)); reconnecting in \(delay)")
-            loop.schedule(after: delay) { [weak self] in
-                guard let self else { return }
-                self.client.connect(timeout: self.options.timeout)
-            }
+            let seconds = client.reconnectLater(timeout: options.timeout)
+            Diagnostics.say("lost \(client.target.address) (\(reason)); reconnecting in \(seconds) s")
             return
         }
         fail(reason.hasPrefix("connect") || reason.hasPrefix("resolve") ? reason : "\(client.target.address): \(reason)")
@@ -243,7 +237,10 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         finished = true
         exitStatus = status
         cancelTimeout()
-        guard let session = client.session, client.isConnected else { return loop.stop() }
+        guard let session = client.session, client.isConnected else {
+            client.close()
+            return loop.stop()
+        }
         session.quit(nil)
         client.pump()
         client.close()

@@ -30,6 +30,8 @@ final class ClientHost: ConnectionDelegate {
     private var connecting: PendingConnect?
     private var sessionTimer: TimerID?
     private var sessionTimerAt: ContinuousClock.Instant?
+    private var backoff = Backoff()
+    private var reconnectTimer: TimerID?
 
     init(loop: EventLoop, target: ClientTarget, session: SessionConfig) {
         self.loop = loop
@@ -88,6 +90,7 @@ final class ClientHost: ConnectionDelegate {
         guard case .line(let line) = frame, let session else { return }
         if trace { Diagnostics.write("<< " + String(decoding: line, as: UTF8.self)) }
         for event in session.receive(line, now: .now) {
+            if case .registered = event { backoff.reset() }
             delegate?.client(self, event: event)
         }
         pump()
@@ -122,8 +125,24 @@ final class ClientHost: ConnectionDelegate {
         }
     }
 
-    /// Closes the connection after what is queued is written.
+    /// Connects again after the next backoff delay (exponential, with jitter; reset
+    /// once registered). Returns the delay in whole seconds, for telling people.
+    @discardableResult
+    func reconnectLater(timeout: Duration) -> Int {
+        let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
+        if let reconnectTimer { loop.cancel(reconnectTimer) }
+        reconnectTimer = loop.schedule(after: delay) { [weak self] in
+            self?.reconnectTimer = nil
+            self?.connect(timeout: timeout)
+        }
+        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18
+        return Int(seconds.rounded(.up))
+    }
+
+    /// Closes the connection after what is queued is written, and stops reconnecting.
     func close() {
+        if let reconnectTimer { loop.cancel(reconnectTimer) }
+        reconnectTimer = nil
         connecting?.cancel()
         connecting = nil
         connection?.close()
