@@ -16,7 +16,7 @@ extension ChatServer {
         nicks[folded] = user
         let plain = Plain.info("\(oldNick) is now known as \(newNick)")
         for peer in peers(of: user) {
-            peer.send(peer.isIRC ? irc : plain)
+            peer.send(irc: irc, plain: plain)
         }
         user.send(user.isIRC ? irc : Plain.info("You are now known as \(newNick)"))
     }
@@ -63,7 +63,7 @@ extension ChatServer {
         let irc = Message(source: user.prefix, "JOIN", room.name).bytes
         let plain = Plain.info("\(user.nick) joined \(room.name)")
         for member in room.members where member !== user {
-            member.send(member.isIRC ? irc : plain)
+            member.send(irc: irc, plain: plain)
         }
         if user.isIRC {
             user.send(irc)
@@ -111,7 +111,7 @@ extension ChatServer {
             if member === user {
                 member.send(member.isIRC ? irc : Plain.info("You left \(room.name)"))
             } else {
-                member.send(member.isIRC ? irc : plain)
+                member.send(irc: irc, plain: plain)
             }
         }
         room.remove(user)
@@ -210,7 +210,7 @@ extension ChatServer {
             ? "\(user.nick) cleared the topic of \(room.name)"
             : "\(user.nick) changed the topic of \(room.name) to: \(clipped)")
         for member in room.members {
-            member.send(member.isIRC ? irc : plain)
+            member.send(irc: irc, plain: plain)
         }
     }
 

@@ -98,7 +98,7 @@ extension ChatServer {
             if member === target && member.isPlain {
                 member.send(Plain.info("You were kicked from \(room.name) by \(user.nick) (\(reason))"))
             } else {
-                member.send(member.isIRC ? irc : plain)
+                member.send(irc: irc, plain: plain)
             }
         }
         room.remove(target)

@@ -275,7 +275,7 @@ public final class ChatServer {
         let irc = Message(source: user.prefix, "QUIT", reason).bytes
         let plain = Plain.info("\(user.nick) quit (\(reason))")
         for peer in peers(of: user) {
-            peer.send(peer.isIRC ? irc : plain)
+            peer.send(irc: irc, plain: plain)
         }
         for room in user.rooms {
             room.remove(user)

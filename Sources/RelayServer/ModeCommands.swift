@@ -109,8 +109,8 @@ extension ChatServer {
         }
         let irc = Message(source: user.prefix, command: "MODE", params: [room.name, modeString] + modeParams).bytes
         let plain = Plain.info("\(user.nick) sets mode \(([modeString] + modeParams).joined(separator: " ")) on \(room.name)")
-        for member in room.members { member.send(member.isIRC ? irc : plain) }
-        if !room.contains(user) { user.send(user.isIRC ? irc : plain) }
+        for member in room.members { member.send(irc: irc, plain: plain) }
+        if !room.contains(user) { user.send(irc: irc, plain: plain) }
     }
 
     private func sendBans(_ user: User, _ room: Room) {

@@ -84,4 +84,9 @@ final class User {
     func send(_ message: Message) {
         send(message.bytes)
     }
+
+    /// One event, already rendered both ways: this user gets their dialect's line.
+    func send(irc: [UInt8], plain: [UInt8]) {
+        send(isIRC ? irc : plain)
+    }
 }
