@@ -87,7 +87,12 @@ final class ClientHost: ConnectionDelegate {
     // MARK: Lines
 
     func connection(_ connection: Connection, received frame: LineFramer.Frame) {
-        guard case .line(let line) = frame, let session else { return }
+        guard case .line(let line) = frame, let session else {
+            if case .tooLong(let length) = frame {
+                Diagnostics.say("\(target.address) sent a line of \(length)+ bytes, longer than IRC allows; dropped it")
+            }
+            return
+        }
         if trace { Diagnostics.write("<< " + String(decoding: line, as: UTF8.self)) }
         for event in session.receive(line, now: .now) {
             if case .registered = event { backoff.reset() }
