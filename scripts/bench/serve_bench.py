@@ -4,6 +4,8 @@
   fanout: R receivers (IRC clients, so no plain rendering) in one room, one
           sender; measures deliveries per second and server CPU per delivery.
   idle:   N idle plain connections; measures server RSS per connection.
+  latency: light load (one line every 5 ms, 50 receivers); p50/p99 from send to
+          arrival at a receiver, client-side timing included.
 
 usage: scripts/bench/serve_bench.py [--binary PATH] [--receivers 200] [--lines 2000] [--idle 2000]
 Build first: swift build -c release (the default binary is .build/release/relay).
@@ -122,6 +124,41 @@ def idle(binary, count):
         proc.wait()
 
 
+def latency(binary, receivers=50, lines=1000):
+    proc, port = start(binary)
+    try:
+        clients = [irc_client(port, f"l{i}", "#lat") for i in range(receivers)]
+        for c in clients:
+            wait_for(c, b" 366 ")
+        sender = irc_client(port, "sender", "#lat")
+        wait_for(sender, b" 366 ")
+        probe = clients[0]
+        time.sleep(0.3)
+        probe.setblocking(False)
+        try:
+            while probe.recv(1 << 20):
+                pass
+        except BlockingIOError:
+            pass
+        probe.setblocking(True)
+        probe.settimeout(5)
+        samples = []
+        for i in range(lines):
+            t0 = time.perf_counter()
+            sender.sendall(b"PRIVMSG #lat :probe %d\r\n" % i)
+            data = b""
+            while b"probe %d\r\n" % i not in data:
+                data += probe.recv(65536)
+            samples.append(time.perf_counter() - t0)
+            time.sleep(0.005)
+        samples.sort()
+        return {"lines": lines, "receivers": receivers, "p50_us": int(samples[len(samples) // 2] * 1e6),
+                "p99_us": int(samples[int(len(samples) * 0.99)] * 1e6), "max_us": int(samples[-1] * 1e6)}
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build/release/relay")
@@ -131,6 +168,7 @@ def main():
     args = parser.parse_args()
     print("fanout", fanout(args.binary, args.receivers, args.lines), flush=True)
     print("idle", idle(args.binary, args.idle), flush=True)
+    print("latency", latency(args.binary), flush=True)
 
 
 if __name__ == "__main__":
