@@ -44,6 +44,8 @@ def rss_kib(pid):
 
 def irc_client(port, nick, room):
     s = socket.create_connection(("127.0.0.1", port))
+    # Our side must not wait for delayed ACKs either (Nagle), or it measures itself.
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s.sendall(f"NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\nJOIN {room}\r\n".encode())
     return s
 
