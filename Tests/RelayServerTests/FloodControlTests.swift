@@ -1,0 +1,55 @@
+@testable import RelayServer
+import XCTest
+
+final class FloodControlTests: XCTestCase {
+    func testBurstThenPacedAndNothingLost() {
+        let harness = Harness { $0.floodBurst = 5; $0.floodRate = 2 }
+        let ana = harness.ircUser("ana"), bob = harness.ircUser("bob")
+        _ = ana; _ = bob
+        harness.advance(by: .seconds(10))  // refill the bucket the registration used
+        for index in 1...20 { harness.send(ana, "PRIVMSG bob :\(index)") }
+        XCTAssertEqual(bob.take().count, 5, "the burst goes at once")
+        harness.advance(by: .milliseconds(500))
+        XCTAssertEqual(bob.take().count, 1)
+        harness.advance(by: .seconds(10))
+        let rest = bob.take()
+        XCTAssertEqual(rest.count, 14)
+        XCTAssertEqual(rest.last, ":ana!ana@127.0.0.1 PRIVMSG bob :20")
+    }
+
+    func testTooMuchQueuedInputIsExcessFlood() {
+        let harness = Harness { $0.floodBurst = 1; $0.floodQueueLimit = 1000 }
+        let ana = harness.plainUser(nick: "ana"), bob = harness.plainUser(nick: "bob")
+        harness.advance(by: .seconds(10))
+        _ = ana.take()
+        for _ in 0..<20 { harness.send(bob, String(repeating: "z", count: 100)) }
+        XCTAssertEqual(bob.take(), ["-!- Disconnected: you sent too much too fast (Excess Flood)"])
+        XCTAssertTrue(bob.closed)
+        XCTAssertEqual(ana.take().last, "-!- bob quit (Excess Flood)")
+    }
+
+    func testLinesHeldByFloodControlStillArriveWhenTheSenderHangsUp() {
+        let harness = Harness { $0.floodBurst = 2 }
+        let ana = harness.plainUser(nick: "ana"), bob = harness.plainUser(nick: "bob")
+        harness.advance(by: .seconds(10))
+        _ = bob.take()
+        for index in 1...6 { harness.send(ana, "line \(index)") }
+        harness.server.connectionLost(ana.id, reason: "Remote host closed the connection", now: harness.now)
+        XCTAssertEqual(bob.take(), (1...6).map { "<ana> line \($0)" } + ["-!- ana quit (Remote host closed the connection)"])
+    }
+
+    func testRateZeroTurnsItOff() {
+        let harness = Harness { $0.floodRate = 0 }
+        let ana = harness.ircUser("ana"), bob = harness.ircUser("bob")
+        for index in 1...300 { harness.send(ana, "PRIVMSG bob :\(index)") }
+        XCTAssertEqual(bob.take().count, 300)
+    }
+
+    func testMaxPerIP() {
+        let harness = Harness { $0.maxPerIP = 2 }
+        let first = harness.plainUser(), second = harness.plainUser()
+        let third = harness.connect()
+        XCTAssertEqual(third.take(), ["ERROR :Closing Link: 127.0.0.1 (Too many connections from 127.0.0.1 (at most 2))"])
+        XCTAssertFalse(first.closed || second.closed)
+    }
+}
