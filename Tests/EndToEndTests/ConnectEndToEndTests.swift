@@ -30,6 +30,16 @@ final class ConnectEndToEndTests: XCTestCase {
         room.waitFor("<cron> backup done")
     }
 
+    func testNoticeAndJoinFlags() throws {
+        let ops = try watcher()
+        let dev = try watcher(room: "#dev")
+        let run = try RelayRun.run(["connect", "127.0.0.1:\(server.port)", "--join", "ops", "--join", "#dev",
+                                    "--nick", "cron", "--notice", "--send", "deploy finished"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        ops.waitFor("-cron- deploy finished")
+        dev.waitFor("-cron- deploy finished")
+    }
+
     func testAnUnreachableServerExitsOneWithinTheTimeout() throws {
         let run = try RelayRun.run(["connect", "irc://127.0.0.1:\(freePort())/#ops", "--send", "x", "--timeout", "5"])
         XCTAssertEqual(run.status, 1)

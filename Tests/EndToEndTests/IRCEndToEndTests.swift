@@ -53,6 +53,24 @@ final class IRCEndToEndTests: XCTestCase {
         XCTAssertEqual(rest.filter { $0 == ":robert!bob@127.0.0.1 QUIT :Quit: later" }.count, 1, "\(rest)")
     }
 
+    func testNetworkMOTDAndOperatorFlags() throws {
+        let motd = NSTemporaryDirectory() + "relay-motd-\(getpid())"
+        try "be excellent\nto each other\n".write(toFile: motd, atomically: true, encoding: .utf8)
+        defer { unlink(motd) }
+        let server = try RelayProcess.serve(["--name", "relay.test", "--network", "TestNet", "--motd", motd, "--oper", "root"],
+                                            environment: ["RELAY_OPER_PASSWORD": "s3cret"])
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        client.sendLine("NICK ana")
+        client.sendLine("USER ana 0 * :Ana")
+        client.waitFor(":relay.test 001 ana :Welcome to the TestNet IRC Network ana!ana@127.0.0.1")
+        XCTAssertNotNil(client.waitFor { $0.hasPrefix(":relay.test 005 ana ") && $0.contains(" NETWORK=TestNet ") })
+        client.waitFor(":relay.test 372 ana :- be excellent")
+        client.waitFor(":relay.test 372 ana :- to each other")
+        client.sendLine("OPER root s3cret")
+        client.waitFor(":relay.test 381 ana :You are now an IRC operator")
+    }
+
     func testAWrongPasswordIsRefused() throws {
         let server = try RelayProcess.serve(["--name", "relay.test"], environment: ["RELAY_PASSWORD": "opensesame"])
         defer { server.stop() }

@@ -51,6 +51,23 @@ final class InteractiveEndToEndTests: XCTestCase {
         XCTAssertEqual(after.last, "[#lobby]")
     }
 
+    func testNicksAreColouredUnlessNoColorIsSet() throws {
+        let coloured = try TmuxSession(command: [RelayProcess.binary.path, "connect", "irc://127.0.0.1:\(server.port)/#lobby",
+                                                 "--nick", "ana"],
+                                       environment: ["XDG_STATE_HOME": state, "TERM": "xterm"], unset: ["NO_COLOR"])
+        coloured.waitForScreen { $0.last == "[#lobby]" }
+        let bob = try plain("bob")
+        bob.sendLine("in colour")
+        coloured.waitForScreen { $0.contains { $0.hasSuffix("in colour") } }
+        let line = coloured.screen(escapes: true).first { $0.contains("in colour") } ?? ""
+        XCTAssertTrue(line.contains("\u{1B}["), "a colour code around the nick: \(line.debugDescription)")
+        let plainUI = try chat(nick: "cy")  // NO_COLOR=1
+        bob.sendLine("no colour")
+        plainUI.waitForScreen { $0.contains { $0.hasSuffix("<bob> no colour") } }
+        let uncoloured = plainUI.screen(escapes: true).first { $0.contains("no colour") } ?? ""
+        XCTAssertFalse(uncoloured.contains("\u{1B}["), uncoloured.debugDescription)
+    }
+
     func testTabCompletesANickOfTheRoom() throws {
         let bob = try plain("bobby")
         bob.sendLine("here")

@@ -57,6 +57,19 @@ final class ServeEndToEndTests: XCTestCase {
         XCTAssertNil(bob.waitFor(timeout: 0.5) { $0.contains("still in the lobby") }, "#dev hears nothing of #lobby")
     }
 
+    func testHistoryFlagBoundsWhatNewcomersSee() throws {
+        let server = try RelayProcess.serve(["--history", "2"])
+        defer { server.stop() }
+        let ana = try plainUser(server, nick: "ana")
+        for index in 1...3 { ana.sendLine("note \(index)") }
+        ana.sendLine("/who")
+        ana.waitFor("-!- In #lobby (1): ana")
+        let late = try TestClient(port: server.port)
+        late.waitFor("-!- Recent messages in #lobby:")
+        XCTAssertEqual(late.readLine(), "<ana> note 2")
+        XCTAssertEqual(late.readLine(), "<ana> note 3")
+    }
+
     func testANickChangeIsSeenByOthers() throws {
         let server = try RelayProcess.serve()
         defer { server.stop() }

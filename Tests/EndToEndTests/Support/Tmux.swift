@@ -8,11 +8,13 @@ final class TmuxSession {
 
     static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
 
-    init(command: [String], environment: [String: String] = [:], width: Int = 100, height: Int = 24) throws {
+    /// Runs `command` with `environment` added and the variables in `unset` removed.
+    init(command: [String], environment: [String: String] = [:], unset: [String] = [], width: Int = 100, height: Int = 24) throws {
         name = "relay-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         socket = NSTemporaryDirectory() + name + ".sock"
         let env = environment.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
-        let line = "env \(env) " + command.map(Self.quote).joined(separator: " ")
+        let removed = unset.map { "-u \($0) " }.joined()
+        let line = "env \(removed)\(env) " + command.map(Self.quote).joined(separator: " ")
         try tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), line])
     }
 
@@ -62,9 +64,9 @@ final class TmuxSession {
         try tmux(["paste-buffer", "-p", "-b", "relay", "-t", name])
     }
 
-    /// The visible screen, trailing blank lines dropped.
-    func screen() -> [String] {
-        let text = (try? tmux(["capture-pane", "-p", "-t", name], capture: true)) ?? ""
+    /// The visible screen, trailing blank lines dropped; with `escapes`, colour codes kept.
+    func screen(escapes: Bool = false) -> [String] {
+        let text = (try? tmux(["capture-pane", "-p"] + (escapes ? ["-e"] : []) + ["-t", name], capture: true)) ?? ""
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
         return lines
