@@ -106,13 +106,7 @@ final class BridgeRunner: ClientHostDelegate {
     private func stop() {
         if stopping { return loop.stop() }
         stopping = true
-        for client in clients {
-            if client.isConnected {
-                client.session?.quit("bridge stopping")
-                client.pump()
-            }
-            client.close()
-        }
+        for client in clients { client.quit("bridge stopping") }
         if clients.allSatisfy({ !$0.hasConnection }) { return loop.stop() }
         loop.schedule(after: .seconds(2)) { [weak self] in self?.loop.stop() }
     }

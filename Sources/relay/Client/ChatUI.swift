@@ -235,13 +235,8 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
     private func quit(reason: String?) {
         if quitting { return loop.stop() }
         quitting = true
-        guard let session = client.session, client.isConnected else {
-            client.close()
-            return loop.stop()
-        }
-        session.quit(reason)
-        client.pump()
-        client.close()
+        guard client.quit(reason) else { return loop.stop() }
+        // The server's close ends the loop (clientDisconnected); this bounds the wait.
         loop.schedule(after: .seconds(2)) { [weak self] in self?.loop.stop() }
     }
 

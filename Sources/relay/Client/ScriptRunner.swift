@@ -237,13 +237,8 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         finished = true
         exitStatus = status
         cancelTimeout()
-        guard let session = client.session, client.isConnected else {
-            client.close()
-            return loop.stop()
-        }
-        session.quit(nil)
-        client.pump()
-        client.close()
+        guard client.quit(nil) else { return loop.stop() }
+        // The server's close ends the loop (clientDisconnected); this bounds the wait.
         loop.schedule(after: .seconds(2)) { [weak self] in self?.loop.stop() }
     }
 }

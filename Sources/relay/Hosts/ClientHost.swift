@@ -144,6 +144,20 @@ final class ClientHost: ConnectionDelegate {
         return Int(seconds.rounded(.up))
     }
 
+    /// Says QUIT and closes once it is written; false when there was no open
+    /// connection to say it on (then there is nothing to wait for).
+    @discardableResult
+    func quit(_ reason: String?) -> Bool {
+        guard let session, isConnected else {
+            close()
+            return false
+        }
+        session.quit(reason)
+        pump()
+        close()
+        return true
+    }
+
     /// Closes the connection after what is queued is written, and stops reconnecting.
     func close() {
         if let reconnectTimer { loop.cancel(reconnectTimer) }
