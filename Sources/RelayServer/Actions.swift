@@ -131,29 +131,30 @@ extension ChatServer {
     func say(_ user: User, to target: String, text: String, kind: MessageKind) throws(ChatError) {
         if text.isEmpty { throw .noTextToSend }
         user.lastMessageAt = user.lastActivity
+        // CTCP other than ACTION (VERSION, PING...) is for programs: only IRC clients
+        // get it, and no room's history keeps it.
+        let forPrograms = kind != .action && text.hasPrefix("\u{1}")
         if Names.isChannel(target) {
             guard let room = rooms[Casemapping.fold(target)] else { throw .noSuchChannel(target) }
             if let why = silenced(user, in: room) { throw .cannotSendToChannel(room.name, why: why) }
-            // CTCP other than ACTION (VERSION, PING...) is for programs: plain users never see it.
-            let isCTCPQuery = kind != .action && text.hasPrefix("\u{1}")
             for piece in pieces(of: text, from: user, to: room.name, kind: kind) {
                 let irc = ircLine(user, to: room.name, piece, kind)
                 var plain: [UInt8]?
                 for member in room.members where member !== user {
                     if member.isIRC {
                         member.send(irc)
-                    } else if !isCTCPQuery {
+                    } else if !forPrograms {
                         if plain == nil { plain = plainLine(user, piece, kind, isPrivate: false) }
                         member.send(plain!)
                     }
                 }
-                if kind != .notice {
+                if kind != .notice && !forPrograms {
                     room.remember(HistoryLine(nick: user.nick, text: piece, isAction: kind == .action))
                 }
             }
         } else {
             guard let recipient = nicks[Casemapping.fold(target)] else { throw .noSuchNick(target) }
-            if recipient.isPlain && kind != .action && text.hasPrefix("\u{1}") { return }
+            if recipient.isPlain && forPrograms { return }
             for piece in pieces(of: text, from: user, to: recipient.nick, kind: kind) {
                 recipient.send(recipient.isIRC
                     ? ircLine(user, to: recipient.nick, piece, kind)

@@ -20,6 +20,11 @@ final class IRCMessagingTests: XCTestCase {
         harness.send(ana, "PRIVMSG #lobby :\u{1}VERSION\u{1}")
         harness.send(ana, "PRIVMSG guest1 :\u{1}PING 1\u{1}")
         XCTAssertEqual(guest.take(), ["<ana> hello yourself", "* ana bows", "-ana- fyi"], "CTCP queries are not chat")
+        let late = harness.plainUser()
+        harness.send(late, "/join #other")
+        harness.send(late, "/join #lobby")
+        XCTAssertEqual(Array(late.take().suffix(5)), ["-!- Recent messages in #lobby:", "<guest1> hello", "* guest1 waves",
+                                                      "<ana> hello yourself", "* ana bows"], "nor history")
     }
 
     func testMultipleTargetsAreDeduplicatedAndErrorsNamed() {

@@ -49,8 +49,6 @@ final class BridgeRunner: ClientHostDelegate {
         clients.compactMap { $0.session?.nick }
     }
 
-    func clientConnected(_ client: ClientHost) {}
-
     func client(_ client: ClientHost, event: ClientEvent) {
         let endpoint = index(of: client)
         switch event {

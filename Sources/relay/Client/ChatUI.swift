@@ -264,8 +264,6 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
 
     // MARK: Session events
 
-    func clientConnected(_ client: ClientHost) {}
-
     func client(_ client: ClientHost, event: ClientEvent) {
         guard let session = client.session else { return }
         switch event {

@@ -69,8 +69,6 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
 
     // MARK: Events
 
-    func clientConnected(_ client: ClientHost) {}
-
     func client(_ client: ClientHost, event: ClientEvent) {
         if !client.isAboutMe(event), let line = options.format.line(for: event, unixTime: Int64(time(nil))) {
             print(line)

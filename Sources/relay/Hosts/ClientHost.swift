@@ -7,8 +7,6 @@ import Glibc
 
 /// What a `ClientHost` tells its owner.
 protocol ClientHostDelegate: AnyObject {
-    /// Registration is under way (TCP is up).
-    func clientConnected(_ client: ClientHost)
     func client(_ client: ClientHost, event: ClientEvent)
     /// The connection is gone, or never came up; `reason` says why in one line.
     func clientDisconnected(_ client: ClientHost, reason: String)
@@ -75,7 +73,6 @@ final class ClientHost: ConnectionDelegate {
         let session = ClientSession(config: sessionConfig, now: .now)
         self.session = session
         session.start(now: .now)
-        delegate?.clientConnected(self)
         pump()
     }
 
