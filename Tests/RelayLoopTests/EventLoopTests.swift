@@ -157,9 +157,12 @@ final class EventLoopTests: XCTestCase {
     func testWaitTimeoutsRoundUpSoAWakeUpIsNeverEarly() {
         XCTAssertEqual(EventLoop.milliseconds(until: nil), -1)
         XCTAssertEqual(EventLoop.milliseconds(until: .now - .seconds(1)), 0)
-        XCTAssertGreaterThanOrEqual(EventLoop.milliseconds(until: .now + .microseconds(10)), 0)
-        let value = EventLoop.milliseconds(until: .now + .microseconds(1500))
-        XCTAssertTrue(value == 2 || value == 1, "\(value)")
+        XCTAssertEqual(EventLoop.milliseconds(rounding: .zero), 0)
+        XCTAssertEqual(EventLoop.milliseconds(rounding: .microseconds(10)), 1, "never 0 while time remains: that would spin")
+        XCTAssertEqual(EventLoop.milliseconds(rounding: .milliseconds(1)), 1)
+        XCTAssertEqual(EventLoop.milliseconds(rounding: .microseconds(1500)), 2)
+        XCTAssertEqual(EventLoop.milliseconds(rounding: .seconds(90)), 90_000)
+        XCTAssertEqual(EventLoop.milliseconds(rounding: .seconds(10_000_000)), Int32.max, "clamped")
     }
 
     func testTheBackendIsChosenByName() {

@@ -166,7 +166,11 @@ public final class EventLoop {
     /// (an early wake-up with nothing due would spin); -1 for no deadline.
     static func milliseconds(until deadline: ContinuousClock.Instant?) -> Int32 {
         guard let deadline else { return -1 }
-        let remaining = deadline - .now
+        return milliseconds(rounding: deadline - .now)
+    }
+
+    /// `remaining` in whole milliseconds, rounded up; 0 when it is not positive.
+    static func milliseconds(rounding remaining: Duration) -> Int32 {
         if remaining <= .zero { return 0 }
         let (seconds, attoseconds) = remaining.components
         let millis = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000

@@ -23,8 +23,13 @@ public final class Listener {
             }
         }
         guard let bound else { throw lastError }
+        do {
+            address = try Socket.localAddress(bound)
+        } catch {
+            closeDescriptor(bound)
+            throw error
+        }
         fd = bound
-        address = try Socket.localAddress(bound)
     }
 
     private static func bindAndListen(_ address: SocketAddress, backlog: Int32) throws -> Int32 {
