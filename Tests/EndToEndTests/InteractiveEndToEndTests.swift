@@ -97,6 +97,21 @@ final class InteractiveEndToEndTests: XCTestCase {
         XCTAssertFalse(ui.isRunning, "relay exited and tmux closed its window")
     }
 
+    func testSwitchTopicAndNamesWorkOnTheCurrentRoom() throws {
+        let bob = try plain("bob")
+        let ui = try chat(nick: "ana")
+        for line in ["/join #dev", "/topic release day", "/switch lobby", "/names"] {
+            try ui.type(line)
+            try ui.press("Enter")
+        }
+        let screen = ui.waitForScreen { $0.contains { $0.hasSuffix("-!- #lobby: bob, ana") } }
+        XCTAssertEqual(screen.last, "[#lobby]", "\(screen)")
+        XCTAssertTrue(screen.contains { $0.hasSuffix("-!- ana changed the topic of #dev to: release day") }, "\(screen)")
+        try ui.type("back in the lobby")
+        try ui.press("Enter")
+        bob.waitFor("<ana> back in the lobby")
+    }
+
     func testHistorySurvivesARestart() throws {
         let first = try chat(nick: "ana")
         try first.type("remember me")

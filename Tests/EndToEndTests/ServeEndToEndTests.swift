@@ -188,6 +188,20 @@ final class ServeEndToEndTests: XCTestCase {
         XCTAssertTrue(server.stderr.contains("relay: shutting down (SIGTERM)"), server.stderr)
     }
 
+    func testASecondSignalExitsAtOnce() throws {
+        let server = try RelayProcess.serve()
+        defer { server.stop() }
+        // A client that never hangs up keeps the first shutdown waiting up to its bound.
+        let stubborn = try plainUser(server, nick: "stubborn")
+        server.signal(SIGTERM)
+        stubborn.waitFor("-!- Server shutting down")
+        let start = Date()
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(timeout: 5), 128 + SIGTERM)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 1.5, "did not wait for the 2 s bound")
+        XCTAssertTrue(server.stderr.contains("relay: second signal; exiting now"), server.stderr)
+    }
+
     func testSIGINTWithAClientThatNeverReadsStillExitsPromptly() throws {
         let server = try RelayProcess.serve()
         defer { server.stop() }
