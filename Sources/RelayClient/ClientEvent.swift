@@ -17,7 +17,10 @@ public struct ChatLine: Equatable, Sendable {
 
 /// Why a session cannot go on.
 public enum SessionFailure: Equatable, Sendable, CustomStringConvertible {
+    /// 464, or an ERROR before registration that names the password.
     case passwordRefused
+    /// 465, or an ERROR before registration that names a ban or a K-line.
+    case banned(String)
     case nickUnavailable(String)
     case closedByServer(String)
     case timedOut(String)
@@ -25,11 +28,54 @@ public enum SessionFailure: Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .passwordRefused: return "the server refused the password"
+        case .banned(let text): return "the server refused the connection: \(text)"
         case .nickUnavailable(let why): return why
         case .closedByServer(let text): return "the server closed the connection: \(text)"
         case .timedOut(let what): return what
         }
     }
+
+    /// The server refused us: connecting again would be refused again (and
+    /// hammering a server that bans us makes things worse). A server shutting
+    /// down or a network failure is worth a reconnect; these are not.
+    public var isRefusal: Bool {
+        switch self {
+        case .passwordRefused, .banned, .nickUnavailable: return true
+        case .closedByServer, .timedOut: return false
+        }
+    }
+
+    /// The exit status that reports it: 3 when we were refused entry, else 1.
+    public var exitStatus: Int32 {
+        switch self {
+        case .passwordRefused, .banned: return ExitStatus.authentication
+        default: return ExitStatus.failure
+        }
+    }
+
+    /// What an ERROR sent before registration means: servers such as ngircd refuse a
+    /// bad password or a banned host with only `ERROR :Access denied: Bad password?`.
+    static func fromError(_ text: String, registered: Bool) -> SessionFailure {
+        guard !registered else { return .closedByServer(text) }
+        let lower = text.lowercased()
+        if lower.contains("password") { return .passwordRefused }
+        for word in ["banned", "k-line", "k-lined", "g-line", "g-lined", "z-line", "z-lined", "kline", "gline",
+                     "access denied", "not authorized", "unauthorized"] where lower.contains(word) {
+            return .banned(text)
+        }
+        return .closedByServer(text)
+    }
+}
+
+/// The exit codes DESIGN.md documents for `connect` and `bridge`.
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    /// Unreachable, not confirmed, timed out, or a send the server refused.
+    public static let failure: Int32 = 1
+    /// Bad flags or URL.
+    public static let usage: Int32 = 2
+    /// The server refused us entry: a password, a ban.
+    public static let authentication: Int32 = 3
 }
 
 /// What a session tells its host, in the order it happened.

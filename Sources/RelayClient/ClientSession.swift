@@ -9,6 +9,8 @@ public struct SessionConfig: Sendable {
     public var password: String?
     /// Rooms joined once registered.
     public var rooms: [String] = []
+    /// Keys of keyed rooms, by folded room name.
+    public var roomKeys: [String: String] = [:]
     public var joinOnRegister = true
     /// How many alternatives (nick_, nick__, ...) to try when the nick is taken.
     public var maxNickAttempts = 5
@@ -164,7 +166,7 @@ public final class ClientSession {
             if let me = params.first { nick = me }
             events.append(.registered(nick: nick))
             if config.joinOnRegister {
-                for room in config.rooms { join(room) }
+                for room in config.rooms { join(room, key: config.roomKeys[Casemapping.fold(room)]) }
             }
         case "433" where !isRegistered, "432" where !isRegistered:
             nickAttempts += 1
@@ -177,10 +179,12 @@ public final class ClientSession {
             events.append(.nickInUse(nick, next: next))
             nick = next
             sendNow(Message("NICK", next))
-        case "464", "465":
+        case "464":
             events.append(.failed(.passwordRefused))
+        case "465":
+            events.append(.failed(.banned(params.last ?? "banned")))
         case "ERROR":
-            if !quitting { events.append(.failed(.closedByServer(params.first ?? "ERROR"))) }
+            if !quitting { events.append(.failed(.fromError(params.first ?? "ERROR", registered: isRegistered))) }
         case "JOIN":
             guard let room = params.first else { return }
             if isMe(from) {

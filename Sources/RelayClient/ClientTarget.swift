@@ -1,70 +1,176 @@
 import RelayIRC
 
-/// Where `relay connect` goes: `irc://host[:port]/#room[,#room2]` or `host[:port]`.
+/// Where `relay connect` and `relay bridge` go:
+///
+///     irc://[nick[:password]@]host[:port]/[room[,room...]][?key[,key...]]
+///     host[:port]
+///
+/// Every part is percent-decoded (`%23ops` is `#ops`); a room named without "#"
+/// gets one; keys pair with the rooms in order; IPv6 hosts are written in
+/// brackets (`irc://[::1]:6667/#ops`). Anything else is an error whose text
+/// never contains the password.
 public struct ClientTarget: Equatable, Sendable {
     public var host: String
     public var port: Int
     public var rooms: [String]
+    /// Room keys by folded room name.
+    public var keys: [String: String]
+    /// The nick and password given in the URL, if any.
+    public var nick: String?
+    public var password: String?
 
     public static let defaultPort = 6667
 
-    public init(host: String, port: Int = defaultPort, rooms: [String] = []) {
+    public init(host: String, port: Int = defaultPort, rooms: [String] = [], keys: [String: String] = [:],
+                nick: String? = nil, password: String? = nil) {
         self.host = host
         self.port = port
         self.rooms = rooms
+        self.keys = keys
+        self.nick = nick
+        self.password = password
     }
 
     public struct ParseError: Error, CustomStringConvertible, Equatable {
         public let description: String
     }
 
-    /// Parses a target. A room named without "#" gets one; IPv6 hosts are
-    /// written in brackets (`irc://[::1]:6667/#ops`).
-    public static func parse(_ text: String) throws(ParseError) -> ClientTarget {
-        var rest = Substring(text)
-        let parts = text.split(separator: ":", maxSplits: 1)
-        if parts.count == 2 && parts[1].hasPrefix("//") {
-            guard parts[0].lowercased() == "irc" else {
-                throw ParseError(description: "\(text): only irc:// URLs are supported")
-            }
-            rest = parts[1].dropFirst(2)
-        }
-        var roomPart: Substring = ""
-        if let slash = rest.firstIndex(of: "/") {
-            roomPart = rest[rest.index(after: slash)...]
-            rest = rest[..<slash]
-        }
-        var host: Substring
-        var port = defaultPort
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { throw ParseError(description: "\(text): unclosed [ in the host") }
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw ParseError(description: "\(text): expected :PORT after ]") }
-                port = try parsePort(after.dropFirst(), in: text)
-            }
-        } else if let colon = rest.lastIndex(of: ":") {
-            host = rest[..<colon]
-            port = try parsePort(rest[rest.index(after: colon)...], in: text)
-        } else {
-            host = rest
-        }
-        guard !host.isEmpty else { throw ParseError(description: "\(text): no host") }
-        var rooms: [String] = []
-        for raw in roomPart.split(separator: ",") where !raw.isEmpty {
-            let room = raw.hasPrefix("#") ? String(raw) : "#" + raw
-            guard Names.isValidChannel(room, maxLength: 200) else { throw ParseError(description: "\(text): \(room) is not a room name") }
-            rooms.append(room)
-        }
-        return ClientTarget(host: String(host), port: port, rooms: rooms)
+    public func key(for room: String) -> String? { keys[Casemapping.fold(room)] }
+
+    /// Adds `room` (with its key, if any) unless it is there already.
+    public mutating func add(room: String, key: String? = nil) {
+        if !rooms.contains(where: { Casemapping.equal($0, room) }) { rooms.append(room) }
+        if let key { keys[Casemapping.fold(room)] = key }
     }
 
-    private static func parsePort(_ text: Substring, in whole: String) throws(ParseError) -> Int {
-        guard let port = Int(text), (1...65535).contains(port) else {
-            throw ParseError(description: "\(whole): the port must be 1 to 65535")
+    public static func parse(_ text: String) throws(ParseError) -> ClientTarget {
+        var shown = text  // what errors quote: the URL with its password masked
+        func failure(_ why: String) -> ParseError { ParseError(description: "\(shown): \(why)") }
+
+        var rest = Substring(text)
+        var isURL = false
+        if let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") {
+            let scheme = text[..<colon].lowercased()
+            guard scheme == "irc" else {
+                throw failure(scheme == "ircs" ? "ircs:// (TLS) is not supported yet; use irc://" : "only irc:// URLs are supported")
+            }
+            rest = text[colon...].dropFirst(3)
+            isURL = true
         }
+        // Split off the path (rooms) and query (keys) before looking for userinfo.
+        var authority = rest
+        var path: Substring = ""
+        var query: Substring?
+        if let slash = rest.firstIndex(of: "/") {
+            authority = rest[..<slash]
+            path = rest[rest.index(after: slash)...]
+        } else if let mark = rest.firstIndex(of: "?") {
+            authority = rest[..<mark]
+            path = rest[mark...]
+        }
+        if let mark = path.firstIndex(of: "?") {
+            query = path[path.index(after: mark)...]
+            path = path[..<mark]
+        }
+        var target = ClientTarget(host: "")
+        if let at = authority.lastIndex(of: "@") {
+            let userinfo = authority[..<at]
+            authority = authority[authority.index(after: at)...]
+            var nickPart = userinfo
+            if let colon = userinfo.firstIndex(of: ":") {
+                nickPart = userinfo[..<colon]
+                let secret = userinfo[userinfo.index(after: colon)...]
+                shown = String(text[..<secret.startIndex]) + "****" + String(text[secret.endIndex...])
+                guard isURL else { throw failure("a password belongs in an irc:// URL") }
+                guard let password = percentDecoded(secret), !password.isEmpty else { throw failure("the password is not valid") }
+                target.password = password
+            }
+            if !nickPart.isEmpty {
+                guard let nick = percentDecoded(nickPart), Names.isValidNick(nick, maxLength: 30) else {
+                    throw failure("\(nickPart) is not a valid nick")
+                }
+                target.nick = nick
+            }
+        }
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { throw failure("unclosed [ in the host") }
+            target.host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { throw failure("expected :PORT after ]") }
+                target.port = try parsePort(after.dropFirst(), failure)
+            }
+            guard target.host.contains(":") else { throw failure("brackets are for IPv6 addresses") }
+        } else {
+            var host = authority
+            if let colon = authority.lastIndex(of: ":") {
+                host = authority[..<colon]
+                target.port = try parsePort(authority[authority.index(after: colon)...], failure)
+            }
+            guard !host.contains(":") else { throw failure("write an IPv6 address in brackets: [\(host)]") }
+            guard let decoded = percentDecoded(host) else { throw failure("the host is not valid") }
+            target.host = decoded
+        }
+        guard !target.host.isEmpty else { throw failure("no host") }
+        guard target.host.utf8.allSatisfy({ $0 > 32 && $0 < 127 && !"/@?#%,".utf8.contains($0) }) else {
+            throw failure("\(target.host) is not a host name")
+        }
+        var keys: [String] = []
+        if let query {
+            guard isURL else { throw failure("a ?key belongs in an irc:// URL") }
+            for raw in query.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let key = percentDecoded(raw), key.isEmpty || isValidKey(key) else { throw failure("the key is not valid") }
+                keys.append(key)
+            }
+        }
+        for raw in path.split(separator: ",", omittingEmptySubsequences: true) {
+            guard let decoded = percentDecoded(raw) else { throw failure("\(raw) is not a room name") }
+            let room = roomName(decoded)
+            guard Names.isValidChannel(room, maxLength: 200) else { throw failure("\(room) is not a room name") }
+            target.add(room: room)
+        }
+        guard keys.count <= max(target.rooms.count, 1), !(keys.count > 0 && target.rooms.isEmpty) else {
+            throw failure("more keys than rooms")
+        }
+        for (room, key) in zip(target.rooms, keys) where !key.isEmpty { target.keys[Casemapping.fold(room)] = key }
+        return target
+    }
+
+    /// "ops" → "#ops"; "#ops" stays.
+    public static func roomName(_ text: String) -> String {
+        Names.isChannel(text) ? text : "#" + text
+    }
+
+    /// A room key: no spaces, commas or control bytes, at most 23 bytes (the common limit).
+    public static func isValidKey(_ key: String) -> Bool {
+        !key.isEmpty && key.utf8.count <= 23 && key.utf8.allSatisfy { $0 > 32 && $0 != UInt8(ascii: ",") }
+    }
+
+    private static func parsePort(_ text: Substring, _ failure: (String) -> ParseError) throws(ParseError) -> Int {
+        guard let port = Int(text), (1...65535).contains(port) else { throw failure("the port must be 1 to 65535") }
         return port
+    }
+
+    /// `%XX` sequences decoded; nil when one is malformed or the result is not UTF-8.
+    static func percentDecoded(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        guard !bytes.contains(0), !bytes.contains(10), !bytes.contains(13) else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
     }
 
     /// "host:port", with brackets for IPv6.

@@ -5,7 +5,8 @@ import RelayIRC
 extension ChatServer {
     /// Changes a registered user's nick, telling everyone who shares a room once.
     func changeNick(_ user: User, to newNick: String) throws(ChatError) {
-        guard Names.isValidNick(newNick, maxLength: config.nickLength) else { throw .erroneousNick(newNick) }
+        guard Names.isValidNick(newNick, maxLength: Int.max) else { throw .erroneousNick(newNick) }
+        guard newNick.utf8.count <= config.nickLength else { throw .nickTooLong(newNick, limit: config.nickLength) }
         let folded = Casemapping.fold(newNick)
         if let holder = nicks[folded], holder !== user { throw .nickInUse(newNick) }
         if newNick == user.nick { return }
@@ -204,7 +205,7 @@ extension ChatServer {
 
     /// Sets (or, with an empty text, clears) a room's topic.
     func setTopic(_ user: User, _ room: Room, to text: String) {
-        let clipped = TextSplitter.split(text, maxBytes: config.topicLength)[0]
+        let clipped = TextSplitter.prefix(text, maxBytes: config.topicLength)
         room.topic = clipped.isEmpty ? nil : Topic(text: clipped, setBy: user.prefix, setAt: wallClock())
         let irc = Message(source: user.prefix, "TOPIC", room.name, clipped).bytes
         let plain = Plain.info(clipped.isEmpty

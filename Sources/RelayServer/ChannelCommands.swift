@@ -81,7 +81,7 @@ extension ChatServer {
             guard room.contains(user) else { throw .notOnChannel(room.name) }
             guard room.isOperator(user) else { throw .chanOpPrivsNeeded(room.name) }
         }
-        let reason = TextSplitter.split(message.params.count > 2 ? message.params[2] : user.nick, maxBytes: config.kickLength)[0]
+        let reason = TextSplitter.prefix(message.params.count > 2 ? message.params[2] : user.nick, maxBytes: config.kickLength)
         for nick in message.params[1].split(separator: ",").map(String.init) {
             guard let target = nicks[Casemapping.fold(nick)], room.contains(target) else {
                 reply(user, .userNotInChannel(nick, room.name))

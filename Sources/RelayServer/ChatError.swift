@@ -5,6 +5,7 @@ import RelayIRC
 enum ChatError: Error, Equatable {
     case noNickGiven
     case erroneousNick(String)
+    case nickTooLong(String, limit: Int)
     case nickInUse(String)
     case noSuchNick(String)
     case noSuchChannel(String)
@@ -18,6 +19,10 @@ enum ChatError: Error, Equatable {
     case notInARoom
     case alreadyInRoom(String)
     case lineTooLong(Int)
+    /// Over the framer's limit: the line was cut there, so only a lower bound is known.
+    case inputTooLong(atLeast: Int)
+    /// A plain command used wrongly: its usage line.
+    case usage(String)
     case lineHasNul
     case notRegistered
     case alreadyRegistered
@@ -44,7 +49,7 @@ enum ChatError: Error, Equatable {
     var numeric: (code: String, params: [String])? {
         switch self {
         case .noNickGiven: return ("431", ["No nickname given"])
-        case .erroneousNick(let nick): return ("432", [nick, "Erroneous nickname"])
+        case .erroneousNick(let nick), .nickTooLong(let nick, _): return ("432", [nick, "Erroneous nickname"])
         case .nickInUse(let nick): return ("433", [nick, "Nickname is already in use"])
         case .noSuchNick(let nick): return ("401", [nick, "No such nick/channel"])
         case .noSuchChannel(let name): return ("403", [name, "No such channel"])
@@ -55,7 +60,7 @@ enum ChatError: Error, Equatable {
         case .unknownCommand(let command): return ("421", [command, "Unknown command"])
         case .noTextToSend: return ("412", ["No text to send"])
         case .noRecipient(let command): return ("411", ["No recipient given (\(command))"])
-        case .lineTooLong: return ("417", ["Input line was too long"])
+        case .lineTooLong, .inputTooLong: return ("417", ["Input line was too long"])
         case .notRegistered: return ("451", ["You have not registered"])
         case .alreadyRegistered: return ("462", ["You may not reregister"])
         case .passwordMismatch: return ("464", ["Password incorrect"])
@@ -76,7 +81,7 @@ enum ChatError: Error, Equatable {
         case .wasNoSuchNick(let nick): return ("406", [nick, "There was no such nickname"])
         case .helpNotFound(let topic): return ("524", [topic, "No help available on this topic"])
         case .invalidCapCommand(let command): return ("410", [command, "Invalid CAP command"])
-        case .notInARoom, .alreadyInRoom, .lineHasNul: return nil
+        case .notInARoom, .alreadyInRoom, .lineHasNul, .usage: return nil
         }
     }
 
@@ -86,6 +91,7 @@ enum ChatError: Error, Equatable {
         case .noNickGiven: return "Which nick? Usage: /nick NAME"
         case .erroneousNick(let nick):
             return "\"\(nick)\" is not a valid nick: use letters, digits and -[]\\`^_{|}, not starting with a digit or -"
+        case .nickTooLong(let nick, let limit): return "\"\(nick)\" is too long for a nick: at most \(limit) characters"
         case .nickInUse(let nick): return "The nick \(nick) is already taken"
         case .noSuchNick(let nick): return "There is no one called \(nick)"
         case .noSuchChannel(let name): return "There is no room called \(name)"
@@ -99,6 +105,10 @@ enum ChatError: Error, Equatable {
         case .notInARoom: return "You are not in a room: /join one to talk"
         case .alreadyInRoom(let name): return "You are already in \(name)"
         case .lineTooLong(let length): return "Line too long (\(length) bytes; the limit is \(Message.maxLength)), not sent"
+        case .inputTooLong(let length):
+            let size = length >= 1024 ? "\(length / 1024) KiB" : "\(length) bytes"
+            return "Line too long (more than \(size); the limit is \(Message.maxLength) bytes), not sent"
+        case .usage(let usage): return "Usage: \(usage)"
         case .lineHasNul: return "Line contains a NUL byte, not sent"
         case .notRegistered: return "Register first"
         case .alreadyRegistered: return "You are already registered"

@@ -91,7 +91,7 @@ public final class ChatServer {
         guard let user = users[id] else { return }
         user.lastActivity = now
         if case .undecided = user.dialect { becomePlain(user) }
-        reply(user, .lineTooLong(length))
+        reply(user, .inputTooLong(atLeast: length))
     }
 
     /// The connection is gone (EOF, reset, or the host gave up on it). Lines
@@ -123,16 +123,22 @@ public final class ChatServer {
     private func process(_ user: User, _ line: ArraySlice<UInt8>, now: ContinuousClock.Instant) {
         switch user.dialect {
         case .undecided:
-            if let message = try? Message.parse(line), Self.registrationCommands.contains(message.command) {
-                user.dialect = .irc
-                schedule(user, at: now + config.registrationTimeout)
-                handleIRC(user, line: line, now: now)
-            } else {
-                becomePlain(user, firstLine: line)
+            guard let message = try? Message.parse(line), Self.isRegistration(message) else {
+                return becomePlain(user, firstLine: line)
             }
+            user.dialect = .irc
+            user.ircTrial = (now + config.ircTrial, [Array(line)])
+            schedule(user, at: now + config.ircTrial)
+            handleIRC(user, line: line, now: now)
         case .plain:
             handlePlain(user, line: line)
         case .irc:
+            if user.ircTrial != nil {
+                guard let message = try? Message.parse(line), Self.isIRCCommand(message, line) else {
+                    return fallBackToPlain(user, adding: line)
+                }
+                user.ircTrial = nil  // a second IRC line: an IRC client for sure
+            }
             handleIRC(user, line: line, now: now)
         }
     }
@@ -165,6 +171,7 @@ public final class ChatServer {
         if case .undecided(let deadline) = user.dialect {
             if deadline <= now { becomePlain(user) } else { return schedule(user, at: deadline) }
         }
+        if let trial = user.ircTrial, trial.until <= now { fallBackToPlain(user, adding: nil) }
         drainFloodQueue(user, now: now)
         guard users[user.id] != nil else { return }
         if user.isIRC && !user.registered {
@@ -189,6 +196,7 @@ public final class ChatServer {
         var next: ContinuousClock.Instant?
         func consider(_ candidate: ContinuousClock.Instant) { next = min(next ?? candidate, candidate) }
         if !user.floodQueue.isEmpty { consider(nextFloodToken(user)) }
+        if let trial = user.ircTrial { consider(trial.until) }
         if user.isIRC {
             if !user.registered { consider(user.connectedAt + config.registrationTimeout) }
             else if let sentAt = user.pingSentAt { consider(sentAt + config.pingInterval) }
@@ -223,7 +231,42 @@ public final class ChatServer {
 
     // MARK: Lifecycle
 
-    static let registrationCommands: Set<String> = ["CAP", "PASS", "NICK", "USER"]
+    /// A well-formed registration command: what an IRC client's first line is.
+    /// "pass the salt" (two words) or "user bob" (too few) is a person talking.
+    static func isRegistration(_ message: Message) -> Bool {
+        let params = message.params
+        switch message.command {
+        case "CAP": return !params.isEmpty && ["LS", "LIST", "REQ", "END"].contains(params[0].uppercased())
+        case "PASS": return params.count == 1
+        case "NICK": return params.count == 1 && Names.isValidNick(params[0], maxLength: Int.max)
+        case "USER": return params.count == 4
+        default: return false
+        }
+    }
+
+    /// A command as IRC clients write it: one we know, in upper case (people type
+    /// "help me" or "list", programs "HELP"), with the parameters it needs.
+    static func isIRCCommand(_ message: Message, _ line: ArraySlice<UInt8>) -> Bool {
+        guard let command = ircCommands[message.command], message.params.count >= command.minParams else { return false }
+        let body = line.first == UInt8(ascii: "@") || line.first == UInt8(ascii: ":")
+            ? line.drop { $0 != UInt8(ascii: " ") }.drop { $0 == UInt8(ascii: " ") } : line
+        return body.starts(with: message.command.utf8)
+    }
+
+    /// The trial as IRC is over without registration: a person typed the first
+    /// line after all. Forget the IRC state and replay every line as plain text.
+    private func fallBackToPlain(_ user: User, adding line: ArraySlice<UInt8>?) {
+        guard var lines = user.ircTrial?.lines else { return }
+        if let line { lines.append(Array(line)) }
+        user.ircTrial = nil
+        user.nick = "*"
+        user.username = ""
+        user.realname = ""
+        user.passwordGiven = nil
+        user.negotiatingCaps = false
+        becomePlain(user, firstLine: lines[0][...])
+        for line in lines.dropFirst() where users[user.id] != nil { handlePlain(user, line: line[...]) }
+    }
 
     /// Makes a connection a plain user: a guest nick, a greeting, the default
     /// room. `firstLine`, when the user spoke first, is their first message (or
@@ -260,6 +303,7 @@ public final class ChatServer {
 
     func register(_ user: User) {
         user.registered = true
+        user.ircTrial = nil
         nicks[Casemapping.fold(user.nick)] = user
     }
 

@@ -217,7 +217,7 @@ extension ChatServer {
 
     private func ircAway(_ user: User, _ message: Message) throws(ChatError) {
         if let text = message.params.first, !text.isEmpty {
-            user.away = TextSplitter.split(text, maxBytes: config.awayLength)[0]
+            user.away = TextSplitter.prefix(text, maxBytes: config.awayLength)
             numeric(user, "306", "You have been marked as being away")
         } else {
             user.away = nil

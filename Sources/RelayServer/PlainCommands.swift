@@ -39,12 +39,13 @@ extension ChatServer {
         let rest = String(argument)
         switch name.lowercased() {
         case "nick":
-            let nick = rest.split(separator: " ").first.map(String.init) ?? ""
+            // The whole rest: "bad nick!" is refused as it is, never cut to "bad".
+            let nick = String(rest.reversed().drop { $0 == " " }.reversed())
             if nick.isEmpty { throw .noNickGiven }
             try changeNick(user, to: nick)
         case "join":
             let words = rest.split(separator: " ").map(String.init)
-            guard var name = words.first else { throw .needMoreParams("JOIN") }
+            guard var name = words.first else { throw .usage("/join ROOM [KEY]") }
             if !Names.isChannel(name) { name = "#" + name }
             join(user, roomName: name, key: words.count > 1 ? words[1] : nil)
         case "part", "leave":
@@ -65,8 +66,9 @@ extension ChatServer {
             guard parts.count == 2 else { throw .noTextToSend }
             try say(user, to: target, text: String(parts[1]), kind: .privmsg)
         case "me":
-            if rest.isEmpty { throw .noTextToSend }
+            if rest.isEmpty { throw .usage("/me TEXT") }
             try sayInRoom(user, rest, kind: .action)
+            user.send(Plain.line("* \(user.nick) \(rest)"))  // the typed "/me ..." becomes what others see
         case "topic":
             guard let room = user.currentRoom else { throw .notInARoom }
             if rest.isEmpty {

@@ -3,12 +3,12 @@ enum Plain {
     /// A complete line with CRLF (telnet wants CR; nc users never notice it).
     /// Control bytes are dropped: text from other users must not be able to
     /// move a terminal's cursor or change its colours (ESC sequences, IRC
-    /// formatting codes).
+    /// formatting codes). A TAB becomes a space: it separates words.
     static func line(_ text: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 2)
-        for byte in text.utf8 where byte >= 0x20 && byte != 0x7F {
-            out.append(byte)
+        for byte in text.utf8 {
+            if byte >= 0x20 && byte != 0x7F { out.append(byte) } else if byte == 0x09 { out.append(0x20) }
         }
         out.append(UInt8(ascii: "\r"))
         out.append(UInt8(ascii: "\n"))

@@ -9,6 +9,9 @@ public struct ServerConfig: Sendable {
     public var historyLength = 20
     /// Silence after connecting that makes a connection a plain user.
     public var plainAfter: Duration = .seconds(1)
+    /// A first line that looks like IRC registration must be followed by more IRC
+    /// (or finish registering) within this, or the connection is a plain user after all.
+    public var ircTrial: Duration = .seconds(2)
     /// An IRC client must finish registering within this.
     public var registrationTimeout: Duration = .seconds(60)
     /// Silence after which an IRC client is PINGed; as long again without an answer drops it.

@@ -47,6 +47,10 @@ final class User {
     var negotiatingCaps = false
     /// A plain user on a server with a password, who has not typed it yet.
     var awaitingPassword = false
+    /// Taken for IRC on a first line that only looks like registration ("nick bob"
+    /// might be a person): the lines so far, kept until registration completes or
+    /// another IRC line arrives, and replayed as plain text if neither happens by `until`.
+    var ircTrial: (until: ContinuousClock.Instant, lines: [[UInt8]])?
 
     // Flood control: a token bucket and the lines waiting for tokens.
     var floodTokens: Double

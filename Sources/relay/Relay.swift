@@ -1,4 +1,5 @@
 import ArgumentParser
+import RelayClient
 import RelayLoop
 #if canImport(Glibc)
 import Glibc
@@ -27,14 +28,6 @@ struct Relay: ParsableCommand {
             exit(withError: error)
         }
     }
-}
-
-/// The exit codes DESIGN.md documents for every command.
-enum ExitStatus {
-    static let success: Int32 = 0
-    static let failure: Int32 = 1
-    static let usage: Int32 = 2
-    static let authentication: Int32 = 3
 }
 
 /// One-line messages on stderr: "relay: what happened".

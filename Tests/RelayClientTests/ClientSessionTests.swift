@@ -48,7 +48,33 @@ final class ClientSessionTests: XCTestCase {
     func testPasswordRefusalAndServerErrorsFail() {
         let client = session()
         XCTAssertEqual(feed(client, ":srv 464 * :Password incorrect"), [.failed(.passwordRefused)])
-        XCTAssertEqual(feed(client, "ERROR :Closing Link: x (Bad password)"), [.failed(.closedByServer("Closing Link: x (Bad password)"))])
+        XCTAssertEqual(feed(client, "ERROR :Closing Link: x (Bad password)"), [.failed(.passwordRefused)])
+    }
+
+    /// Refusals as real servers send them: ngircd says only "ERROR :Access denied: Bad password?".
+    func testRefusalsBeforeRegistrationAreToldFromOtherErrors() {
+        XCTAssertEqual(feed(session(), "ERROR :Access denied: Bad password?"), [.failed(.passwordRefused)])
+        XCTAssertEqual(feed(session(), ":srv 465 * :You are banned from this server"),
+                       [.failed(.banned("You are banned from this server"))])
+        XCTAssertEqual(feed(session(), "ERROR :Closing Link: x (K-Lined: spam)"), [.failed(.banned("Closing Link: x (K-Lined: spam)"))])
+        XCTAssertEqual(feed(session(), "ERROR :Closing Link: x (Server shutting down)"),
+                       [.failed(.closedByServer("Closing Link: x (Server shutting down)"))])
+        let registered = session()
+        feed(registered, ":srv 001 ana :hi")
+        XCTAssertEqual(feed(registered, "ERROR :Closing Link: x (Killed: bad password attempts elsewhere)"),
+                       [.failed(.closedByServer("Closing Link: x (Killed: bad password attempts elsewhere)"))],
+                       "after registration an ERROR is a disconnect, not a refusal")
+        XCTAssertTrue(SessionFailure.passwordRefused.isRefusal)
+        XCTAssertEqual(SessionFailure.passwordRefused.exitStatus, 3)
+        XCTAssertEqual(SessionFailure.banned("x").exitStatus, 3)
+        XCTAssertFalse(SessionFailure.closedByServer("x").isRefusal, "a server restart is worth a reconnect")
+        XCTAssertEqual(SessionFailure.timedOut("x").exitStatus, 1)
+    }
+
+    func testKeyedRoomsAreJoinedWithTheirKeys() {
+        let client = session { $0.rooms = ["#ops", "#open"]; $0.roomKeys = ["#ops": "s3cret"] }
+        feed(client, ":srv 001 ana :hi")
+        XCTAssertEqual(out(client).suffix(2), ["JOIN #ops s3cret", "JOIN #open"])
     }
 
     func testPingIsAnsweredAtOnceEvenBehindPacedLines() {

@@ -13,12 +13,39 @@ final class ClientTargetTests: XCTestCase {
     }
 
     func testBadTargetsSayWhy() {
-        for (text, why) in [("http://h/#x", "only irc://"), ("h:0", "port"), ("h:99999", "port"), ("h:abc", "port"),
+        for (text, why) in [("http://h/#x", "only irc://"), ("ircs://h/#x", "TLS"), ("h:0", "port"), ("h:99999", "port"), ("h:abc", "port"),
                             ("irc:///#x", "no host"), ("irc://[::1/#x", "unclosed"), ("irc://h/#a b", "not a room")] {
             XCTAssertThrowsError(try ClientTarget.parse(text), text) { error in
                 XCTAssertTrue("\(error)".contains(why), "\(text): \(error)")
             }
         }
+    }
+
+    func testUserinfoKeysAndPercentDecoding() throws {
+        XCTAssertEqual(try ClientTarget.parse("irc://h/#room?key"),
+                       ClientTarget(host: "h", rooms: ["#room"], keys: ["#room": "key"]), "?key is the key, not part of the name")
+        XCTAssertEqual(try ClientTarget.parse("irc://h/%23lobby").rooms, ["#lobby"])
+        XCTAssertEqual(try ClientTarget.parse("irc://h/caf%C3%A9").rooms, ["#café"])
+        XCTAssertEqual(try ClientTarget.parse("irc://ana:s3cret@h:7000/#ops"),
+                       ClientTarget(host: "h", port: 7000, rooms: ["#ops"], nick: "ana", password: "s3cret"))
+        XCTAssertEqual(try ClientTarget.parse("irc://ana:p%40ss%3Aw@h/#ops").password, "p@ss:w")
+        XCTAssertEqual(try ClientTarget.parse("irc://ana@[::1]/#a,#b?k1,k2"),
+                       ClientTarget(host: "::1", rooms: ["#a", "#b"], keys: ["#a": "k1", "#b": "k2"], nick: "ana"))
+        XCTAssertEqual(try ClientTarget.parse("irc://h/#a,#b?,k2").keys, ["#b": "k2"], "an empty key leaves its room unkeyed")
+        XCTAssertEqual(try ClientTarget.parse("irc://h/#OPS,#ops").rooms, ["#OPS"], "one room, named once")
+    }
+
+    func testABadURLIsAnErrorThatNeverShowsThePassword() {
+        for text in ["irc://ana:s3cret@h:0/#ops", "irc://ana:s3cret@h/#a b", "irc://ana:s3cret@/#ops", "irc://1ana:s3cret@h/#ops",
+                     "irc://ana:s3cret@h/#ops?k1,k2", "irc://ana:s3cret@::1/#ops", "irc://ana:s3cret@h/%ZZ"] {
+            XCTAssertThrowsError(try ClientTarget.parse(text), text) { error in
+                XCTAssertFalse("\(error)".contains("s3cret"), "\(text): \(error)")
+                XCTAssertTrue("\(error)".contains("****"), "\(text): \(error)")
+            }
+        }
+        XCTAssertThrowsError(try ClientTarget.parse("irc://h/#a?bad key"))
+        XCTAssertThrowsError(try ClientTarget.parse("irc://h/#a?" + String(repeating: "k", count: 24)), "keys are at most 23 bytes")
+        XCTAssertThrowsError(try ClientTarget.parse("irc://[h]/#a"), "brackets are for IPv6")
     }
 
     func testAddressBracketsIPv6() {

@@ -53,3 +53,24 @@ final class NamesTests: XCTestCase {
         XCTAssertEqual(TextSplitter.split("hi", maxBytes: 10), ["hi"])
     }
 }
+
+final class TextSplitterTests: XCTestCase {
+    func testEveryPositiveWidthIsServedWithoutCuttingACharacter() {
+        let text = "ab žluť 😀 x"
+        for width in 1...20 {
+            let pieces = TextSplitter.split(text, maxBytes: width)
+            XCTAssertFalse(pieces.joined().contains("\u{FFFD}"), "width \(width)")
+            XCTAssertTrue(pieces.allSatisfy { $0.utf8.count <= max(width, 4) }, "width \(width): \(pieces)")
+            XCTAssertEqual(pieces.joined().filter { $0 != " " }, text.filter { $0 != " " }, "width \(width)")
+        }
+        XCTAssertEqual(TextSplitter.split("😀😀", maxBytes: 1), ["😀", "😀"], "a character wider than the limit goes alone")
+        XCTAssertEqual(TextSplitter.split("abc", maxBytes: 0), ["a", "b", "c"])
+    }
+
+    func testPrefixCutsBetweenCharacters() {
+        XCTAssertEqual(TextSplitter.prefix("héllo", maxBytes: 2), "h")
+        XCTAssertEqual(TextSplitter.prefix("héllo", maxBytes: 3), "hé")
+        XCTAssertEqual(TextSplitter.prefix("😀", maxBytes: 3), "")
+        XCTAssertEqual(TextSplitter.prefix("ok", maxBytes: 9), "ok")
+    }
+}

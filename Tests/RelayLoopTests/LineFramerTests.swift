@@ -37,8 +37,14 @@ final class LineFramerTests: XCTestCase {
         assertFramesInEveryChunking("one\r\ntwo\nthree\r\n", ["one", "two", "three"])
     }
 
-    func testStrayCRInsideALineIsDropped() {
-        assertFramesInEveryChunking("a\rb\r\r\nc\n", ["ab", "c"])
+    func testALoneCREndsALineAtEverySplitPoint() {
+        // Some clients end lines with CR alone; a CRLF split across reads stays one line end.
+        assertFramesInEveryChunking("a\rb\r\r\nc\n", ["a", "b", "", "c"])
+        assertFramesInEveryChunking("NICK bob\rUSER b 0 * :b\r", ["NICK bob", "USER b 0 * :b"])
+    }
+
+    func testATabStaysInTheLine() {
+        assertFramesInEveryChunking("tab\there\n", ["tab\there"])
     }
 
     func testEmptyLinesAreLines() {
@@ -76,6 +82,7 @@ final class LineFramerTests: XCTestCase {
     func testALineOfExactlyTheLimitPassesWithItsCRLF() {
         let exact = String(repeating: "z", count: 16)
         assertFramesInEveryChunking("\(exact)\r\n", [exact])
+        assertFramesInEveryChunking("\(exact)\r", [exact])
         assertFramesInEveryChunking("\(exact)z\r\nok\n", ["<too long>", "ok"], max: 16)
     }
 

@@ -19,7 +19,8 @@ final class IRCMessagingTests: XCTestCase {
         harness.send(ana, "NOTICE #lobby :fyi")
         harness.send(ana, "PRIVMSG #lobby :\u{1}VERSION\u{1}")
         harness.send(ana, "PRIVMSG guest1 :\u{1}PING 1\u{1}")
-        XCTAssertEqual(guest.take(), ["<ana> hello yourself", "* ana bows", "-ana- fyi"], "CTCP queries are not chat")
+        XCTAssertEqual(guest.take(), ["* guest1 waves", "<ana> hello yourself", "* ana bows", "-ana- fyi"],
+                       "the sender sees its /me; CTCP queries are not chat")
         let late = harness.plainUser()
         harness.send(late, "/join #other")
         harness.send(late, "/join #lobby")

@@ -137,7 +137,9 @@ final class IRCRegistrationTests: XCTestCase {
     func testAnUnregisteredClientTimesOut() {
         let harness = Harness()
         let ana = harness.connect()
+        harness.send(ana, "CAP LS 302")
         harness.send(ana, "NICK ana")
+        _ = ana.take()
         harness.advance(by: .seconds(60))
         XCTAssertEqual(ana.take(), ["ERROR :Closing Link: 127.0.0.1 (Registration timed out)"])
         XCTAssertTrue(ana.closed)

@@ -173,7 +173,8 @@ final class PlainDialectTests: XCTestCase {
         harness.send(ana, "evil \u{1B}[2J colours")
         XCTAssertEqual(bob.take(), ["<ana> evil [2J colours"], "terminal escapes never reach a plain user")
         harness.server.receiveTooLong(ana.id, length: 9000, now: harness.now)
-        XCTAssertEqual(ana.take(), ["-!- Line too long (9000 bytes; the limit is 510), not sent"])
+        XCTAssertEqual(ana.take(), ["-!- Line too long (more than 8 KiB; the limit is 510 bytes), not sent"],
+                       "the framer cut it: only a lower bound is known")
         harness.send(ana, "still here")
         XCTAssertEqual(bob.take(), ["<ana> still here"])
     }
@@ -216,5 +217,49 @@ final class PlainDialectTests: XCTestCase {
         for command in ["/nick", "/join", "/part", "/rooms", "/who", "/msg", "/me", "/topic", "/quit", "/help"] {
             XCTAssertTrue(help.contains(command), command)
         }
+    }
+}
+
+/// Rough edges a newcomer on nc found.
+final class PlainRoughEdgeTests: XCTestCase {
+    func testAnInvalidNickIsRefusedWholeNeverCut() {
+        let harness = Harness()
+        let ana = harness.plainUser()
+        harness.send(ana, "/nick bad nick!")
+        XCTAssertEqual(ana.take(), ["-!- \"bad nick!\" is not a valid nick: use letters, digits and -[]\\`^_{|}, not starting with a digit or -"])
+        harness.send(ana, "/nick " + String(repeating: "a", count: 31))
+        XCTAssertEqual(ana.take(), ["-!- \"\(String(repeating: "a", count: 31))\" is too long for a nick: at most 30 characters"])
+        harness.send(ana, "/nick ok  ")
+        XCTAssertEqual(ana.take(), ["-!- You are now known as ok"], "trailing spaces are not part of it")
+    }
+
+    func testATabReachesPlainReadersAsASpace() {
+        let harness = Harness()
+        let ana = harness.plainUser(nick: "ana"), bob = harness.plainUser(nick: "bob")
+        _ = ana.take()
+        harness.send(ana, "tab\there")
+        XCTAssertEqual(bob.take(), ["<ana> tab here"])
+    }
+
+    func testMeIsEchoedAndJoinWithoutARoomShowsItsUsage() {
+        let harness = Harness()
+        let ana = harness.plainUser(nick: "ana")
+        harness.send(ana, "/me waves")
+        XCTAssertEqual(ana.take(), ["* ana waves"])
+        harness.send(ana, "/join")
+        XCTAssertEqual(ana.take(), ["-!- Usage: /join ROOM [KEY]"])
+        harness.send(ana, "/me")
+        XCTAssertEqual(ana.take(), ["-!- Usage: /me TEXT"])
+    }
+
+    func testATinyTopicLengthClipsWithoutCrashing() {
+        let harness = Harness { $0.topicLength = 1 }
+        let ana = harness.plainUser(nick: "ana")
+        harness.send(ana, "/join #t")
+        _ = ana.take()
+        harness.send(ana, "/topic héllo")
+        XCTAssertEqual(ana.take(), ["-!- ana changed the topic of #t to: h"])
+        harness.send(ana, "/topic é")
+        XCTAssertEqual(ana.take(), ["-!- ana cleared the topic of #t"], "no character fits in one byte")
     }
 }

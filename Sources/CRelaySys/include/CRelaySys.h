@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #endif
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +19,14 @@ extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 /// Accepts a connection that is already non-blocking and close-on-exec (accept4).
 static inline int relay_accept(int fd) {
     return accept4(fd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+// pipe2 is _GNU_SOURCE too.
+extern int pipe2(int fds[2], int flags);
+
+/// A pipe whose ends are non-blocking and close-on-exec.
+static inline int relay_pipe(int fds[2]) {
+    return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
 }
 #endif
 

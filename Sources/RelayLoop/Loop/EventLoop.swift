@@ -33,7 +33,9 @@ public final class EventLoop {
     private var signalSource: SignalSource?
     private var signalHandlers: [Int32: (Int32) -> Void] = [:]
     private var readyEvents: [ReadyEvent] = []
-    private var running = false
+    /// Set by `stop()`, even before `run()`: a command that fails while setting up
+    /// (a name that does not resolve) must not then wait forever in the loop.
+    private var stopRequested = false
 
     public init(selector: Selector) {
         self.selector = selector
@@ -133,13 +135,14 @@ public final class EventLoop {
 
     // MARK: Running
 
-    public func stop() { running = false }
+    public func stop() { stopRequested = true }
 
+    /// Runs turns until `stop()`; returns at once if `stop()` came first.
     public func run() throws {
-        running = true
-        while running {
+        while !stopRequested {
             try runOnce()
         }
+        stopRequested = false
         // What was queued in the last turn still gets its one (non-blocking) write.
         flushPending()
     }

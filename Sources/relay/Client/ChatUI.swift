@@ -299,11 +299,10 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
             show(style.info(text))
         case .failed(let failure):
             show(style.info("\(failure)"))
-            // Retrying cannot fix a refused password or a nick no one will give us.
-            switch failure {
-            case .passwordRefused: quitting = true; exitStatus = ExitStatus.authentication
-            case .nickUnavailable: quitting = true; exitStatus = ExitStatus.failure
-            case .closedByServer, .timedOut: break
+            // Retrying cannot fix a refused password, a ban or a nick no one will give us.
+            if failure.isRefusal {
+                quitting = true
+                exitStatus = failure.exitStatus
             }
             client.close()
         default:

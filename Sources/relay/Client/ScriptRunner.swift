@@ -20,6 +20,9 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         var notice = false
         var noJoin = false
         var stay = false
+        /// Print incoming lines on stdout. Off for a one-shot send (cron mails
+        /// whatever a job prints) unless --json or --verbose ask for them.
+        var printIncoming = true
         var format: OutputFormat = .text
         var timeout: Duration = .seconds(30)
     }
@@ -57,11 +60,15 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         client.delegate = self
         for signo in [SIGINT, SIGTERM, SIGHUP] {
             try loop.onSignal(signo) { [unowned self] _ in
+                // Already on the way out (waiting for the server's close): go now.
+                if finished { return loop.stop() }
                 if options.stay && stdinDone && failures.isEmpty { finish(ExitStatus.success) }
                 else { fail("interrupted") }
             }
         }
-        startTimeout("connecting to \(client.target.address)")
+        startTimeout { [client] in
+            (client.isResolving ? "resolve \(client.target.host)" : client.target.address) + ": no answer"
+        }
         client.connect(timeout: options.timeout)
         try loop.run()
         return exitStatus
@@ -70,7 +77,8 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
     // MARK: Events
 
     func client(_ client: ClientHost, event: ClientEvent) {
-        if !client.isAboutMe(event), let line = options.format.line(for: event, unixTime: Int64(time(nil))) {
+        if options.printIncoming, !client.isAboutMe(event),
+           let line = options.format.line(for: event, unixTime: Int64(time(nil))) {
             print(line)
             fflush(stdout)
         }
@@ -106,7 +114,12 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
             if options.stay { return }
             finish(ExitStatus.success)
         case .failed(let failure):
-            fail("\(client.target.address): \(failure)", status: failure == .passwordRefused ? ExitStatus.authentication : ExitStatus.failure)
+            // A logger outlives a server restart or a dead link; only a refusal ends it.
+            if !failure.isRefusal && mayReconnect {
+                Diagnostics.say("\(client.target.address): \(failure)")
+                return client.close()  // its close brings clientDisconnected, which reconnects
+            }
+            fail("\(client.target.address): \(failure)", status: failure.exitStatus)
         default:
             break
         }
@@ -114,15 +127,21 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
 
     func clientDisconnected(_ client: ClientHost, reason: String) {
         if finished { return loop.stop() }
-        // A logger (--stay) reconnects, unless lines of its own may have been lost unconfirmed.
-        if options.stay && stdinDone && failures.isEmpty && (awaitingToken == nil || linesSent == 0) {
+        if mayReconnect {
             awaitingToken = nil
             let seconds = client.reconnectLater(timeout: options.timeout)
             Diagnostics.say("lost \(client.target.address) (\(reason)); reconnecting in \(seconds) s")
             return
         }
-        fail(reason.hasPrefix("connect") || reason.hasPrefix("resolve") ? reason : "\(client.target.address): \(reason)")
+        let named = ["connect ", "resolve ", client.target.address].contains { reason.hasPrefix($0) }
+        fail(named ? reason : "\(client.target.address): \(reason)")
         loop.stop()
+    }
+
+    /// A logger (--stay) whose own work is done reconnects, unless lines of its
+    /// own may have been lost unconfirmed.
+    private var mayReconnect: Bool {
+        options.stay && stdinDone && failures.isEmpty && !finished && (awaitingToken == nil || linesSent == 0)
     }
 
     // MARK: Sending
@@ -138,7 +157,7 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
 
     private func confirm(_ session: ClientSession) {
         awaitingToken = session.confirm()
-        startTimeout("no confirmation from \(client.target.address)")
+        startTimeout { [client] in "\(client.target.address): no confirmation" }
         client.pump()
     }
 
@@ -146,7 +165,7 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         let retry = fallbackRooms
         fallbackRooms.removeAll()
         for room in retry {
-            session.join(room)
+            session.join(room, key: client.sessionConfig.roomKeys[Casemapping.fold(room)])
             for text in sentWithoutJoin[Casemapping.fold(room)] ?? [] {
                 session.say(text, to: room, kind: options.notice ? .notice : .message)
             }
@@ -209,12 +228,14 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
 
     // MARK: Ending
 
-    private func startTimeout(_ what: String) {
+    /// Fails with "WHAT within N s" unless cancelled first; `what` is
+    /// asked when the time is up (it may still be resolving the name, or not).
+    private func startTimeout(_ what: @escaping () -> String) {
         cancelTimeout()
         let seconds = options.timeout.components.seconds
         timeoutTimer = loop.schedule(after: options.timeout) { [weak self] in
             self?.timeoutTimer = nil
-            self?.fail("\(what) within \(seconds) s")
+            self?.fail("\(what()) within \(seconds) s")
         }
     }
 

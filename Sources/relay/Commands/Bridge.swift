@@ -37,8 +37,8 @@ struct Bridge: ParsableCommand {
     func validate() throws {
         guard targets.count >= 2 else { throw ValidationError("a bridge needs two or more irc://host/#room targets") }
         guard Names.isValidNick(nick, maxLength: 30) else { throw ValidationError("--nick \(nick) is not a valid nick") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be at least 1") }
-        guard rate >= 0 else { throw ValidationError("--rate must be 0 or more") }
+        try Limits.check("--timeout", timeout, Limits.timeout)
+        try Limits.check("--rate", rate, Limits.rate)
     }
 
     func run() throws {
@@ -63,9 +63,10 @@ struct Bridge: ParsableCommand {
             Diagnostics.fail("\(error)", status: ExitStatus.usage)
         }
         let clients = parsed.map { target -> ClientHost in
-            var config = SessionConfig(nick: nick)
+            var config = SessionConfig(nick: target.nick ?? nick)
             config.rooms = target.rooms
-            config.password = password
+            config.roomKeys = target.keys
+            config.password = target.password ?? password
             config.pacingRate = rate
             let client = ClientHost(loop: loop, target: target, session: config)
             client.trace = trace

@@ -16,11 +16,14 @@ struct Connect: ParsableCommand {
             Exit codes: 0 success, 1 failure, 2 usage, 3 password refused.
             """)
 
-    @Argument(help: "irc://host[:port]/#room[,#room2] or host[:port] (port 6667).")
+    @Argument(help: "irc://[nick[:password]@]host[:port]/#room[,#room2][?key] or host[:port] (port 6667).")
     var target: String
 
-    @Option(name: .customLong("join"), help: ArgumentHelp("A room to join (repeatable).", valueName: "room"))
+    @Option(name: .customLong("join"), help: ArgumentHelp("A room to join, with its key if it has one: '#room key' (repeatable).", valueName: "room"))
     var joins: [String] = []
+
+    @Option(name: .customLong("key"), help: ArgumentHelp("A room key; the Nth --key goes to the Nth room named (repeatable).", valueName: "key"))
+    var keys: [String] = []
 
     @Option(help: "The nick (default: your login name).")
     var nick: String?
@@ -43,6 +46,9 @@ struct Connect: ParsableCommand {
     @Flag(help: "Print incoming messages as JSON Lines.")
     var json = false
 
+    @Flag(help: "Print incoming messages as text even for a one-shot send.")
+    var verbose = false
+
     @Flag(help: "Keep running (and logging) after stdin ends.")
     var stay = false
 
@@ -53,39 +59,54 @@ struct Connect: ParsableCommand {
     var rate = 1.0
 
     func validate() throws {
-        guard timeout > 0 else { throw ValidationError("--timeout must be at least 1") }
-        guard rate >= 0 else { throw ValidationError("--rate must be 0 or more") }
+        try Limits.check("--timeout", timeout, Limits.timeout)
+        try Limits.check("--rate", rate, Limits.rate)
         if let nick, !Names.isValidNick(nick, maxLength: 30) {
             throw ValidationError("--nick \(nick) is not a valid nick")
         }
     }
 
     func run() throws {
-        let parsed: ClientTarget
+        var parsed: ClientTarget
         do {
             parsed = try ClientTarget.parse(target)
         } catch {
             Diagnostics.fail("\(error)", status: ExitStatus.usage)
         }
-        var rooms = parsed.rooms
-        for room in joins {
-            let name = room.hasPrefix("#") ? room : "#" + room
-            guard Names.isValidChannel(name, maxLength: 200) else {
-                Diagnostics.fail("--join \(room) is not a room name", status: ExitStatus.usage)
+        for join in joins {
+            let words = join.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            let name = words.first.map(ClientTarget.roomName) ?? ""
+            guard words.count <= 2, Names.isValidChannel(name, maxLength: 200) else {
+                Diagnostics.fail("--join \(words.first ?? join) is not a room name (give '#room' or '#room key')", status: ExitStatus.usage)
             }
-            if !rooms.contains(where: { Casemapping.equal($0, name) }) { rooms.append(name) }
+            if words.count == 2 && !ClientTarget.isValidKey(words[1]) {
+                Diagnostics.fail("--join \(name): the key is not valid", status: ExitStatus.usage)
+            }
+            parsed.add(room: name, key: words.count == 2 ? words[1] : nil)
         }
+        guard keys.count <= parsed.rooms.count else {
+            Diagnostics.fail("\(keys.count) --key for \(parsed.rooms.count) room(s)", status: ExitStatus.usage)
+        }
+        for (room, key) in zip(parsed.rooms, keys) {
+            guard ClientTarget.isValidKey(key) else { Diagnostics.fail("--key for \(room) is not valid", status: ExitStatus.usage) }
+            parsed.add(room: room, key: key)
+        }
+        let rooms = parsed.rooms
         let interactive = texts.isEmpty && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
         if !interactive && rooms.isEmpty {
             Diagnostics.fail("no room to send to: name one in the URL (irc://host/#room) or with --join", status: ExitStatus.usage)
         }
 
-        var config = SessionConfig(nick: nick ?? Self.loginNick())
+        var config = SessionConfig(nick: nick ?? parsed.nick ?? Self.loginNick())
         config.rooms = rooms
+        config.roomKeys = parsed.keys
         config.pacingRate = rate
         config.joinOnRegister = interactive || !noJoin
         do {
-            config.password = try Secrets.read(file: passwordFile, environment: "RELAY_PASSWORD")
+            // --password-file, then the URL's password, then RELAY_PASSWORD.
+            config.password = passwordFile == nil && parsed.password != nil
+                ? parsed.password
+                : try Secrets.read(file: passwordFile, environment: "RELAY_PASSWORD")
         } catch {
             Diagnostics.fail("\(error)", status: ExitStatus.usage)
         }
@@ -109,6 +130,7 @@ struct Connect: ParsableCommand {
                 options.notice = notice
                 options.noJoin = noJoin
                 options.stay = stay
+                options.printIncoming = stay || json || verbose
                 options.format = json ? .json : .text
                 options.timeout = .seconds(timeout)
                 status = try ScriptRunner(loop: loop, client: client, rooms: rooms, options: options).run()

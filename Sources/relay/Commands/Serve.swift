@@ -1,4 +1,5 @@
 import ArgumentParser
+import RelayClient
 import RelayLoop
 import RelayServer
 #if canImport(Glibc)
@@ -73,18 +74,18 @@ struct Serve: ParsableCommand {
     var maxChannels = 50
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
-        guard history >= 0 else { throw ValidationError("--history must be 0 or more") }
-        guard sendQueue >= 4096 else { throw ValidationError("--sendq must be at least 4096") }
-        guard maxClients > 0 else { throw ValidationError("--max-clients must be at least 1") }
-        guard pingInterval > 0 else { throw ValidationError("--ping-interval must be at least 1") }
-        guard floodBurst > 0 else { throw ValidationError("--flood-burst must be at least 1") }
-        guard floodRate >= 0 else { throw ValidationError("--flood-rate must be 0 or more") }
-        guard maxPerIp >= 0 else { throw ValidationError("--max-per-ip must be 0 or more") }
-        guard (9...200).contains(nickLength) else { throw ValidationError("--nick-length must be 9 to 200") }
-        guard (2...200).contains(channelLength) else { throw ValidationError("--channel-length must be 2 to 200") }
-        guard (1...400).contains(topicLength) else { throw ValidationError("--topic-length must be 1 to 400") }
-        guard maxChannels > 0 else { throw ValidationError("--max-channels must be at least 1") }
+        try Limits.check("--port", port, Limits.port)
+        try Limits.check("--history", history, Limits.history)
+        try Limits.check("--sendq", sendQueue, Limits.sendQueue)
+        try Limits.check("--max-clients", maxClients, Limits.clients)
+        try Limits.check("--ping-interval", pingInterval, Limits.pingInterval)
+        try Limits.check("--flood-burst", floodBurst, Limits.floodBurst)
+        try Limits.check("--flood-rate", floodRate, Limits.rate)
+        try Limits.check("--max-per-ip", maxPerIp, Limits.perIP)
+        try Limits.check("--nick-length", nickLength, Limits.nickLength)
+        try Limits.check("--channel-length", channelLength, Limits.channelLength)
+        try Limits.check("--topic-length", topicLength, Limits.topicLength)
+        try Limits.check("--max-channels", maxChannels, Limits.channels)
     }
 
     /// The server's configuration from the flags, the secret files and the environment.

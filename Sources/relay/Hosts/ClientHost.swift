@@ -39,22 +39,20 @@ final class ClientHost: ConnectionDelegate {
 
     /// Open for chat: registered or registering, not closing.
     var isConnected: Bool { connection?.state == .open }
+    /// Still waiting for the name to resolve.
+    var isResolving: Bool { connecting?.resolver != nil }
     /// A connection exists, possibly still closing (writing its last lines).
     var hasConnection: Bool { connection != nil }
 
     // MARK: Connecting
 
-    /// Resolves and connects, giving up after `timeout`.
+    /// Resolves (off the loop) and connects, giving up when the whole attempt
+    /// takes longer than `timeout`.
     func connect(timeout: Duration) {
-        let addresses: [SocketAddress]
-        do {
-            addresses = try SocketAddress.resolve(host: target.host, port: target.port)
-        } catch {
-            return fail("\(error)")
-        }
-        let attempt = PendingConnect(host: self, loop: loop, addresses: addresses, deadline: .now + timeout)
+        connecting?.cancel()
+        let attempt = PendingConnect(host: self, loop: loop, timeout: timeout)
         connecting = attempt
-        attempt.next()
+        attempt.start()
     }
 
     fileprivate func connected(fd: Int32) {
@@ -174,27 +172,45 @@ final class ClientHost: ConnectionDelegate {
     }
 }
 
-/// A non-blocking connect in progress, trying each resolved address in turn.
+/// A connection attempt in progress: the name is resolved off the loop, then
+/// each address is tried with a non-blocking connect, all within one deadline.
 private final class PendingConnect: ReadinessHandler {
     unowned let host: ClientHost
     unowned let loop: EventLoop
-    var addresses: [SocketAddress]
-    let deadline: ContinuousClock.Instant
+    let timeout: Duration
+    var resolver: Resolver?
+    var addresses: [SocketAddress] = []
     var fd: Int32 = -1
     var timer: TimerID?
     var lastError = "no address"
 
-    init(host: ClientHost, loop: EventLoop, addresses: [SocketAddress], deadline: ContinuousClock.Instant) {
+    init(host: ClientHost, loop: EventLoop, timeout: Duration) {
         self.host = host
         self.loop = loop
-        self.addresses = addresses
-        self.deadline = deadline
+        self.timeout = timeout
+    }
+
+    func start() {
+        timer = loop.schedule(after: timeout) { [weak self] in self?.timedOut() }
+        let target = host.target
+        do {
+            resolver = try Resolver(host: target.host, port: target.port, loop: loop) { [weak self] result in
+                guard let self else { return }
+                self.resolver = nil
+                switch result {
+                case .success(let addresses):
+                    self.addresses = addresses
+                    self.next()
+                case .failure(let error):
+                    self.giveUp("\(error)")
+                }
+            }
+        } catch {
+            giveUp("resolve \(target.host): \(error)")
+        }
     }
 
     func next() {
-        if timer == nil {
-            timer = loop.schedule(at: deadline) { [weak self] in self?.timedOut() }
-        }
         while !addresses.isEmpty {
             let address = addresses.removeFirst()
             do {
@@ -221,24 +237,29 @@ private final class PendingConnect: ReadinessHandler {
     }
 
     private func finish(_ fd: Int32) {
-        if let timer { loop.cancel(timer) }
+        self.fd = -1
+        cancel()
         host.connected(fd: fd)
     }
 
     private func giveUp(_ reason: String) {
-        if let timer { loop.cancel(timer) }
+        cancel()
         host.fail(reason)
     }
 
     private func timedOut() {
         timer = nil
-        cancel()
-        host.fail("connect \(host.target.address): timed out")
+        let seconds = timeout.components.seconds
+        giveUp(resolver != nil
+               ? "resolve \(host.target.host): no answer within \(seconds) s"
+               : "\(host.target.address): no answer within \(seconds) s")
     }
 
     func cancel() {
         if let timer { loop.cancel(timer) }
         timer = nil
+        resolver?.cancel()
+        resolver = nil
         if fd >= 0 {
             loop.unwatch(fd)
             closeDescriptor(fd)
