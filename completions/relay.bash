@@ -255,14 +255,17 @@ _relay_serve() {
 
 _relay_connect() {
     repeating_flags=()
-    non_repeating_flags=(--notice --no-join --json --stay --trace --version -h --help)
-    repeating_options=(--join --send)
+    non_repeating_flags=(--notice --no-join --json --verbose --stay --trace --version -h --help)
+    repeating_options=(--join --key --send)
     non_repeating_options=(--nick --password-file --timeout --rate)
     __relay_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--join')
+        return
+        ;;
+    '--key')
         return
         ;;
     '--nick')

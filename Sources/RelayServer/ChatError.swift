@@ -19,8 +19,6 @@ enum ChatError: Error, Equatable {
     case notInARoom
     case alreadyInRoom(String)
     case lineTooLong(Int)
-    /// Over the framer's limit: the line was cut there, so only a lower bound is known.
-    case inputTooLong(atLeast: Int)
     /// A plain command used wrongly: its usage line.
     case usage(String)
     case lineHasNul
@@ -60,7 +58,7 @@ enum ChatError: Error, Equatable {
         case .unknownCommand(let command): return ("421", [command, "Unknown command"])
         case .noTextToSend: return ("412", ["No text to send"])
         case .noRecipient(let command): return ("411", ["No recipient given (\(command))"])
-        case .lineTooLong, .inputTooLong: return ("417", ["Input line was too long"])
+        case .lineTooLong: return ("417", ["Input line was too long"])
         case .notRegistered: return ("451", ["You have not registered"])
         case .alreadyRegistered: return ("462", ["You may not reregister"])
         case .passwordMismatch: return ("464", ["Password incorrect"])
@@ -105,9 +103,6 @@ enum ChatError: Error, Equatable {
         case .notInARoom: return "You are not in a room: /join one to talk"
         case .alreadyInRoom(let name): return "You are already in \(name)"
         case .lineTooLong(let length): return "Line too long (\(length) bytes; the limit is \(Message.maxLength)), not sent"
-        case .inputTooLong(let length):
-            let size = length >= 1024 ? "\(length / 1024) KiB" : "\(length) bytes"
-            return "Line too long (more than \(size); the limit is \(Message.maxLength) bytes), not sent"
         case .usage(let usage): return "Usage: \(usage)"
         case .lineHasNul: return "Line contains a NUL byte, not sent"
         case .notRegistered: return "Register first"

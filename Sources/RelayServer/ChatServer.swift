@@ -91,7 +91,7 @@ public final class ChatServer {
         guard let user = users[id] else { return }
         user.lastActivity = now
         if case .undecided = user.dialect { becomePlain(user) }
-        reply(user, .inputTooLong(atLeast: length))
+        reply(user, .lineTooLong(length))
     }
 
     /// The connection is gone (EOF, reset, or the host gave up on it). Lines

@@ -22,7 +22,9 @@ final class InteractiveEndToEndTests: XCTestCase {
         let session = try TmuxSession(command: [RelayProcess.binary.path, "connect", "irc://127.0.0.1:\(server.port)/\(room)",
                                                 "--nick", nick],
                                       environment: ["XDG_STATE_HOME": state, "NO_COLOR": "1", "TERM": "xterm"])
-        let screen = session.waitForScreen { $0.last == "[\(room)] " || $0.last == "[\(room)]" }
+        let screen = session.waitForScreen {
+            ($0.last == "[\(room)] " || $0.last == "[\(room)]") && $0.contains { $0.hasSuffix("-!- You joined \(room)") }
+        }
         XCTAssertTrue(screen.contains { $0.hasSuffix("-!- You joined \(room)") }, "\(screen)")
         return session
     }

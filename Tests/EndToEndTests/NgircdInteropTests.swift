@@ -4,64 +4,19 @@ import XCTest
 
 /// `relay connect` against a real IRC server nobody here wrote: ngircd.
 final class NgircdInteropTests: XCTestCase {
-    private var ngircd: Process?
-    private var directory = ""
-    private var port = 0
+    private var ngircd: Ngircd!
+    private var port: Int { ngircd.port }
 
     override func setUpWithError() throws {
-        let binary = "/usr/sbin/ngircd"
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw XCTSkip("needs ngircd (.ci/run installs it)")
-        }
-        directory = NSTemporaryDirectory() + "relay-ngircd-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        port = freePort()
-        let config = """
-            [Global]
-            \tName = irc.relay.test
-            \tInfo = relay interop test
-            \tListen = 127.0.0.1
-            \tPorts = \(port)
-            \tMotdPhrase = relay interop
-            [Limits]
-            \tMaxConnectionsIP = 0
-            [Options]
-            \tPAM = no
-            \tIdent = no
-            \tDNS = no
-            """
-        try config.write(toFile: directory + "/ngircd.conf", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--nodaemon", "--config", directory + "/ngircd.conf"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        ngircd = process
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if (try? TestClient(port: port)) != nil { return }
-            usleep(50_000)
-        }
-        XCTFail("ngircd did not start listening on \(port)")
+        ngircd = try Ngircd()
     }
 
     override func tearDown() {
-        if let ngircd, ngircd.isRunning {
-            ngircd.terminate()
-            ngircd.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(atPath: directory)
+        ngircd = nil
     }
 
     private func watcher() throws -> TestClient {
-        let client = try TestClient(port: port)
-        client.sendLine("NICK watcher")
-        client.sendLine("USER watcher 0 * :watcher")
-        client.waitFor { $0.contains(" 376 ") || $0.contains(" 422 ") }
-        client.sendLine("JOIN #interop")
-        client.waitFor { $0.contains(" 366 ") }
-        return client
+        try ngircd.watcher()
     }
 
     func testSendIsDeliveredAndConfirmed() throws {
@@ -90,5 +45,46 @@ final class NgircdInteropTests: XCTestCase {
         let run = try RelayRun.run(["connect", "irc://127.0.0.1:\(port)/#interop", "--nick", "loud", "--send", "hi"])
         XCTAssertEqual(run.status, 1)
         XCTAssertTrue(run.stderr.contains("#interop: 404"), run.stderr)
+    }
+
+    // MARK: Refusals, restarts and URLs as a real server sends them
+
+    func testAWrongPasswordExitsThreeAndTheURLPasswordIsUsed() throws {
+        let guarded = try Ngircd(global: ["Password = right"])
+        let target = "irc://127.0.0.1:\(guarded.port)/#interop"
+        let wrong = try RelayRun.run(["connect", target, "--nick", "cron", "--send", "x"], environment: ["RELAY_PASSWORD": "wrong"])
+        XCTAssertEqual(wrong.status, 3, "ngircd says only ERROR :Access denied: Bad password?: \(wrong.stderr)")
+        XCTAssertEqual(wrong.stderr.split(separator: "\n").count, 1, wrong.stderr)
+        XCTAssertTrue(wrong.stderr.contains("refused the password"), wrong.stderr)
+        let right = try RelayRun.run(["connect", "irc://cron:right@127.0.0.1:\(guarded.port)/#interop", "--send", "x"],
+                                     environment: ["RELAY_PASSWORD": ""])
+        XCTAssertEqual(right.status, 0, right.stderr)
+    }
+
+    func testAStayLoggerReconnectsAfterTheServerRestartsCleanly() throws {
+        let logger = try RelayProcess(["connect", "irc://127.0.0.1:\(port)/#interop", "--nick", "logger", "--stay"])
+        defer { logger.stop() }
+        var room = try watcher()
+        XCTAssertNotNil(room.waitFor { $0.hasPrefix(":logger!") && $0.contains(" JOIN ") })
+        ngircd.stop()  // SIGTERM: ngircd tells its clients it is going down
+        try ngircd.start()
+        room = try watcher()
+        XCTAssertNotNil(room.waitFor(timeout: 20) { $0.hasPrefix(":logger!") && $0.contains(" JOIN ") }, logger.stderr)
+        XCTAssertNil(logger.waitForExit(timeout: 0.1), "a restart is a reason to reconnect, not to exit: \(logger.stderr)")
+    }
+
+    func testAKeyedRoomIsJoinedWithTheKeyFromTheURL() throws {
+        let room = try ngircd.watcher(room: "#keyed")
+        room.sendLine("MODE #keyed +k sesame")
+        room.waitFor { $0.contains("MODE #keyed +k") }
+        let run = try RelayRun.run(["connect", "irc://127.0.0.1:\(port)/%23keyed?sesame", "--nick", "cron", "--send", "in"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertNotNil(room.waitFor { $0.hasPrefix(":cron!") && $0.hasSuffix("PRIVMSG #keyed :in") })
+        let viaJoin = try RelayRun.run(["connect", "127.0.0.1:\(port)", "--join", "#keyed sesame", "--nick", "cron2", "--send", "too"])
+        XCTAssertEqual(viaJoin.status, 0, viaJoin.stderr)
+        XCTAssertNotNil(room.waitFor { $0.hasPrefix(":cron2!") && $0.hasSuffix("PRIVMSG #keyed :too") })
+        let wrongKey = try RelayRun.run(["connect", "irc://127.0.0.1:\(port)/#keyed?nope", "--nick", "cron3", "--send", "x"])
+        XCTAssertEqual(wrongKey.status, 1, "a wrong key is a refusal of the send, named: \(wrongKey.stderr)")
+        XCTAssertTrue(wrongKey.stderr.contains("475"), wrongKey.stderr)
     }
 }

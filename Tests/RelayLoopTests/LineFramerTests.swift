@@ -79,6 +79,21 @@ final class LineFramerTests: XCTestCase {
         }
     }
 
+    func testAnOverlongLineIsReportedWithItsRealLengthWhateverTheReadSizes() {
+        let input = Array((String(repeating: "y", count: 1000) + "\r\nok\n").utf8)
+        for size in [1, 7, 16, 17, 100, 2000] {
+            var framer = LineFramer(maxLineLength: 16)
+            var out: [LineFramer.Frame] = []
+            for start in stride(from: 0, to: input.count, by: size) {
+                framer.feed(input[start..<min(start + size, input.count)]) { out.append($0) }
+            }
+            XCTAssertEqual(out, [.tooLong(length: 1000), .line(Array("ok".utf8)[...])], "chunk size \(size)")
+        }
+        var framer = LineFramer(maxLineLength: 4)
+        framer.feed(Array("abcdefgh".utf8)[...]) { XCTFail("nothing yet: \($0)") }
+        XCTAssertEqual(framer.finish(), .tooLong(length: 8), "an unterminated over-long tail at EOF")
+    }
+
     func testALineOfExactlyTheLimitPassesWithItsCRLF() {
         let exact = String(repeating: "z", count: 16)
         assertFramesInEveryChunking("\(exact)\r\n", [exact])

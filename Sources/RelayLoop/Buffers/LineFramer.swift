@@ -6,9 +6,9 @@
 /// - A line ends at CRLF, at a lone LF, or at a lone CR (telnet in some modes,
 ///   old Mac clients): a CR never glues two lines into one. A CRLF split across
 ///   two reads is still one line end.
-/// - A line longer than `maxLineLength` bytes (terminator excluded) is reported
-///   once as `.tooLong` and its bytes are discarded up to the next line end:
-///   the stream stays usable and the next line frames normally.
+/// - A line longer than `maxLineLength` bytes (terminator excluded) is discarded
+///   as it arrives (memory stays bounded) and reported once, with its real
+///   length, as `.tooLong` when it ends: the next line frames normally.
 /// - Lines wholly inside one chunk are handed out as slices of that chunk, with no
 ///   copy; only an unfinished tail is kept, and its storage is released once
 ///   the line completes, so an idle connection holds no buffer.
@@ -18,16 +18,16 @@
 public struct LineFramer {
     public enum Frame: Equatable {
         case line(ArraySlice<UInt8>)
-        /// A line over the limit was discarded. `length` counts the bytes seen before
-        /// the cut: the line was at least that long (and longer than the limit).
+        /// A line over the limit was discarded; `length` is its length in bytes.
         case tooLong(length: Int)
     }
 
     public let maxLineLength: Int
     /// The unfinished line so far (never longer than the limit).
     private var pending: [UInt8] = []
-    /// Discarding an over-long line until its line end.
+    /// Discarding an over-long line until its line end, and how much of it so far.
     private var discarding = false
+    private var discarded = 0
     /// The last chunk ended with a CR: an LF starting the next one belongs to it.
     private var afterCR = false
 
@@ -51,7 +51,7 @@ public struct LineFramer {
         }
         while start < chunk.endIndex {
             guard let end = chunk[start...].firstIndex(where: { $0 == Self.lf || $0 == Self.cr }) else {
-                keepTail(chunk[start...], emit)
+                keepTail(chunk[start...])
                 return
             }
             let piece = chunk[start..<end]
@@ -61,6 +61,7 @@ public struct LineFramer {
             }
             if discarding {
                 discarding = false
+                emit(.tooLong(length: discarded + piece.count))
                 continue
             }
             if pending.isEmpty {
@@ -80,14 +81,17 @@ public struct LineFramer {
     /// End of input: the unterminated tail, if any, as a last line.
     public mutating func finish() -> Frame? {
         defer { pending = []; discarding = false; afterCR = false }
-        guard !pending.isEmpty, !discarding else { return nil }
-        return .line(pending[...])
+        if discarding { return .tooLong(length: discarded) }
+        return pending.isEmpty ? nil : .line(pending[...])
     }
 
-    private mutating func keepTail(_ tail: ArraySlice<UInt8>, _ emit: (Frame) -> Void) {
-        if discarding { return }
+    private mutating func keepTail(_ tail: ArraySlice<UInt8>) {
+        if discarding {
+            discarded += tail.count
+            return
+        }
         if pending.count + tail.count > maxLineLength {
-            emit(.tooLong(length: pending.count + tail.count))
+            discarded = pending.count + tail.count
             pending = []
             discarding = true
             return

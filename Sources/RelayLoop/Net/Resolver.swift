@@ -14,23 +14,27 @@ import Darwin
 /// The thread inherits the blocked signal mask, so signals still reach the loop.
 public final class Resolver: ReadinessHandler {
     public typealias Completion = (Result<[SocketAddress], ResolveError>) -> Void
+    /// The blocking lookup run on the thread: getaddrinfo, or a stand-in in tests.
+    public typealias Lookup = (String, Int) throws -> [SocketAddress]
 
     private let loop: EventLoop
-    private let lookup: Lookup
+    private let pending: PendingLookup
     private var readFD: Int32
     private var completion: Completion?
 
     /// Starts resolving `host`:`port`; `completion` runs in the loop, once, unless cancelled.
-    public init(host: String, port: Int, loop: EventLoop, completion: @escaping Completion) throws {
+    public init(host: String, port: Int, loop: EventLoop,
+                lookup: @escaping Lookup = { try SocketAddress.resolve(host: $0, port: $1) },
+                completion: @escaping Completion) throws {
         var fds: [Int32] = [-1, -1]
         _ = try syscall("pipe2", { relay_pipe(&fds) })
         self.loop = loop
         self.readFD = fds[0]
-        self.lookup = Lookup(host: host, port: port, writeFD: fds[1])
+        self.pending = PendingLookup(host: host, port: port, writeFD: fds[1], resolve: lookup)
         self.completion = completion
         do {
             try loop.watch(readFD, interest: .read, handler: self)
-            try lookup.start()
+            try pending.start()
         } catch {
             cancel()
             closeDescriptor(fds[1])
@@ -51,34 +55,36 @@ public final class Resolver: ReadinessHandler {
         let completion = self.completion
         cancel()
         guard let completion else { return }
-        completion(lookup.result ?? .failure(ResolveError(host: lookup.host, reason: "no answer")))
+        completion(pending.result ?? .failure(ResolveError(host: pending.host, reason: "no answer")))
     }
 }
 
 /// One lookup, shared by the loop and its thread. The thread writes `result`
 /// before it writes to the pipe; the loop reads it after the pipe is readable.
-private final class Lookup {
+private final class PendingLookup {
     let host: String
     let port: Int
     let writeFD: Int32
+    let resolve: Resolver.Lookup
     var result: Result<[SocketAddress], ResolveError>?
 
-    init(host: String, port: Int, writeFD: Int32) {
+    init(host: String, port: Int, writeFD: Int32, resolve: @escaping Resolver.Lookup) {
         self.host = host
         self.port = port
         self.writeFD = writeFD
+        self.resolve = resolve
     }
 
     func start() throws {
         let retained = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { raw in
-            let lookup = Unmanaged<Lookup>.fromOpaque(raw!).takeRetainedValue()
+            let lookup = Unmanaged<PendingLookup>.fromOpaque(raw!).takeRetainedValue()
             lookup.run()
             return nil
         }, retained)
         guard status == 0 else {
-            Unmanaged<Lookup>.fromOpaque(retained).release()
+            Unmanaged<PendingLookup>.fromOpaque(retained).release()
             throw SystemError("pthread_create", code: status)
         }
         pthread_detach(thread)
@@ -86,14 +92,20 @@ private final class Lookup {
 
     private func run() {
         do {
-            result = .success(try SocketAddress.resolve(host: host, port: port))
+            result = .success(try resolve(host, port))
         } catch let error as ResolveError {
             result = .failure(error)
         } catch {
             result = .failure(ResolveError(host: host, reason: "\(error)"))
         }
+        // If the loop stopped listening the write fails with EPIPE: fine, but it must
+        // not raise SIGPIPE, which kills a process that does not ignore it.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
         var byte: UInt8 = 1
-        _ = write(writeFD, &byte, 1)  // EPIPE if the loop stopped listening: fine
+        _ = write(writeFD, &byte, 1)
         closeDescriptor(writeFD)
     }
 }

@@ -222,7 +222,7 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
             let text = String(decoding: bytes, as: UTF8.self)
             if !text.allSatisfy({ $0 == " " || $0 == "\t" }) { send(text, session) }
         case .tooLong(let length):
-            failures.append("stdin: a line of \(length)+ bytes is longer than 16384 and was not sent")
+            failures.append("stdin: a line of \(length) bytes is longer than 16384 and was not sent")
         }
     }
 

@@ -84,7 +84,7 @@ final class ClientHost: ConnectionDelegate {
     func connection(_ connection: Connection, received frame: LineFramer.Frame) {
         guard case .line(let line) = frame, let session else {
             if case .tooLong(let length) = frame {
-                Diagnostics.say("\(target.address) sent a line of \(length)+ bytes, longer than IRC allows; dropped it")
+                Diagnostics.say("\(target.address) sent a line of \(length) bytes, longer than IRC allows; dropped it")
             }
             return
         }
