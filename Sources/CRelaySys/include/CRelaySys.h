@@ -28,6 +28,12 @@ extern int pipe2(int fds[2], int flags);
 static inline int relay_pipe(int fds[2]) {
     return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
 }
+
+/// A close-on-exec pipe whose ends block (for a child's standard streams;
+/// the loop's own ends are made non-blocking one by one).
+static inline int relay_pipe_blocking(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}
 #endif
 
 #endif

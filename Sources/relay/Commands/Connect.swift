@@ -13,11 +13,16 @@ struct Connect: ParsableCommand {
             With a terminal, an interactive chat (/help inside lists the commands). \
             Without one, or with --send, each --send TEXT and each stdin line is sent \
             to the rooms; relay exits 0 once the server has confirmed it got them. \
-            Exit codes: 0 success, 1 failure, 2 usage, 3 password refused.
+            With --exec, --on or --listen, a bot that stays connected. A target \
+            unix:PATH posts through such a bot's --listen socket. \
+            Exit codes: 0 success, 1 failure, 2 usage, 3 refused (password, ban).
             """)
 
-    @Argument(help: "irc://[nick[:password]@]host[:port]/#room[,#room2][?key] or host[:port] (port 6667).")
+    @Argument(help: "irc://[nick[:password]@]host[:port]/#room[,#room2][?key], host[:port] (port 6667), or unix:PATH.")
     var target: String
+
+    @OptionGroup(title: "Bots")
+    var bot: BotOptions
 
     @Option(name: .customLong("join"), help: ArgumentHelp("A room to join, with its key if it has one: '#room key' (repeatable).", valueName: "room"))
     var joins: [String] = []
@@ -67,6 +72,7 @@ struct Connect: ParsableCommand {
     }
 
     func run() throws {
+        if target.hasPrefix("unix:") { postThroughSocket(path: String(target.dropFirst(5))) }
         var parsed: ClientTarget
         do {
             parsed = try ClientTarget.parse(target)
@@ -92,8 +98,12 @@ struct Connect: ParsableCommand {
             parsed.add(room: room, key: key)
         }
         let rooms = parsed.rooms
-        let interactive = texts.isEmpty && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
-        if !interactive && rooms.isEmpty {
+        if bot.isBot && (!texts.isEmpty || noJoin) {
+            Diagnostics.fail("--send and --no-join do not go with --exec, --on or --listen (post through --listen instead)",
+                             status: ExitStatus.usage)
+        }
+        let interactive = !bot.isBot && texts.isEmpty && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+        if !interactive && !bot.isBot && rooms.isEmpty {
             Diagnostics.fail("no room to send to: name one in the URL (irc://host/#room) or with --join", status: ExitStatus.usage)
         }
 
@@ -123,6 +133,15 @@ struct Connect: ParsableCommand {
         do {
             if interactive {
                 status = try ChatUI(loop: loop, client: client, timeout: .seconds(timeout)).run()
+            } else if bot.isBot {
+                var options = BotRunner.Options()
+                options.exec = bot.exec
+                options.listen = bot.listen
+                options.timeout = .seconds(timeout)
+                options.verbose = verbose
+                options.format = json ? .json : .text
+                let core = BotCore(config: bot.config(server: parsed.address, rooms: rooms, json: json))
+                status = try BotRunner(loop: loop, client: client, core: core, options: options).run()
             } else {
                 var options = ScriptRunner.Options()
                 options.texts = texts
@@ -139,6 +158,22 @@ struct Connect: ParsableCommand {
             Diagnostics.fail("\(error)")
         }
         Glibc.exit(status)
+    }
+
+    /// `relay connect unix:PATH --join ROOM --send TEXT`: through a bot's announce socket.
+    private func postThroughSocket(path: String) -> Never {
+        let rooms = joins.compactMap { $0.split(separator: " ").first.map { ClientTarget.roomName(String($0)) } }
+        guard !rooms.isEmpty else {
+            Diagnostics.fail("name the room to post to with --join (unix:PATH has no room)", status: ExitStatus.usage)
+        }
+        do {
+            let loop = try EventLoop.makeDefault()
+            let poster = AnnouncePoster(loop: loop, path: path, rooms: rooms, texts: texts, readStdin: texts.isEmpty,
+                                        timeout: .seconds(timeout))
+            Glibc.exit(try poster.run())
+        } catch {
+            Diagnostics.fail("\(error)")
+        }
     }
 
     /// The login name as a valid nick: cron has no USER or HOME, so ask the password database.

@@ -1,0 +1,173 @@
+import DequeModule
+import RelayIRC
+
+/// The announce socket's policy (irccat's model): many writers post `#room text`
+/// or `nick text` lines through one connection, and each writer is told `ok`
+/// once the server has confirmed the line, or `error REASON`.
+///
+/// Confirmation is the PING receipt `--send` uses: the server answers PINGs in
+/// order, so its PONG proves every line before it was processed. A refusal
+/// (404, 401, 475...) arriving before that PONG belongs to the oldest
+/// unconfirmed line for the target it names. Lines posted while the server is
+/// down wait for it, each no longer than `timeout`.
+public final class AnnounceQueue {
+    public enum Action: Equatable, Sendable {
+        /// Send `text` to `target`, joining `target` first when `join` is set.
+        case send(target: String, text: String, join: Bool)
+        /// One reply line ("ok" or "error ...") for a writer.
+        case reply(writer: Int, text: String)
+    }
+
+    private struct Entry {
+        /// -1 once the writer hung up: nobody to tell.
+        var writer: Int
+        let target: String
+        let text: String
+        let deadline: ContinuousClock.Instant
+        var token: String?
+        var error: String?
+    }
+
+    public let timeout: Duration
+    public let limit: Int
+    /// Posted while not connected: sent once registered.
+    private var waiting = Deque<Entry>()
+    /// Sent, awaiting the server's confirmation, in sending order.
+    private var sent = Deque<Entry>()
+    /// Rooms joined or being joined on this connection, folded.
+    private var rooms: Set<String> = []
+    private var connected = false
+
+    public init(timeout: Duration, limit: Int = 1000) {
+        self.timeout = timeout
+        self.limit = limit
+    }
+
+    public var pendingCount: Int { waiting.count + sent.count }
+
+    /// A line from `writer`: `#room text` or `nick text`.
+    public func submit(_ line: String, from writer: Int, now: ContinuousClock.Instant) -> [Action] {
+        let target = String(line.prefix { $0 != " " })
+        let text = String(line.dropFirst(target.count + 1))
+        guard !text.isEmpty, Names.isValidChannel(target, maxLength: 200) || Names.isValidNick(target, maxLength: 64) else {
+            return [.reply(writer: writer, text: "error expected '#room text' or 'nick text'")]
+        }
+        guard pendingCount < limit else {
+            return [.reply(writer: writer, text: "error busy: \(pendingCount) lines are waiting; try later")]
+        }
+        let entry = Entry(writer: writer, target: target, text: text, deadline: now + timeout)
+        guard connected else {
+            waiting.append(entry)
+            return []
+        }
+        return [send(entry)]
+    }
+
+    private func send(_ entry: Entry) -> Action {
+        sent.append(entry)
+        let folded = Casemapping.fold(entry.target)
+        let join = Names.isChannel(entry.target) && !rooms.contains(folded)
+        if join { rooms.insert(folded) }
+        return .send(target: entry.target, text: entry.text, join: join)
+    }
+
+    /// Lines sent since the last call need a confirmation: the host queues a PING
+    /// behind them and gives its token here.
+    public var needsConfirmation: Bool { sent.contains { $0.token == nil } }
+
+    public func confirmationQueued(token: String) {
+        for index in sent.indices where sent[index].token == nil { sent[index].token = token }
+    }
+
+    /// The server refused something about `subject` (a room or nick).
+    public func refused(code: String, subject: String?, text: String) {
+        guard let subject, let index = sent.firstIndex(where: { $0.error == nil && Casemapping.equal($0.target, subject) }) else { return }
+        sent[index].error = "\(code) \(text)"
+        if ["403", "405", "471", "473", "474", "475"].contains(code) { rooms.remove(Casemapping.fold(subject)) }
+    }
+
+    /// The server answered the PING with `token`: every line up to it is done.
+    public func confirmed(token: String) -> [Action] {
+        guard let last = sent.lastIndex(where: { $0.token == token }) else { return [] }
+        let done = sent[...last]
+        sent.removeFirst(done.count)
+        return done.flatMap { Self.reply($0, $0.error.map { "error \($0)" } ?? "ok") }
+    }
+
+    /// Registered on a (new) connection: what waited goes out.
+    public func registered() -> [Action] {
+        connected = true
+        rooms.removeAll()
+        var actions: [Action] = []
+        while let entry = waiting.popFirst() { actions.append(send(entry)) }
+        return actions
+    }
+
+    /// The room is ours (joined), or no longer (parted, kicked).
+    public func joined(_ room: String) { rooms.insert(Casemapping.fold(room)) }
+    public func left(_ room: String) { rooms.remove(Casemapping.fold(room)) }
+
+    /// The connection is gone: what was sent and not confirmed may or may not have
+    /// arrived; the writers are told so (they may post again).
+    public func disconnected() -> [Action] {
+        connected = false
+        rooms.removeAll()
+        let lost = sent
+        sent.removeAll()
+        return lost.flatMap { Self.reply($0, "error the connection to the server was lost before it confirmed the line") }
+    }
+
+    /// A writer hung up: its lines still go out, but nobody is told.
+    public func writerGone(_ writer: Int) {
+        for index in waiting.indices where waiting[index].writer == writer { waiting[index].writer = -1 }
+        for index in sent.indices where sent[index].writer == writer { sent[index].writer = -1 }
+    }
+
+    public var nextDeadline: ContinuousClock.Instant? {
+        [waiting.first?.deadline, sent.first?.deadline].compactMap { $0 }.min()
+    }
+
+    /// Lines past their time: an error each.
+    public func tick(now: ContinuousClock.Instant) -> [Action] {
+        var actions: [Action] = []
+        let seconds = timeout.components.seconds
+        while let first = waiting.first, first.deadline <= now {
+            waiting.removeFirst()
+            actions += Self.reply(first, "error the server was not reachable within \(seconds) s")
+        }
+        while let first = sent.first, first.deadline <= now {
+            sent.removeFirst()
+            actions += Self.reply(first, "error no confirmation from the server within \(seconds) s")
+        }
+        return actions
+    }
+
+    /// The reply for `entry`'s writer, if it is still there to read it.
+    private static func reply(_ entry: Entry, _ text: String) -> [Action] {
+        entry.writer >= 0 ? [.reply(writer: entry.writer, text: text)] : []
+    }
+}
+
+/// The writer's side (`relay connect unix:PATH --send TEXT`): one reply per
+/// line posted; the run succeeds when every reply is `ok`.
+public struct AnnounceTally: Sendable {
+    public private(set) var posted = 0
+    public private(set) var confirmed = 0
+    public private(set) var errors: [String] = []
+    public var inputDone = false
+
+    public init() {}
+
+    public mutating func post() { posted += 1 }
+
+    /// One reply line from the socket.
+    public mutating func reply(_ line: String) {
+        if line == "ok" { confirmed += 1 } else { errors.append(line.hasPrefix("error ") ? String(line.dropFirst(6)) : line) }
+    }
+
+    /// The exit status once every line has its answer; nil while some are outstanding.
+    public var outcome: Int32? {
+        guard inputDone, confirmed + errors.count >= posted else { return nil }
+        return errors.isEmpty ? ExitStatus.success : ExitStatus.failure
+    }
+}

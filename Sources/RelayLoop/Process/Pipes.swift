@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The read end of a pipe in the loop, framed into lines.
+///
+/// `pause()` stops reading (the writer then blocks once the pipe fills: the
+/// natural backpressure for a script that prints faster than it may speak).
+public final class PipeReader: ReadinessHandler {
+    public private(set) var fd: Int32
+    private unowned let loop: EventLoop
+    private var framer: LineFramer
+    private var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+    private let onFrame: (LineFramer.Frame) -> Void
+    private let onEnd: () -> Void
+
+    public init(fd: Int32, loop: EventLoop, maxLineLength: Int = 16 * 1024,
+                onFrame: @escaping (LineFramer.Frame) -> Void, onEnd: @escaping () -> Void) throws {
+        self.fd = fd
+        self.loop = loop
+        self.framer = LineFramer(maxLineLength: maxLineLength)
+        self.onFrame = onFrame
+        self.onEnd = onEnd
+        try loop.watch(fd, interest: .read, handler: self)
+    }
+
+    public var isOpen: Bool { fd >= 0 }
+
+    public func pause() { if fd >= 0 { try? loop.setInterest(fd, []) } }
+    public func resume() { if fd >= 0 { try? loop.setInterest(fd, .read) } }
+
+    public func handle(_ event: ReadyEvent) {
+        guard fd >= 0 else { return }
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0 && (errno == EAGAIN || errno == EINTR) { return }
+        guard count > 0 else {
+            if let last = framer.finish() { onFrame(last) }
+            close()
+            return onEnd()
+        }
+        framer.feed(buffer[0..<count]) { onFrame($0) }
+    }
+
+    /// Stops reading and closes our end (the writer gets EPIPE).
+    public func close() {
+        guard fd >= 0 else { return }
+        loop.unwatch(fd)
+        closeDescriptor(fd)
+        fd = -1
+    }
+
+    deinit { close() }
+}
+
+/// The write end of a pipe in the loop, with a bounded buffer: a reader that
+/// stops reading can never stall the loop, only fill the bound.
+public final class PipeWriter: ReadinessHandler {
+    public private(set) var fd: Int32
+    private unowned let loop: EventLoop
+    private var output: OutputBuffer
+    private var closeWhenFlushed = false
+    /// Called once if the reader went away (EPIPE) or a write failed.
+    public var onBroken: (() -> Void)?
+
+    public init(fd: Int32, loop: EventLoop, limit: Int) throws {
+        self.fd = fd
+        self.loop = loop
+        self.output = OutputBuffer(limit: limit)
+        try loop.watch(fd, interest: [], handler: self)
+    }
+
+    public var isOpen: Bool { fd >= 0 && !closeWhenFlushed }
+    public var bufferedByteCount: Int { output.count }
+
+    /// Queues `bytes` and writes what the pipe takes now; false when the bound
+    /// is reached (the bytes are not queued).
+    @discardableResult
+    public func write(_ bytes: [UInt8]) -> Bool {
+        guard isOpen else { return false }
+        guard output.append(bytes) else { return false }
+        flush()
+        return true
+    }
+
+    /// Closes once everything queued is written (the reader then sees EOF).
+    public func closeAfterFlush() {
+        guard fd >= 0 else { return }
+        closeWhenFlushed = true
+        flush()
+    }
+
+    public func handle(_ event: ReadyEvent) {
+        // With nothing to write we ask for nothing: an event now is the kernel
+        // reporting an error or hang-up (EPOLLERR is always reported), and a
+        // level-triggered one would repeat forever.
+        if output.isEmpty {
+            close()
+            onBroken?()
+            return
+        }
+        flush()
+    }
+
+    private func flush() {
+        guard fd >= 0 else { return }
+        let fd = self.fd
+        do {
+            let outcome = try output.write { bytes in
+                let written = Glibc.write(fd, bytes.baseAddress, bytes.count)
+                if written >= 0 { return written }
+                if errno == EAGAIN || errno == EINTR { return nil }
+                throw SystemError("write", code: errno)
+            }
+            switch outcome {
+            case .flushed:
+                if closeWhenFlushed { return close() }
+                try? loop.setInterest(fd, [])
+            case .pending:
+                try? loop.setInterest(fd, .write)
+            }
+        } catch {
+            close()
+            onBroken?()
+        }
+    }
+
+    public func close() {
+        guard fd >= 0 else { return }
+        loop.unwatch(fd)
+        closeDescriptor(fd)
+        fd = -1
+        output.removeAll()
+    }
+
+    deinit { close() }
+}

@@ -1,0 +1,72 @@
+import RelayLoop
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The announce socket (`--listen PATH`): a Unix socket whose writers each send
+/// `#room text` or `nick text` lines and read one reply line per line. What
+/// the lines mean is `AnnounceQueue`'s business; this only accepts and frames.
+final class AnnounceServer: ReadinessHandler, ConnectionDelegate {
+    let path: String
+    private let fd: Int32
+    private unowned let loop: EventLoop
+    private var writers: [Int: Connection] = [:]
+    private var nextID = 0
+    private let onLine: (Int, String) -> Void
+    private let onGone: (Int) -> Void
+    /// Connections at once; more are refused with an error line.
+    private let maxWriters = 256
+
+    init(path: String, loop: EventLoop, onLine: @escaping (Int, String) -> Void, onGone: @escaping (Int) -> Void) throws {
+        self.path = path
+        self.loop = loop
+        self.onLine = onLine
+        self.onGone = onGone
+        fd = try UnixSocket.listen(path: path)
+        do {
+            try loop.watch(fd, interest: .read, handler: self)
+        } catch {
+            closeDescriptor(fd)
+            unlink(path)
+            throw error
+        }
+    }
+
+    func handle(_ event: ReadyEvent) {
+        while case .done(let client)? = try? UnixSocket.accept(fd) {
+            nextID += 1
+            let connection = Connection(fd: client, tag: nextID, loop: loop, maxLineLength: 16 * 1024, sendQueueLimit: 1 << 20)
+            connection.delegate = self
+            guard writers.count < maxWriters, (try? connection.start()) != nil else {
+                connection.send(Array("error too many writers at once; try later\n".utf8))
+                connection.close()
+                continue
+            }
+            writers[nextID] = connection
+        }
+    }
+
+    func reply(_ writer: Int, _ text: String) {
+        writers[writer]?.send(Array((text + "\n").utf8))
+    }
+
+    func connection(_ connection: Connection, received frame: LineFramer.Frame) {
+        switch frame {
+        case .line(let bytes): onLine(connection.tag, String(decoding: bytes, as: UTF8.self))
+        case .tooLong(let length): reply(connection.tag, "error a line of \(length) bytes is too long")
+        }
+    }
+
+    func connectionClosed(_ connection: Connection, reason: String?) {
+        writers[connection.tag] = nil
+        onGone(connection.tag)
+    }
+
+    /// Stops listening and removes the socket file; open writers get what is queued.
+    func close() {
+        loop.unwatch(fd)
+        closeDescriptor(fd)
+        unlink(path)
+        for writer in writers.values { writer.close() }
+    }
+}

@@ -1,0 +1,270 @@
+import RelayClient
+import RelayIRC
+import RelayLoop
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `relay connect` as a bot: `--exec CMD` (a coprocess fed every event), `--on
+/// PREFIX=CMD` (a handler per command), `--listen PATH` (an announce socket), in
+/// any combination on one connection. It stays connected, reconnecting with
+/// backoff, until told to quit, refused by the server, or its coprocess exits.
+///
+/// Every decision is `BotCore`'s and `AnnounceQueue`'s; this spawns, pipes and wires.
+final class BotRunner: ClientHostDelegate, Flushable {
+    struct Options {
+        var exec: String?
+        var listen: String?
+        var timeout: Duration = .seconds(30)
+        /// Incoming events on stdout (else stdout stays quiet).
+        var verbose = false
+        var format: OutputFormat = .text
+    }
+
+    private let loop: EventLoop
+    private let client: ClientHost
+    private let core: BotCore
+    private let options: Options
+    private var reaper: ChildReaper!
+    private var coprocess: ScriptProcess?
+    private var handlers: [Int: ScriptProcess] = [:]
+    private var announce: AnnounceQueue?
+    private var announceServer: AnnounceServer?
+    private var deadlineTimer: TimerID?
+    private var confirmQueued = false
+    /// Lines of replies that may wait for the pacer; past it a coprocess is read no
+    /// further (it blocks on its next write) and handler replies are dropped, said on stderr.
+    private let replyLimit = 200
+    private var droppedEvents = 0
+    private var stopping = false
+    private var exitStatus = ExitStatus.success
+
+    init(loop: EventLoop, client: ClientHost, core: BotCore, options: Options) {
+        self.loop = loop
+        self.client = client
+        self.core = core
+        self.options = options
+    }
+
+    func run() throws -> Int32 {
+        client.delegate = self
+        reaper = try ChildReaper(loop: loop)
+        for signo in [SIGINT, SIGTERM, SIGHUP] {
+            try loop.onSignal(signo) { [unowned self] _ in stop(status: exitStatus) }
+        }
+        if let path = options.listen {
+            announce = AnnounceQueue(timeout: options.timeout)
+            announceServer = try AnnounceServer(path: path, loop: loop, onLine: { [unowned self] writer, line in
+                perform(announce!.submit(line, from: writer, now: .now))
+            }, onGone: { [unowned self] writer in announce?.writerGone(writer) })
+        }
+        if let command = options.exec {
+            coprocess = try ScriptProcess(name: "exec", command: command, loop: loop, reaper: reaper, inputLimit: 1 << 20,
+                                          onLine: { [unowned self] line in
+                                              perform(core.coprocessLine(line))
+                                              throttleCoprocess()
+                                          },
+                                          onFinished: { [unowned self] status in coprocessExited(status) })
+        }
+        client.connect(timeout: options.timeout)
+        try loop.run()
+        announceServer?.close()
+        return exitStatus
+    }
+
+    // MARK: The server
+
+    func client(_ client: ClientHost, event: ClientEvent) {
+        guard let session = client.session else { return }
+        if options.verbose, !client.isAboutMe(event), let line = options.format.line(for: event, unixTime: Int64(time(nil))) {
+            print(line)
+            fflush(stdout)
+        }
+        switch event {
+        case .registered(let nick):
+            Diagnostics.say("connected to \(client.target.address) as \(nick)")
+            if let announce { perform(announce.registered()) }
+        case .joined(let room):
+            announce?.joined(room)
+        case .part(let room, let nick, _) where Casemapping.equal(nick, session.nick),
+             .kick(let room, let nick, _, _) where Casemapping.equal(nick, session.nick):
+            announce?.left(room)
+        case .confirmed(let token):
+            if let announce { perform(announce.confirmed(token: token)) }
+        case .refused(let code, let subject, let text):
+            announce?.refused(code: code, subject: subject, text: text)
+            Diagnostics.say("\(subject.map { "\($0): " } ?? "")\(code) \(text)")
+        case .nickInUse(let taken, let next):
+            Diagnostics.say("nick \(taken) is taken; trying \(next)")
+        case .failed(let failure):
+            Diagnostics.say("\(client.target.address): \(failure)")
+            if failure.isRefusal { return stop(status: failure.exitStatus) }
+            client.close()  // the close brings clientDisconnected, which reconnects
+        default:
+            break
+        }
+        perform(core.receive(event, ownNick: session.nick, now: .now, unixTime: Int64(time(nil))))
+    }
+
+    func clientDisconnected(_ client: ClientHost, reason: String) {
+        if let announce { perform(announce.disconnected()) }
+        if stopping { return finishIfDone() }
+        let seconds = client.reconnectLater(timeout: options.timeout)
+        Diagnostics.say("lost \(client.target.address) (\(reason)); reconnecting in \(seconds) s")
+    }
+
+    // MARK: Carrying out decisions
+
+    private func perform(_ actions: [BotAction]) {
+        for action in actions {
+            switch action {
+            case .feedCoprocess(let line):
+                guard let coprocess, coprocess.input.isOpen else { continue }
+                if coprocess.input.write(Array((line + "\n").utf8)) {
+                    if droppedEvents > 0 {
+                        Diagnostics.say("exec: the script was not reading its input: \(droppedEvents) event(s) were dropped")
+                        droppedEvents = 0
+                    }
+                } else {
+                    droppedEvents += 1
+                }
+            case .startHandler(let run):
+                startHandler(run)
+            case .killHandler(let id):
+                handlers[id]?.terminate()
+            case .say(let target, let text, let kind):
+                say(text, to: target, kind: kind)
+            case .raw(let line):
+                client.session?.raw(line)
+            case .warn(let text):
+                Diagnostics.say(text)
+            }
+        }
+        client.pump()
+        rearm()
+    }
+
+    private func perform(_ actions: [AnnounceQueue.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let target, let text, let join):
+                guard let session = client.session else { continue }
+                if join { session.join(target, key: client.sessionConfig.roomKeys[Casemapping.fold(target)]) }
+                session.say(text, to: target)
+                queueConfirmation()
+            case .reply(let writer, let text):
+                announceServer?.reply(writer, text)
+            }
+        }
+        client.pump()
+        rearm()
+    }
+
+    private func say(_ text: String, to target: String, kind: ChatLine.Kind) {
+        guard let session = client.session, client.isConnected, session.isRegistered else {
+            return Diagnostics.say("not connected: a reply to \(target) was not sent")
+        }
+        guard session.pacedBacklog < replyLimit else {
+            return Diagnostics.say("\(session.pacedBacklog) lines already wait for the pacer: a reply to \(target) was dropped")
+        }
+        session.say(text, to: target, kind: kind)
+    }
+
+    /// The announce lines sent this turn share one confirmation PING, queued
+    /// behind them at the start of the next turn.
+    private func queueConfirmation() {
+        guard !confirmQueued else { return }
+        confirmQueued = true
+        loop.flushSoon(self)
+    }
+
+    func flush() {
+        confirmQueued = false
+        guard let announce, announce.needsConfirmation, let session = client.session else { return }
+        announce.confirmationQueued(token: session.confirm())
+        client.pump()
+    }
+
+    /// One timer for the core's and the announce queue's next deadlines.
+    private func rearm() {
+        if let deadlineTimer { loop.cancel(deadlineTimer) }
+        deadlineTimer = nil
+        guard let next = [core.nextDeadline, announce?.nextDeadline].compactMap({ $0 }).min() else { return }
+        deadlineTimer = loop.schedule(at: next) { [weak self] in
+            guard let self else { return }
+            self.deadlineTimer = nil
+            let now = ContinuousClock.now
+            self.perform(self.core.tick(now: now))
+            if let announce = self.announce { self.perform(announce.tick(now: now)) }
+        }
+    }
+
+    // MARK: Scripts
+
+    private func startHandler(_ run: HandlerRun) {
+        do {
+            let process = try ScriptProcess(name: run.name, command: run.command, environment: run.environment, loop: loop,
+                                            reaper: reaper, inputLimit: 64 * 1024,
+                                            onLine: { [unowned self] line in core.handlerOutput(id: run.id, line: line) },
+                                            onFinished: { [unowned self] status in
+                                                handlers[run.id] = nil
+                                                perform(core.handlerExited(id: run.id, status: status, now: .now))
+                                                finishIfDone()
+                                            })
+            handlers[run.id] = process
+            process.input.write(Array(run.input.utf8))
+            process.input.closeAfterFlush()
+        } catch {
+            Diagnostics.say("\(run.name): cannot start: \(error)")
+            perform(core.handlerExited(id: run.id, status: 127, now: .now))
+        }
+    }
+
+    /// A coprocess that prints faster than the pacer lets it speak is read no further
+    /// until the backlog halves: it blocks on its next write, and nothing is lost.
+    private func throttleCoprocess() {
+        guard let coprocess, let session = client.session, session.pacedBacklog >= replyLimit else { return }
+        coprocess.pauseOutput()
+        func check() {
+            loop.schedule(after: .milliseconds(200)) { [weak self] in
+                guard let self else { return }
+                if let session = self.client.session, session.pacedBacklog >= self.replyLimit / 2, self.client.isConnected {
+                    return check()
+                }
+                coprocess.resumeOutput()
+            }
+        }
+        check()
+    }
+
+    /// The coprocess ended: relay ends too, with its status (a supervisor restarts both).
+    private func coprocessExited(_ status: Int32) {
+        coprocess = nil
+        if stopping { return finishIfDone() }
+        Diagnostics.say("exec: the script exited with status \(status); quitting")
+        stop(status: status)
+    }
+
+    // MARK: Ending
+
+    /// QUIT; close the coprocess's stdin and give it 2 s before SIGTERM (then SIGKILL);
+    /// end running handlers. A second signal ends everything at once.
+    private func stop(status: Int32) {
+        if stopping { return loop.stop() }
+        stopping = true
+        exitStatus = status
+        client.quit(nil)
+        if let coprocess {
+            coprocess.input.closeAfterFlush()
+            loop.schedule(after: .seconds(2)) { coprocess.terminate(grace: .seconds(1)) }
+        }
+        for handler in handlers.values { handler.terminate(grace: .milliseconds(500)) }
+        loop.schedule(after: .seconds(4)) { [weak self] in self?.loop.stop() }
+        finishIfDone()
+    }
+
+    private func finishIfDone() {
+        guard stopping, !client.hasConnection, coprocess == nil, handlers.isEmpty else { return }
+        loop.stop()
+    }
+}

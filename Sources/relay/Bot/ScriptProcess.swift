@@ -1,0 +1,85 @@
+import RelayLoop
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A bot script running beside the loop: a coprocess or one handler run.
+///
+/// Its stdout lines and its exit reach the owner as callbacks; its stderr goes
+/// to relay's stderr prefixed with its name. It is finished once it has exited
+/// and its stdout is at EOF, or shortly after it exited if a grandchild still
+/// holds the pipe open (a backgrounded job must not keep the reply waiting).
+final class ScriptProcess {
+    let name: String
+    let child: ChildProcess
+    let input: PipeWriter
+    private var output: PipeReader?
+    private var errors: PipeReader?
+    private unowned let loop: EventLoop
+    private var exitStatus: Int32?
+    private var finished = false
+    private var killTimer: TimerID?
+    private let onLine: (String) -> Void
+    private let onFinished: (Int32) -> Void
+
+    init(name: String, command: String, environment: [String: String] = [:], loop: EventLoop, reaper: ChildReaper,
+         inputLimit: Int, onLine: @escaping (String) -> Void, onFinished: @escaping (Int32) -> Void) throws {
+        self.name = name
+        self.loop = loop
+        self.onLine = onLine
+        self.onFinished = onFinished
+        child = try ChildProcess.spawn(shellCommand: command, environment: environment)
+        input = try PipeWriter(fd: child.stdin, loop: loop, limit: inputLimit)
+        output = try PipeReader(fd: child.stdout, loop: loop, onFrame: { [weak self] frame in
+            guard let self else { return }
+            switch frame {
+            case .line(let bytes): self.onLine(String(decoding: bytes, as: UTF8.self))
+            case .tooLong(let length): Diagnostics.say("\(self.name): printed a line of \(length) bytes; dropped it")
+            }
+        }, onEnd: { [weak self] in self?.finishIfDone() })
+        errors = try PipeReader(fd: child.stderr, loop: loop, onFrame: { [weak self] frame in
+            guard let self, case .line(let bytes) = frame else { return }
+            Diagnostics.say("\(self.name): " + String(decoding: bytes, as: UTF8.self))
+        }, onEnd: {})
+        reaper.watch(child.pid) { [weak self] status in self?.exited(status) }
+    }
+
+    var pid: pid_t { child.pid }
+    var hasExited: Bool { exitStatus != nil }
+
+    /// Stops reading its stdout for a while (the script blocks once the pipe is full).
+    func pauseOutput() { output?.pause() }
+    func resumeOutput() { output?.resume() }
+
+    private func exited(_ status: Int32) {
+        exitStatus = status
+        if let killTimer { loop.cancel(killTimer) }
+        if output?.isOpen != true { return finishIfDone() }
+        // Its stdout may still hold lines, or a grandchild may hold it open.
+        loop.schedule(after: .milliseconds(200)) { [weak self] in
+            self?.output?.close()
+            self?.finishIfDone()
+        }
+    }
+
+    private func finishIfDone() {
+        guard !finished, let exitStatus, output?.isOpen != true else { return }
+        finished = true
+        output = nil
+        errors?.close()
+        errors = nil
+        input.close()
+        onFinished(exitStatus)
+    }
+
+    /// SIGTERM to its process group, then SIGKILL if it is still there after `grace`.
+    func terminate(grace: Duration = .seconds(1)) {
+        guard exitStatus == nil else { return }
+        child.signalGroup(SIGTERM)
+        if killTimer != nil { return }
+        killTimer = loop.schedule(after: grace) { [weak self] in
+            guard let self, self.exitStatus == nil else { return }
+            self.child.signalGroup(SIGKILL)
+        }
+    }
+}
