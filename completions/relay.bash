@@ -255,13 +255,40 @@ _relay_serve() {
 
 _relay_connect() {
     repeating_flags=()
-    non_repeating_flags=(--notice --no-join --json --verbose --stay --trace --version -h --help)
-    repeating_options=(--join --key --send)
-    non_repeating_options=(--nick --password-file --timeout --rate)
+    non_repeating_flags=(--allow-raw --notice --no-join --json --verbose --stay --trace --version -h --help)
+    repeating_options=(--on --allow --allow-room --join --key --send)
+    non_repeating_options=(--exec --listen --max-handlers --handler-timeout --max-reply-lines --cooldown --nick --password-file --timeout --rate)
     __relay_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--exec')
+        return
+        ;;
+    '--on')
+        return
+        ;;
+    '--listen')
+        return
+        ;;
+    '--allow')
+        return
+        ;;
+    '--allow-room')
+        return
+        ;;
+    '--max-handlers')
+        return
+        ;;
+    '--handler-timeout')
+        return
+        ;;
+    '--max-reply-lines')
+        return
+        ;;
+    '--cooldown')
+        return
+        ;;
     '--join')
         return
         ;;

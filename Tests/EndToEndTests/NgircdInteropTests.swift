@@ -87,4 +87,16 @@ final class NgircdInteropTests: XCTestCase {
         XCTAssertEqual(wrongKey.status, 1, "a wrong key is a refusal of the send, named: \(wrongKey.stderr)")
         XCTAssertTrue(wrongKey.stderr.contains("475"), wrongKey.stderr)
     }
+
+    func testAHandlerBotAnswersThere() throws {
+        let room = try watcher()
+        let bot = try RelayProcess(["connect", "irc://127.0.0.1:\(port)/#interop", "--nick", "bot", "--cooldown", "0", "--on", "!ping=echo pong from $RELAY_SERVER"])
+        defer { bot.stop() }
+        XCTAssertNotNil(room.waitFor(timeout: 10) { $0.hasPrefix(":bot!") && $0.contains(" JOIN ") }, bot.stderr)
+        room.sendLine("PRIVMSG #interop :!ping")
+        XCTAssertNotNil(room.waitFor { $0.hasPrefix(":bot!") && $0.hasSuffix(" PRIVMSG #interop :pong from 127.0.0.1:\(port)") }, bot.stderr)
+        room.sendLine("PRIVMSG bot :!ping")
+        XCTAssertNotNil(room.waitFor { $0.hasPrefix(":bot!") && $0.hasSuffix(" PRIVMSG watcher :pong from 127.0.0.1:\(port)") },
+                        "a private trigger is answered privately")
+    }
 }

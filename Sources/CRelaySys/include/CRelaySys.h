@@ -29,6 +29,10 @@ static inline int relay_pipe(int fds[2]) {
     return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
 }
 
+// glibc 2.34+ (Debian 12 has 2.36); declared only with _GNU_SOURCE.
+#include <spawn.h>
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+
 /// A close-on-exec pipe whose ends block (for a child's standard streams;
 /// the loop's own ends are made non-blocking one by one).
 static inline int relay_pipe_blocking(int fds[2]) {

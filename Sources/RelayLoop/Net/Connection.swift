@@ -11,6 +11,14 @@ public protocol ConnectionDelegate: AnyObject {
     /// The connection is closed. `reason` says why when the close was not asked
     /// for ("Connection reset by peer", "SendQ exceeded", ...); nil when it was.
     func connectionClosed(_ connection: Connection, reason: String?)
+    /// The peer shut down its writing side (EOF). Return true to keep writing to
+    /// it (`nc` half-closes after its input and still reads the answers); the
+    /// owner then calls `close()` when it has said everything. By default, closed.
+    func connectionReadEnded(_ connection: Connection) -> Bool
+}
+
+extension ConnectionDelegate {
+    public func connectionReadEnded(_ connection: Connection) -> Bool { false }
 }
 
 /// A line-framed, non-blocking TCP connection in the loop: the one framer and
@@ -35,6 +43,8 @@ public final class Connection: ReadinessHandler, Flushable {
     private var framer: LineFramer
     private var output: OutputBuffer
     private var flushQueued = false
+    /// The peer half-closed and the owner keeps writing: read interest is off for good.
+    private var readEnded = false
     /// Set when the connection failed inside `send`; reported at the next flush,
     /// outside the caller's broadcast.
     private var failure: String?
@@ -98,10 +108,10 @@ public final class Connection: ReadinessHandler, Flushable {
                 if state == .draining {
                     linger()
                 } else if loop.interest(of: fd).contains(.write) {
-                    try loop.setInterest(fd, .read)
+                    try loop.setInterest(fd, readEnded ? [] : .read)
                 }
             case .pending:
-                try loop.setInterest(fd, [.read, .write])
+                try loop.setInterest(fd, readEnded ? .write : [.read, .write])
             }
         } catch {
             finish(reason: Self.reason(error))
@@ -112,7 +122,8 @@ public final class Connection: ReadinessHandler, Flushable {
 
     public func handle(_ event: ReadyEvent) {
         if event.writable && state != .closed { flush() }
-        if event.readable && state != .closed { readAvailable() }
+        // After a half-close nothing more is asked to be read: an event now is the peer gone for good.
+        if event.readable && state != .closed { readEnded && state == .open ? finish(reason: "Remote host closed the connection") : readAvailable() }
     }
 
     private func readAvailable() {
@@ -123,6 +134,11 @@ public final class Connection: ReadinessHandler, Flushable {
             case .done(0):
                 if state == .open, let last = framer.finish() {
                     delegate?.connection(self, received: last)
+                }
+                if state == .open, delegate?.connectionReadEnded(self) == true {
+                    readEnded = true
+                    try loop.setInterest(fd, loop.interest(of: fd).subtracting(.read))
+                    return
                 }
                 finish(reason: "Remote host closed the connection")
             case .done(let count):

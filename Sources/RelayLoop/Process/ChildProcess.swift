@@ -43,6 +43,9 @@ public final class ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, pipes[0][0], 0)
         posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 1)
         posix_spawn_file_actions_adddup2(&actions, pipes[2][1], 2)
+        // Nothing else of relay's leaks into the script: not its sockets, and not a
+        // descriptor relay inherited (a parent that waits for EOF on it would hang).
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -11,6 +11,10 @@ final class AnnounceServer: ReadinessHandler, ConnectionDelegate {
     private let fd: Int32
     private unowned let loop: EventLoop
     private var writers: [Int: Connection] = [:]
+    /// Lines each writer sent that still await their reply.
+    private var unanswered: [Int: Int] = [:]
+    /// Writers that half-closed (nc after its input): closed once all is answered.
+    private var doneWriting: Set<Int> = []
     private var nextID = 0
     private let onLine: (Int, String) -> Void
     private let onGone: (Int) -> Void
@@ -47,18 +51,33 @@ final class AnnounceServer: ReadinessHandler, ConnectionDelegate {
     }
 
     func reply(_ writer: Int, _ text: String) {
-        writers[writer]?.send(Array((text + "\n").utf8))
+        guard let connection = writers[writer] else { return }
+        connection.send(Array((text + "\n").utf8))
+        unanswered[writer, default: 1] -= 1
+        if unanswered[writer]! <= 0 && doneWriting.contains(writer) { connection.close() }
     }
 
     func connection(_ connection: Connection, received frame: LineFramer.Frame) {
         switch frame {
-        case .line(let bytes): onLine(connection.tag, String(decoding: bytes, as: UTF8.self))
-        case .tooLong(let length): reply(connection.tag, "error a line of \(length) bytes is too long")
+        case .line(let bytes):
+            unanswered[connection.tag, default: 0] += 1
+            onLine(connection.tag, String(decoding: bytes, as: UTF8.self))
+        case .tooLong(let length):
+            unanswered[connection.tag, default: 0] += 1
+            reply(connection.tag, "error a line of \(length) bytes is too long")
         }
+    }
+
+    func connectionReadEnded(_ connection: Connection) -> Bool {
+        guard unanswered[connection.tag, default: 0] > 0 else { return false }
+        doneWriting.insert(connection.tag)
+        return true
     }
 
     func connectionClosed(_ connection: Connection, reason: String?) {
         writers[connection.tag] = nil
+        unanswered[connection.tag] = nil
+        doneWriting.remove(connection.tag)
         onGone(connection.tag)
     }
 

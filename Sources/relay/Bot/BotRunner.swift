@@ -27,6 +27,8 @@ final class BotRunner: ClientHostDelegate, Flushable {
     private let options: Options
     private var reaper: ChildReaper!
     private var coprocess: ScriptProcess?
+    /// The coprocess, also once finished: what it left running is ended when relay exits.
+    private var coprocessGroup: ScriptProcess?
     private var handlers: [Int: ScriptProcess] = [:]
     private var announce: AnnounceQueue?
     private var announceServer: AnnounceServer?
@@ -66,9 +68,12 @@ final class BotRunner: ClientHostDelegate, Flushable {
                                           },
                                           onFinished: { [unowned self] status in coprocessExited(status) })
         }
+        coprocessGroup = coprocess
         client.connect(timeout: options.timeout)
         try loop.run()
         announceServer?.close()
+        coprocessGroup?.kill()
+        for handler in handlers.values { handler.kill() }
         return exitStatus
     }
 

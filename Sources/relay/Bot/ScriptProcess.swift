@@ -53,7 +53,6 @@ final class ScriptProcess {
 
     private func exited(_ status: Int32) {
         exitStatus = status
-        if let killTimer { loop.cancel(killTimer) }
         if output?.isOpen != true { return finishIfDone() }
         // Its stdout may still hold lines, or a grandchild may hold it open.
         loop.schedule(after: .milliseconds(200)) { [weak self] in
@@ -72,14 +71,17 @@ final class ScriptProcess {
         onFinished(exitStatus)
     }
 
-    /// SIGTERM to its process group, then SIGKILL if it is still there after `grace`.
+    /// SIGTERM to its process group, then SIGKILL to what is left of the group
+    /// after `grace` (`sh -c` may have forked: its own exit is not the group's).
     func terminate(grace: Duration = .seconds(1)) {
-        guard exitStatus == nil else { return }
         child.signalGroup(SIGTERM)
         if killTimer != nil { return }
-        killTimer = loop.schedule(after: grace) { [weak self] in
-            guard let self, self.exitStatus == nil else { return }
-            self.child.signalGroup(SIGKILL)
-        }
+        let child = self.child
+        killTimer = loop.schedule(after: grace) { child.signalGroup(SIGKILL) }
+    }
+
+    /// Ends what is left of its process group now (relay is exiting).
+    func kill() {
+        child.signalGroup(SIGKILL)
     }
 }
