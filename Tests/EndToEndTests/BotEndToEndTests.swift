@@ -140,6 +140,16 @@ final class BotEndToEndTests: XCTestCase {
         XCTAssertEqual(errno, ESRCH)
     }
 
+    func testABackgroundedGrandchildHoldingThePipeDoesNotDelayTheReply() throws {
+        let (bot, room) = try startBot(["--on", "!bg=echo started; echo oops >&2; sleep 30 &"])
+        defer { bot.stop() }
+        let start = Date()
+        room.sendLine("!bg")
+        room.waitFor("<bot> started")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 3)
+        XCTAssertTrue(bot.stderr.contains("relay: !bg: oops"), "stderr is relay's, prefixed: \(bot.stderr)")
+    }
+
     func testFiftyLinesGiveFivePlusANote() throws {
         let (bot, room) = try startBot(["--on", "!many=seq 1 50"])
         defer { bot.stop() }
@@ -245,6 +255,34 @@ final class BotEndToEndTests: XCTestCase {
         let refused = try RelayRun.run(["connect", "unix:\(temp)/nothing.sock", "--join", "#ops", "--send", "x"])
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.hasPrefix("relay: connect \(temp)/nothing.sock: "), refused.stderr)
+    }
+
+    func testTheExampleCronLinePostsThroughTheSocketAndAStaleSocketIsReplaced() throws {
+        let socket = temp + "/ops.sock"
+        let first = try RelayProcess(["connect", url, "--nick", "first", "--listen", socket])
+        XCTAssertTrue(waitUntil { FileManager.default.fileExists(atPath: socket) })
+        first.signal(SIGKILL)  // dies without removing its socket
+        XCTAssertNotNil(first.waitForExit())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: socket), "a stale socket is left behind")
+        let (bot, room) = try startBot(["--stay", "--listen", socket])
+        defer { bot.stop() }
+        let cron = Process()
+        cron.executableURL = URL(fileURLWithPath: Self.bots + "/announce.sh")
+        cron.arguments = ["#ops", "backup", "done"]
+        cron.environment = ["RELAY": RelayProcess.binary.path, "RELAY_SOCKET": socket, "PATH": "/usr/bin:/bin"]
+        try cron.run()
+        room.waitFor("<bot> backup done")
+        cron.waitUntilExit()
+        XCTAssertEqual(cron.terminationStatus, 0)
+        let second = try RelayRun.run(["connect", url, "--nick", "second", "--listen", socket], timeout: 10)
+        XCTAssertEqual(second.status, 1, "a live socket is not taken over")
+        XCTAssertTrue(second.stderr.contains("another process is listening there"), second.stderr)
+    }
+
+    private func waitUntil(_ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while !condition() && Date() < deadline { usleep(20_000) }
+        return condition()
     }
 
     func testTheSocketPathIsNotTakenFromSomethingElse() throws {
