@@ -315,9 +315,9 @@ _relay_connect() {
 
 _relay_bridge() {
     repeating_flags=()
-    non_repeating_flags=(--trace --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--nick --password-file --timeout --rate)
+    non_repeating_flags=(--no-nick-guard --relay-events --relay-notices --trace --version -h --help)
+    repeating_options=(--password-file --ignore)
+    non_repeating_options=(--nick --timeout --rate --format --backlog --backlog-age --rejoin-delay)
     __relay_offer_flags_options -1
 
     # Offer option value completions
@@ -332,6 +332,21 @@ _relay_bridge() {
         return
         ;;
     '--rate')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--ignore')
+        return
+        ;;
+    '--backlog')
+        return
+        ;;
+    '--backlog-age')
+        return
+        ;;
+    '--rejoin-delay')
         return
         ;;
     esac

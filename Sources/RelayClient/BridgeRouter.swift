@@ -1,45 +1,189 @@
+import DequeModule
 import RelayIRC
 
-/// Where a bridge relays what it hears: every chat line said in one bridged
-/// room goes to every other bridged room, on every server, as
-/// `<nick> text` (or `* nick text` for an action), said by the bridge.
-///
-/// Loops are prevented at the source: what a bridge itself says (on any of its
-/// connections) is never relayed again. Joins, parts and private messages are
-/// not relayed.
-public struct BridgeRouter: Sendable {
-    /// The rooms of each endpoint (server), by endpoint index.
-    public let rooms: [[String]]
+/// One bridged room: a room on one network, a member of one group.
+public struct BridgeEndpoint: Equatable, Sendable {
+    /// Index of the network (one connection each).
+    public let network: Int
+    public let room: String
 
+    public init(network: Int, room: String) {
+        self.network = network
+        self.room = room
+    }
+}
+
+/// How a bridge relays.
+public struct BridgeOptions: Sendable {
+    /// `{nick}`, `{room}`, `{network}` and `{text}` (once) are filled in.
+    public var format = "<{nick}> {text}"
+    /// A zero-width space after the first character of relayed nicks, so that
+    /// namesakes on the other side are not pinged.
+    public var nickGuard = true
+    public var relayEvents = false
+    public var relayNotices = false
+    /// Nick masks never relayed (other bots).
+    public var ignore: [String] = []
+
+    public init() {}
+
+    /// nil if `format` is usable, else why not.
+    public static func problem(with format: String) -> String? {
+        let count = format.ranges(of: "{text}").count
+        return count == 1 ? nil : "--format must contain {text} exactly once (got \(format))"
+    }
+}
+
+/// Where a bridge relays what it hears, and in what words: pure, lines in and
+/// deliveries out.
+///
+/// - Groups: a line said in one member room appears in every other member of its
+///   group, exactly once, whatever network each is on (two rooms on one network
+///   included); groups never mix.
+/// - Loops: the bridge's own lines are recognised by the nick it holds on *that*
+///   network (a namesake elsewhere is relayed), `ignore` masks skip other bots,
+///   and every line a bridge sends starts with an invisible marker (U+200B): a
+///   bridge never relays a marked line. Two bridges on the same rooms therefore
+///   deliver each message once per bridge, and nothing comes back. The price:
+///   bridges do not chain (A–B by one bridge and B–C by another does not carry A
+///   to C); put all three rooms in one group instead.
+/// - Every piece of a long line carries the attribution: `budget` says how many
+///   bytes of text fit one line to a target, and the text is split to fit.
+public final class BridgeRouter {
     public struct Delivery: Equatable, Sendable {
-        public let endpoint: Int
+        public let network: Int
         public let room: String
         public let text: String
         public let kind: ChatLine.Kind
 
-        public init(endpoint: Int, room: String, text: String, kind: ChatLine.Kind) {
-            self.endpoint = endpoint
+        public init(network: Int, room: String, text: String, kind: ChatLine.Kind) {
+            self.network = network
             self.room = room
             self.text = text
             self.kind = kind
         }
     }
 
-    public init(rooms: [[String]]) {
-        self.rooms = rooms
+    /// Starts every line a bridge sends; such lines are never relayed again.
+    public static let marker = "\u{200B}"
+
+    public let groups: [[BridgeEndpoint]]
+    public let networkLabels: [String]
+    public let options: BridgeOptions
+    /// Relayed lines by target, for the operator's counters.
+    public private(set) var relayed: [BridgeEndpoint: Int] = [:]
+
+    public init(groups: [[BridgeEndpoint]], networkLabels: [String], options: BridgeOptions = BridgeOptions()) {
+        self.groups = groups
+        self.networkLabels = networkLabels
+        self.options = options
     }
 
-    /// What to send where for `line`, heard on `endpoint`, whose own nicks are `bridgeNicks`.
-    public func route(_ line: ChatLine, from endpoint: Int, bridgeNicks: [String]) -> [Delivery] {
-        guard let room = line.room, line.kind != .notice,
-              !bridgeNicks.contains(where: { Casemapping.equal($0, line.nick) }) else { return [] }
-        let text = line.kind == .action ? "* \(line.nick) \(line.text)" : "<\(line.nick)> \(line.text)"
-        var out: [Delivery] = []
-        for (index, targets) in rooms.enumerated() {
-            for target in targets where !(index == endpoint && Casemapping.equal(target, room)) {
-                out.append(Delivery(endpoint: index, room: target, text: text, kind: .message))
+    /// Every room of `network` the bridge must be in.
+    public func rooms(on network: Int) -> [String] {
+        var rooms: [String] = []
+        for endpoint in groups.joined() where endpoint.network == network
+            && !rooms.contains(where: { Casemapping.equal($0, endpoint.room) }) {
+            rooms.append(endpoint.room)
+        }
+        return rooms
+    }
+
+    /// What to send where for `event`, heard on `network` where the bridge is `ownNick`.
+    /// `budget(network, room, kind)` is how many bytes of text one line to that room holds.
+    public func route(_ event: ClientEvent, network: Int, ownNick: String,
+                      budget: (Int, String, ChatLine.Kind) -> Int = { _, _, _ in 400 }) -> [Delivery] {
+        switch event {
+        case .chat(let line):
+            guard let room = line.room, line.kind != .notice || options.relayNotices, isRelayable(line.nick, ownNick),
+                  !line.text.hasPrefix(Self.marker) else { return [] }
+            return deliver(from: [room], network: network, skipSameNetwork: false) { target in
+                let nick = guarded(line.nick)
+                switch line.kind {
+                case .action: return pieces(nick + " ", line.text, "", target, .action, budget)
+                case .message, .notice:
+                    let (head, tail) = template(nick: nick, room: room, network: network)
+                    return pieces(head, line.text, tail, target, line.kind, budget)
+                }
             }
+        case .join(let room, let nick) where options.relayEvents && isRelayable(nick, ownNick):
+            return notice(from: [room], network: network, "\(guarded(nick)) joined \(room)", budget)
+        case .part(let room, let nick, let reason) where options.relayEvents && isRelayable(nick, ownNick):
+            return notice(from: [room], network: network, "\(guarded(nick)) left \(room)" + (reason.map { " (\($0))" } ?? ""), budget)
+        case .quit(let nick, let reason, let rooms) where options.relayEvents && isRelayable(nick, ownNick):
+            return notice(from: rooms, network: network, "\(guarded(nick)) quit (\(reason))", budget, skipSameNetwork: true)
+        case .nick(let old, let new, let rooms) where options.relayEvents && isRelayable(old, ownNick) && isRelayable(new, ownNick):
+            return notice(from: rooms, network: network, "\(guarded(old)) is now known as \(guarded(new))", budget, skipSameNetwork: true)
+        case .topic(let room, let nick?, let text) where options.relayEvents && isRelayable(nick, ownNick):
+            return notice(from: [room], network: network, "\(guarded(nick)) changed the topic of \(room) to: \(text)", budget)
+        case .kick(let room, let nick, let by, let reason) where options.relayEvents && isRelayable(by, ownNick):
+            return notice(from: [room], network: network, "\(guarded(by)) kicked \(guarded(nick)) from \(room) (\(reason))", budget)
+        default:
+            return []
+        }
+    }
+
+    private func isRelayable(_ nick: String, _ ownNick: String) -> Bool {
+        !nick.isEmpty && !Casemapping.equal(nick, ownNick) && !options.ignore.contains { Names.matches(mask: $0, nick) }
+    }
+
+    /// "ana" → "a\u{200B}na": looks the same, pings no one.
+    public func guarded(_ nick: String) -> String {
+        guard options.nickGuard, let first = nick.first, nick.count > 1 else { return nick }
+        return String(first) + "\u{200B}" + nick.dropFirst()
+    }
+
+    /// The format around `{text}`, filled in.
+    private func template(nick: String, room: String, network: Int) -> (String, String) {
+        let filled = options.format
+            .replacing("{nick}", with: nick)
+            .replacing("{room}", with: room)
+            .replacing("{network}", with: networkLabels.indices.contains(network) ? networkLabels[network] : "")
+        guard let text = filled.firstRange(of: "{text}") else { return (filled, "") }
+        return (String(filled[..<text.lowerBound]), String(filled[text.upperBound...]))
+    }
+
+    /// `head + text + tail`, marked, split so that every piece fits and keeps its attribution.
+    private func pieces(_ head: String, _ text: String, _ tail: String, _ target: BridgeEndpoint, _ kind: ChatLine.Kind,
+                        _ budget: (Int, String, ChatLine.Kind) -> Int) -> [(String, ChatLine.Kind)] {
+        let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\r" || $0 == "\n" || $0 == "\0" ? " " : $0 }))
+        let frame = Self.marker + head + tail
+        let room = max(budget(target.network, target.room, kind) - frame.utf8.count, 16)
+        return TextSplitter.split(clean, maxBytes: room).map { (Self.marker + head + $0 + tail, kind) }
+    }
+
+    private func notice(from rooms: [String], network: Int, _ text: String,
+                        _ budget: (Int, String, ChatLine.Kind) -> Int, skipSameNetwork: Bool = false) -> [Delivery] {
+        deliver(from: rooms, network: network, skipSameNetwork: skipSameNetwork) { target in
+            pieces("", text, "", target, .notice, budget)
+        }
+    }
+
+    /// One delivery list per target: every other member of the groups the source
+    /// rooms belong to, each target once. `skipSameNetwork`: for quits and nick
+    /// changes, which the source network's rooms saw already.
+    private func deliver(from rooms: [String], network: Int, skipSameNetwork: Bool,
+                         _ render: (BridgeEndpoint) -> [(String, ChatLine.Kind)]) -> [Delivery] {
+        var targets: [BridgeEndpoint] = []
+        for group in groups {
+            let matching = group.filter { member in
+                member.network == network && rooms.contains(where: { Casemapping.equal($0, member.room) })
+            }
+            guard !matching.isEmpty else { continue }
+            for member in group where !matching.contains(member) && !(skipSameNetwork && member.network == network)
+                && !targets.contains(where: { $0.network == member.network && Casemapping.equal($0.room, member.room) }) {
+                targets.append(member)
+            }
+        }
+        var out: [Delivery] = []
+        for target in targets {
+            for (text, kind) in render(target) {
+                out.append(Delivery(network: target.network, room: target.room, text: text, kind: kind))
+            }
+            relayed[target, default: 0] += 1
         }
         return out
     }
 }
+
+extension BridgeEndpoint: Hashable {}

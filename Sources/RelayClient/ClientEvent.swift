@@ -87,8 +87,9 @@ public enum ClientEvent: Equatable, Sendable {
     case chat(ChatLine)
     case join(room: String, nick: String)
     case part(room: String, nick: String, reason: String?)
-    case quit(nick: String, reason: String)
-    case nick(old: String, new: String)
+    /// `rooms`: the rooms of ours the nick was in (for a bridge to tell them).
+    case quit(nick: String, reason: String, rooms: [String] = [])
+    case nick(old: String, new: String, rooms: [String] = [])
     case topic(room: String, nick: String?, text: String)
     case kick(room: String, nick: String, by: String, reason: String)
     case names(room: String, nicks: [String])

@@ -88,14 +88,21 @@ public final class ClientSession {
         // By scalar: "\r\n" is one Character, and must become two spaces like any CR and LF.
         let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\r" || $0 == "\n" || $0 == "\0" ? " " : $0 }))
         let command = kind == .notice ? "NOTICE" : "PRIVMSG"
-        // ":nick!~user@host COMMAND target :" + CRLF, with the longest host a server may show.
-        var overhead = 1 + nick.utf8.count + 2 + config.username.utf8.count + 1 + 63 + 1 + command.utf8.count + 1
-            + target.utf8.count + 2 + 2
-        if kind == .action { overhead += 9 }
-        for piece in TextSplitter.split(clean, maxBytes: max(512 - overhead, 32)) {
+        for piece in TextSplitter.split(clean, maxBytes: textBudget(to: target, kind: kind)) {
             let payload = kind == .action ? "\u{1}ACTION \(piece)\u{1}" : piece
             sendPaced(Message(command: command, params: [target, payload]))
         }
+    }
+
+    /// How many bytes of text one line to `target` holds once the server adds
+    /// our prefix (":nick!~user@host COMMAND target :" and CRLF, with the longest
+    /// host a server may show).
+    public func textBudget(to target: String, kind: ChatLine.Kind) -> Int {
+        let command = kind == .notice ? "NOTICE" : "PRIVMSG"
+        var overhead = 1 + nick.utf8.count + 2 + config.username.utf8.count + 1 + 63 + 1 + command.utf8.count + 1
+            + target.utf8.count + 2 + 2
+        if kind == .action { overhead += 9 }
+        return max(512 - overhead, 32)
     }
 
     public func join(_ room: String, key: String? = nil) {
@@ -204,15 +211,17 @@ public final class ClientSession {
             if isMe(params[1]) { leave(params[0]) } else { removeMember(params[1], from: params[0]) }
             events.append(.kick(room: params[0], nick: params[1], by: from, reason: params.count > 2 ? params[2] : ""))
         case "QUIT":
+            let shared = roomsWith(from)
             for key in members.keys { members[key]?.removeAll { Casemapping.equal($0, from) } }
-            events.append(.quit(nick: from, reason: params.first ?? ""))
+            events.append(.quit(nick: from, reason: params.first ?? "", rooms: shared))
         case "NICK":
             guard let new = params.first else { return }
             if isMe(from) { nick = new }
+            let shared = roomsWith(from)
             for key in members.keys {
                 if let index = members[key]?.firstIndex(where: { Casemapping.equal($0, from) }) { members[key]?[index] = new }
             }
-            events.append(.nick(old: from, new: new))
+            events.append(.nick(old: from, new: new, rooms: shared))
         case "TOPIC":
             guard params.count >= 2 else { return }
             events.append(.topic(room: params[0], nick: from, text: params[1]))
@@ -292,6 +301,11 @@ public final class ClientSession {
 
     private func removeMember(_ name: String, from room: String) {
         members[Casemapping.fold(room)]?.removeAll { Casemapping.equal($0, name) }
+    }
+
+    /// Our rooms `name` is in, in joining order.
+    private func roomsWith(_ name: String) -> [String] {
+        rooms.filter { members[Casemapping.fold($0)]?.contains { Casemapping.equal($0, name) } == true }
     }
 
     /// The nicks in `room`, as last seen.

@@ -37,8 +37,8 @@ public enum OutputFormat {
             }
         case .join(let room, let nick): return "\(room) -!- \(nick) joined"
         case .part(let room, let nick, let reason): return "\(room) -!- \(nick) left" + (reason.map { " (\($0))" } ?? "")
-        case .quit(let nick, let reason): return "-!- \(nick) quit (\(reason))"
-        case .nick(let old, let new): return "-!- \(old) is now known as \(new)"
+        case .quit(let nick, let reason, _): return "-!- \(nick) quit (\(reason))"
+        case .nick(let old, let new, _): return "-!- \(old) is now known as \(new)"
         case .topic(let room, let nick, let text):
             return nick.map { "\(room) -!- \($0) changed the topic to: \(text)" } ?? "\(room) -!- topic: \(text)"
         case .kick(let room, let nick, let by, let reason): return "\(room) -!- \(nick) was kicked by \(by) (\(reason))"
@@ -58,8 +58,8 @@ public enum OutputFormat {
         case .part(let room, let nick, let reason):
             fields += [("type", "part"), ("room", room), ("nick", nick)]
             if let reason { fields.append(("text", reason)) }
-        case .quit(let nick, let reason): fields += [("type", "quit"), ("nick", nick), ("text", reason)]
-        case .nick(let old, let new): fields += [("type", "nick"), ("nick", old), ("new_nick", new)]
+        case .quit(let nick, let reason, _): fields += [("type", "quit"), ("nick", nick), ("text", reason)]
+        case .nick(let old, let new, _): fields += [("type", "nick"), ("nick", old), ("new_nick", new)]
         case .topic(let room, let nick, let text):
             fields += [("type", "topic"), ("room", room)]
             if let nick { fields.append(("nick", nick)) }

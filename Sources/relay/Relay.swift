@@ -16,7 +16,7 @@ struct Relay: ParsableCommand {
     /// Parses and runs the command. Usage errors exit 2, not ArgumentParser's 64.
     static func main() {
         // First thing, before any thread exists: signals are read through the loop.
-        Signals.prepare([SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD])
+        Signals.prepare([SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD, SIGUSR1])
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -90,7 +90,7 @@ public final class BotCore {
         case .chat(let line): return line.kind == .notice ? nil : (line.nick, line.room)
         case .join(let room, let nick), .part(let room, let nick, _), .topic(let room, let nick?, _): return (nick, room)
         case .kick(let room, _, let by, _): return (by, room)
-        case .quit(let nick, _), .nick(let nick, _): return (nick, nil)
+        case .quit(let nick, _, _), .nick(let nick, _, _): return (nick, nil)
         default: return nil
         }
     }

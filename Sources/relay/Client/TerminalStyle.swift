@@ -63,8 +63,8 @@ struct TerminalStyle {
         switch event {
         case .join(let room, let who): return info("\(who) joined \(room)")
         case .part(let room, let who, let reason): return info("\(who) left \(room)" + (reason.map { " (\($0))" } ?? ""))
-        case .quit(let who, let reason): return info("\(who) quit (\(reason))")
-        case .nick(let old, let new): return info("\(old) is now known as \(new)")
+        case .quit(let who, let reason, _): return info("\(who) quit (\(reason))")
+        case .nick(let old, let new, _): return info("\(old) is now known as \(new)")
         case .topic(let room, let who, let text):
             return info(who.map { "\($0) changed the topic of \(room) to: \(text)" } ?? "Topic of \(room): \(text)")
         case .kick(let room, let who, let by, let reason): return info("\(who) was kicked from \(room) by \(by) (\(reason))")

@@ -10,70 +10,149 @@ struct Bridge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Relay messages between rooms on two or more servers.",
         discussion: """
-            Joins every room named in the URLs and says in each what is said in the \
-            others, as "<nick> text". Each connection reconnects on its own; lines \
-            for a server that is down are sent when it is back (up to 500 per server). \
-            Runs until SIGINT or SIGTERM.
+            Each ENDPOINT is one room, irc://[nick[:password]@]host[:port]/#room[?key]; \
+            all of them form one group: what is said in any member appears in every \
+            other, once, as "<nick> text". Rooms on the same server share one \
+            connection. Each network reconnects on its own; lines for one that is \
+            down wait (bounded by --backlog and --backlog-age). SIGUSR1 prints \
+            counters; SIGINT or SIGTERM quits.
             """)
 
-    @Argument(help: "irc://host[:port]/#room[,#room2], two or more.")
-    var targets: [String] = []
+    @Argument(help: "irc://[nick[:password]@]host[:port]/#room[?key], two or more.")
+    var endpoints: [String] = []
 
-    @Option(help: "The bridge's nick on every server.")
+    @Option(help: "The bridge's nick where the URL names none.")
     var nick = "relay"
 
-    @Option(help: ArgumentHelp("A file holding the servers' password (or set RELAY_PASSWORD).", valueName: "file"))
-    var passwordFile: String?
+    @Option(name: .customLong("password-file"), help: ArgumentHelp(
+        "HOST[:PORT]=FILE: the password for that network only, read from FILE (repeatable).", valueName: "host=file"))
+    var passwordFiles: [String] = []
 
-    @Option(help: "Seconds to wait for each connection.")
+    @Option(help: "Seconds to wait for each connection; if no network answers in that time, exit 1.")
     var timeout = 30
 
-    @Option(help: "Lines per second per server after a burst of 5; 0 turns pacing off.")
+    @Option(help: "Lines per second per network after a burst of 5; 0 turns pacing off.")
     var rate = 1.0
+
+    @Option(help: "How relayed lines read: {nick} {room} {network} {text}.")
+    var format = "<{nick}> {text}"
+
+    @Flag(help: "Do not put a zero-width space in relayed nicks (it keeps namesakes from being pinged).")
+    var noNickGuard = false
+
+    @Flag(help: "Relay joins, parts, quits, kicks, nick and topic changes, as short notices.")
+    var relayEvents = false
+
+    @Flag(help: "Relay NOTICEs too.")
+    var relayNotices = false
+
+    @Option(name: .customLong("ignore"), help: ArgumentHelp("Never relay this nick (a mask, repeatable): other bots.", valueName: "nick"))
+    var ignore: [String] = []
+
+    @Option(help: "Lines kept per network while it is down or its pacer is behind; the oldest fall off, counted.")
+    var backlog = 1000
+
+    @Option(help: "How long a waiting line stays relevant: 600, 90s, 10m, 2h.")
+    var backlogAge = "10m"
+
+    @Option(help: "Seconds before rejoining a room the bridge was kicked from (at most 5 times).")
+    var rejoinDelay = 10
 
     @Flag(help: "Print every line sent and received on stderr (passwords masked).")
     var trace = false
 
     func validate() throws {
-        guard targets.count >= 2 else { throw ValidationError("a bridge needs two or more irc://host/#room targets") }
+        guard endpoints.count >= 2 else { throw ValidationError("a bridge needs two or more irc://host/#room endpoints") }
         guard Names.isValidNick(nick, maxLength: 30) else { throw ValidationError("--nick \(nick) is not a valid nick") }
         try Limits.check("--timeout", timeout, Limits.timeout)
         try Limits.check("--rate", rate, Limits.rate)
+        try Limits.check("--backlog", backlog, 1...100_000)
+        try Limits.check("--rejoin-delay", rejoinDelay, 0...86_400)
+        guard let age = Self.seconds(backlogAge), (1...86_400 * 7).contains(age) else {
+            throw ValidationError("--backlog-age must be a duration from 1 s to 7 days, like 600, 90s, 10m or 2h (got \(backlogAge))")
+        }
+        if let problem = BridgeOptions.problem(with: format) { throw ValidationError(problem) }
+    }
+
+    /// "600", "90s", "10m", "2h" in seconds.
+    static func seconds(_ text: String) -> Int? {
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600]
+        if let last = text.last, let unit = units[last] { return Int(text.dropLast()).map { $0 * unit } }
+        return Int(text)
     }
 
     func run() throws {
-        var parsed: [ClientTarget] = []
-        for target in targets {
+        // One endpoint, one room; endpoints on the same server, as the same nick, share a network.
+        var targets: [ClientTarget] = []
+        var groups: [BridgeEndpoint] = []
+        for text in endpoints {
+            let target: ClientTarget
             do {
-                let one = try ClientTarget.parse(target)
-                guard !one.rooms.isEmpty else {
-                    Diagnostics.fail("\(target): name the room to bridge (irc://host/#room)", status: ExitStatus.usage)
-                }
-                parsed.append(one)
+                target = try ClientTarget.parse(text)
+            } catch {
+                Diagnostics.fail("\(error)", status: ExitStatus.usage)
+            }
+            guard target.rooms.count == 1 else {
+                Diagnostics.fail("\(text): name exactly one room per endpoint (irc://host/#room)", status: ExitStatus.usage)
+            }
+            let room = target.rooms[0]
+            let index = targets.firstIndex { $0.host == target.host && $0.port == target.port && $0.nick == target.nick }
+                ?? { targets.append(ClientTarget(host: target.host, port: target.port, nick: target.nick, password: target.password)); return targets.count - 1 }()
+            guard !groups.contains(where: { $0.network == index && Casemapping.equal($0.room, room) }) else {
+                Diagnostics.fail("\(text): \(room) is named twice", status: ExitStatus.usage)
+            }
+            targets[index].add(room: room, key: target.key(for: room))
+            if targets[index].password == nil { targets[index].password = target.password }
+            groups.append(BridgeEndpoint(network: index, room: room))
+        }
+        // A password only ever goes to the network it belongs to.
+        for entry in passwordFiles {
+            guard let equals = entry.firstIndex(of: "="), !entry[..<equals].isEmpty else {
+                Diagnostics.fail("--password-file \(entry): expected HOST[:PORT]=FILE", status: ExitStatus.usage)
+            }
+            let network = String(entry[..<equals]), file = String(entry[entry.index(after: equals)...])
+            let matching = targets.indices.filter { targets[$0].host == network || targets[$0].address == network }
+            guard !matching.isEmpty else {
+                Diagnostics.fail("--password-file \(network): no endpoint is on that network", status: ExitStatus.usage)
+            }
+            do {
+                let secret = try Secrets.read(file: file, environment: "")
+                for index in matching { targets[index].password = secret }
             } catch {
                 Diagnostics.fail("\(error)", status: ExitStatus.usage)
             }
         }
-        let password: String?
         let loop: EventLoop
         do {
-            password = try Secrets.read(file: passwordFile, environment: "RELAY_PASSWORD")
             loop = try EventLoop.makeDefault()
         } catch {
-            Diagnostics.fail("\(error)", status: ExitStatus.usage)
+            Diagnostics.fail("\(error)")
         }
-        let clients = parsed.map { target -> ClientHost in
+        let labels = targets.map { target in
+            targets.filter { $0.host == target.host }.count > 1 ? target.address : target.host
+        }
+        var options = BridgeOptions()
+        options.format = format
+        options.nickGuard = !noNickGuard
+        options.relayEvents = relayEvents
+        options.relayNotices = relayNotices
+        options.ignore = ignore
+        let router = BridgeRouter(groups: [groups], networkLabels: labels, options: options)
+        let clients = targets.enumerated().map { index, target -> ClientHost in
             var config = SessionConfig(nick: target.nick ?? nick)
-            config.rooms = target.rooms
+            config.rooms = router.rooms(on: index)
             config.roomKeys = target.keys
-            config.password = target.password ?? password
+            config.password = target.password
             config.pacingRate = rate
             let client = ClientHost(loop: loop, target: target, session: config)
             client.trace = trace
             return client
         }
         do {
-            Glibc.exit(try BridgeRunner(loop: loop, clients: clients, timeout: .seconds(timeout)).run())
+            let runner = BridgeRunner(loop: loop, networks: clients, router: router, timeout: .seconds(timeout),
+                                      backlog: backlog, backlogAge: .seconds(Self.seconds(backlogAge) ?? 600),
+                                      rejoinDelay: .seconds(rejoinDelay))
+            Glibc.exit(try runner.run())
         } catch {
             Diagnostics.fail("\(error)")
         }

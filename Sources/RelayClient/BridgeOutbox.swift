@@ -1,0 +1,102 @@
+import DequeModule
+import RelayIRC
+
+/// The lines waiting for one network — while it is down, and while its pacer
+/// holds them back — bounded by count and by age. What falls off is counted per
+/// room, so the room can be told. Lines leave in order, each once.
+public struct BridgeOutbox: Sendable {
+    public let limit: Int
+    public let maxAge: Duration
+    private var lines = Deque<(delivery: BridgeRouter.Delivery, at: ContinuousClock.Instant)>()
+    /// Dropped and not yet reported, by room (folded), with the room's name.
+    private var unreported: [String: (room: String, count: Int)] = [:]
+    public private(set) var droppedTotal = 0
+
+    public init(limit: Int, maxAge: Duration) {
+        self.limit = max(1, limit)
+        self.maxAge = maxAge
+    }
+
+    public var count: Int { lines.count }
+    public var isEmpty: Bool { lines.isEmpty }
+
+    /// Queues a line; when full, the oldest one falls off.
+    public mutating func push(_ delivery: BridgeRouter.Delivery, now: ContinuousClock.Instant) {
+        if lines.count >= limit, let oldest = lines.popFirst() { drop(oldest.delivery) }
+        lines.append((delivery, now))
+    }
+
+    /// The oldest line whose room is `ready` (joined), after dropping lines older
+    /// than `maxAge`. Lines for one room keep their order; a room not joined yet
+    /// does not hold up the others.
+    public mutating func pop(now: ContinuousClock.Instant, ready: (String) -> Bool = { _ in true }) -> BridgeRouter.Delivery? {
+        while let first = lines.first, now - first.at > maxAge {
+            lines.removeFirst()
+            drop(first.delivery)
+        }
+        guard let index = lines.firstIndex(where: { ready($0.delivery.room) }) else { return nil }
+        return lines.remove(at: index).delivery
+    }
+
+    private mutating func drop(_ delivery: BridgeRouter.Delivery) {
+        droppedTotal += 1
+        unreported[Casemapping.fold(delivery.room), default: (delivery.room, 0)].count += 1
+    }
+
+    /// What was dropped since the last call, by room, in room order.
+    public mutating func takeDropped() -> [(room: String, count: Int)] {
+        defer { unreported.removeAll() }
+        return unreported.values.sorted { $0.room < $1.room }
+    }
+
+    /// Lines waiting for `room`.
+    public func waiting(for room: String) -> Int {
+        lines.count { Casemapping.equal($0.delivery.room, room) }
+    }
+}
+
+/// Rejoining after a kick: after `delay`, at most `limit` times per room, then
+/// the operator is told and the room left alone.
+public struct RejoinPolicy: Sendable {
+    public let delay: Duration
+    public let limit: Int
+    private var kicks: [String: Int] = [:]
+
+    public init(delay: Duration, limit: Int = 5) {
+        self.delay = delay
+        self.limit = limit
+    }
+
+    /// The bridge was kicked from `room` on `network`: when to rejoin, or nil to give up.
+    public mutating func kicked(network: Int, room: String, now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        let key = "\(network) \(Casemapping.fold(room))"
+        kicks[key, default: 0] += 1
+        return kicks[key]! <= limit ? now + delay : nil
+    }
+}
+
+/// How a bridge's run ends: exit 1 if no network could be reached at start,
+/// 3 if every network refused the bridge (password, ban, nick); otherwise it runs
+/// until told to stop, leaving refused networks alone.
+public struct BridgeHealth: Sendable {
+    public let networks: Int
+    private var reached: Set<Int> = []
+    private var refused: Set<Int> = []
+
+    public init(networks: Int) {
+        self.networks = networks
+    }
+
+    public mutating func registered(_ network: Int) { reached.insert(network) }
+
+    /// A refusal: retrying is pointless. Returns the exit status if that was the last network.
+    public mutating func refused(_ network: Int) -> Int32? {
+        refused.insert(network)
+        return refused.count == networks ? ExitStatus.authentication : nil
+    }
+
+    public func isRefused(_ network: Int) -> Bool { refused.contains(network) }
+
+    /// The start-up deadline passed: exit 1 if nothing was ever reached.
+    public var startFailed: Bool { reached.isEmpty }
+}
