@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        // The bridge's config file (toml++ underneath; parse errors carry their line).
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // The kernel interfaces Glibc does not expose to Swift (epoll, signalfd).
@@ -59,6 +61,7 @@ let package = Package(
             dependencies: [
                 "RelayLoop", "RelayIRC", "RelayServer", "RelayClient", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: releaseSettings),
         .testTarget(name: "RelayLoopTests", dependencies: ["RelayLoop"]),

@@ -79,23 +79,26 @@ public struct RejoinPolicy: Sendable {
 /// 3 if every network refused the bridge (password, ban, nick); otherwise it runs
 /// until told to stop, leaving refused networks alone.
 public struct BridgeHealth: Sendable {
-    public let networks: Int
     private var reached: Set<Int> = []
     private var refused: Set<Int> = []
 
-    public init(networks: Int) {
-        self.networks = networks
-    }
+    public init() {}
 
     public mutating func registered(_ network: Int) { reached.insert(network) }
 
-    /// A refusal: retrying is pointless. Returns the exit status if that was the last network.
-    public mutating func refused(_ network: Int) -> Int32? {
+    /// A refusal: retrying is pointless. The exit status if every network in `live` has now refused.
+    public mutating func refused(_ network: Int, live: [Int]) -> Int32? {
         refused.insert(network)
-        return refused.count == networks ? ExitStatus.authentication : nil
+        return live.allSatisfy(refused.contains) ? ExitStatus.authentication : nil
     }
 
     public func isRefused(_ network: Int) -> Bool { refused.contains(network) }
+
+    /// A network configured anew gets a fresh start.
+    public mutating func forget(_ network: Int) {
+        refused.remove(network)
+        reached.remove(network)
+    }
 
     /// The start-up deadline passed: exit 1 if nothing was ever reached.
     public var startFailed: Bool { reached.isEmpty }

@@ -2,14 +2,31 @@ import DequeModule
 import RelayIRC
 
 /// One bridged room: a room on one network, a member of one group.
-public struct BridgeEndpoint: Equatable, Sendable {
+public struct BridgeEndpoint: Hashable, Sendable {
     /// Index of the network (one connection each).
     public let network: Int
     public let room: String
+    /// One-way: receives what the group says, but nothing said there is relayed.
+    public let receiveOnly: Bool
 
-    public init(network: Int, room: String) {
+    public init(network: Int, room: String, receiveOnly: Bool = false) {
         self.network = network
         self.room = room
+        self.receiveOnly = receiveOnly
+    }
+}
+
+/// Rooms relayed among each other, and how their lines read.
+public struct BridgeGroup: Equatable, Sendable {
+    public var name: String
+    public var members: [BridgeEndpoint]
+    /// Overrides the bridge's `--format` for this group.
+    public var format: String?
+
+    public init(name: String = "", members: [BridgeEndpoint], format: String? = nil) {
+        self.name = name
+        self.members = members
+        self.format = format
     }
 }
 
@@ -67,22 +84,28 @@ public final class BridgeRouter {
     /// Starts every line a bridge sends; such lines are never relayed again.
     public static let marker = "\u{200B}"
 
-    public let groups: [[BridgeEndpoint]]
+    public let groups: [BridgeGroup]
     public let networkLabels: [String]
     public let options: BridgeOptions
-    /// Relayed lines by target, for the operator's counters.
-    public private(set) var relayed: [BridgeEndpoint: Int] = [:]
+    /// Relayed lines by target (network index and folded room), for the operator's counters.
+    public var relayed: [String: Int] = [:]
 
-    public init(groups: [[BridgeEndpoint]], networkLabels: [String], options: BridgeOptions = BridgeOptions()) {
+    public init(groups: [BridgeGroup], networkLabels: [String], options: BridgeOptions = BridgeOptions()) {
         self.groups = groups
         self.networkLabels = networkLabels
         self.options = options
     }
 
+    public convenience init(groups: [[BridgeEndpoint]], networkLabels: [String], options: BridgeOptions = BridgeOptions()) {
+        self.init(groups: groups.map { BridgeGroup(members: $0) }, networkLabels: networkLabels, options: options)
+    }
+
+    public static func counterKey(network: Int, room: String) -> String { "\(network) \(Casemapping.fold(room))" }
+
     /// Every room of `network` the bridge must be in.
     public func rooms(on network: Int) -> [String] {
         var rooms: [String] = []
-        for endpoint in groups.joined() where endpoint.network == network
+        for endpoint in groups.flatMap(\.members) where endpoint.network == network
             && !rooms.contains(where: { Casemapping.equal($0, endpoint.room) }) {
             rooms.append(endpoint.room)
         }
@@ -97,12 +120,12 @@ public final class BridgeRouter {
         case .chat(let line):
             guard let room = line.room, line.kind != .notice || options.relayNotices, isRelayable(line.nick, ownNick),
                   !line.text.hasPrefix(Self.marker) else { return [] }
-            return deliver(from: [room], network: network, skipSameNetwork: false) { target in
+            return deliver(from: [room], network: network, skipSameNetwork: false) { target, format in
                 let nick = guarded(line.nick)
                 switch line.kind {
                 case .action: return pieces(nick + " ", line.text, "", target, .action, budget)
                 case .message, .notice:
-                    let (head, tail) = template(nick: nick, room: room, network: network)
+                    let (head, tail) = template(format, nick: nick, room: room, network: network)
                     return pieces(head, line.text, tail, target, line.kind, budget)
                 }
             }
@@ -134,8 +157,8 @@ public final class BridgeRouter {
     }
 
     /// The format around `{text}`, filled in.
-    private func template(nick: String, room: String, network: Int) -> (String, String) {
-        let filled = options.format
+    private func template(_ format: String, nick: String, room: String, network: Int) -> (String, String) {
+        let filled = format
             .replacing("{nick}", with: nick)
             .replacing("{room}", with: room)
             .replacing("{network}", with: networkLabels.indices.contains(network) ? networkLabels[network] : "")
@@ -154,7 +177,7 @@ public final class BridgeRouter {
 
     private func notice(from rooms: [String], network: Int, _ text: String,
                         _ budget: (Int, String, ChatLine.Kind) -> Int, skipSameNetwork: Bool = false) -> [Delivery] {
-        deliver(from: rooms, network: network, skipSameNetwork: skipSameNetwork) { target in
+        deliver(from: rooms, network: network, skipSameNetwork: skipSameNetwork) { target, _ in
             pieces("", text, "", target, .notice, budget)
         }
     }
@@ -163,27 +186,27 @@ public final class BridgeRouter {
     /// rooms belong to, each target once. `skipSameNetwork`: for quits and nick
     /// changes, which the source network's rooms saw already.
     private func deliver(from rooms: [String], network: Int, skipSameNetwork: Bool,
-                         _ render: (BridgeEndpoint) -> [(String, ChatLine.Kind)]) -> [Delivery] {
-        var targets: [BridgeEndpoint] = []
+                         _ render: (BridgeEndpoint, String) -> [(String, ChatLine.Kind)]) -> [Delivery] {
+        var targets: [(endpoint: BridgeEndpoint, format: String)] = []
         for group in groups {
-            let matching = group.filter { member in
-                member.network == network && rooms.contains(where: { Casemapping.equal($0, member.room) })
+            // One-way members receive but are never a source.
+            let sources = group.members.filter { member in
+                !member.receiveOnly && member.network == network && rooms.contains(where: { Casemapping.equal($0, member.room) })
             }
-            guard !matching.isEmpty else { continue }
-            for member in group where !matching.contains(member) && !(skipSameNetwork && member.network == network)
-                && !targets.contains(where: { $0.network == member.network && Casemapping.equal($0.room, member.room) }) {
-                targets.append(member)
+            guard !sources.isEmpty else { continue }
+            for member in group.members where !sources.contains(where: { $0.network == member.network && Casemapping.equal($0.room, member.room) })
+                && !(skipSameNetwork && member.network == network)
+                && !targets.contains(where: { $0.endpoint.network == member.network && Casemapping.equal($0.endpoint.room, member.room) }) {
+                targets.append((member, group.format ?? options.format))
             }
         }
         var out: [Delivery] = []
-        for target in targets {
-            for (text, kind) in render(target) {
+        for (target, format) in targets {
+            for (text, kind) in render(target, format) {
                 out.append(Delivery(network: target.network, room: target.room, text: text, kind: kind))
             }
-            relayed[target, default: 0] += 1
+            relayed[Self.counterKey(network: target.network, room: target.room), default: 0] += 1
         }
         return out
     }
 }
-
-extension BridgeEndpoint: Hashable {}

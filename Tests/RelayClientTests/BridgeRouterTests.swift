@@ -125,11 +125,39 @@ final class BridgeOutboxTests: XCTestCase {
         XCTAssertEqual(rejoins.kicked(network: 0, room: "#A", now: start), start + .seconds(10))
         XCTAssertNil(rejoins.kicked(network: 0, room: "#a", now: start), "then it gives up")
         XCTAssertNotNil(rejoins.kicked(network: 1, room: "#a", now: start), "per room and network")
-        var health = BridgeHealth(networks: 2)
+        var health = BridgeHealth()
         XCTAssertTrue(health.startFailed)
-        XCTAssertNil(health.refused(0))
+        XCTAssertNil(health.refused(0, live: [0, 1]))
         health.registered(1)
         XCTAssertFalse(health.startFailed)
-        XCTAssertEqual(health.refused(1), 3, "every network refused")
+        XCTAssertEqual(health.refused(1, live: [0, 1]), 3, "every network refused")
+    }
+}
+
+final class BridgeSetupTests: XCTestCase {
+    private func network(_ name: String, port: Int = 6667, password: String? = nil, label: String? = nil) -> BridgeNetwork {
+        BridgeNetwork(name: name, host: "127.0.0.1", port: port, nick: "relay", password: password, label: label)
+    }
+
+    func testAReloadKeepsWhatDidNotChangeAndReconnectsWhatDid() {
+        let old = BridgeSetup(networks: [network("a"), network("b"), network("c")], groups: [])
+        let new = BridgeSetup(networks: [network("a", label: "A!"), network("b", password: "new"), network("d")], groups: [])
+        let changes = old.changes(to: new)
+        XCTAssertEqual(changes.kept, ["a"], "a label is no reason to reconnect")
+        XCTAssertEqual(changes.reconnected, ["b"])
+        XCTAssertEqual(changes.added, ["d"])
+        XCTAssertEqual(changes.removed, ["c"])
+        let rooms = BridgeSetup.roomChanges(from: ["#dev", "#old"], to: ["#DEV", "#new"])
+        XCTAssertEqual(rooms.join, ["#new"])
+        XCTAssertEqual(rooms.part, ["#old"])
+    }
+
+    func testOneWayMembersReceiveButAreNeverASource() {
+        let router = BridgeRouter(groups: [BridgeGroup(members: [
+            BridgeEndpoint(network: 0, room: "#dev"), BridgeEndpoint(network: 1, room: "#announce", receiveOnly: true),
+        ], format: "{nick}: {text}")], networkLabels: ["a", "b"], options: { var o = BridgeOptions(); o.nickGuard = false; return o }())
+        XCTAssertEqual(router.route(.chat(ChatLine(room: "#dev", nick: "ana", text: "hi", kind: .message)), network: 0, ownNick: "relay"),
+                       [.init(network: 1, room: "#announce", text: "\u{200B}ana: hi", kind: .message)], "the group's own format")
+        XCTAssertEqual(router.route(.chat(ChatLine(room: "#announce", nick: "bob", text: "hi", kind: .message)), network: 1, ownNick: "relay"), [])
     }
 }

@@ -14,12 +14,16 @@ struct Bridge: ParsableCommand {
             all of them form one group: what is said in any member appears in every \
             other, once, as "<nick> text". Rooms on the same server share one \
             connection. Each network reconnects on its own; lines for one that is \
-            down wait (bounded by --backlog and --backlog-age). SIGUSR1 prints \
-            counters; SIGINT or SIGTERM quits.
+            down wait (bounded by --backlog and --backlog-age). With --config, \
+            several groups and per-network settings; SIGHUP re-reads the file. \
+            SIGUSR1 prints counters; SIGINT or SIGTERM quits.
             """)
 
-    @Argument(help: "irc://[nick[:password]@]host[:port]/#room[?key], two or more.")
+    @Argument(help: "irc://[nick[:password]@]host[:port]/#room[?key], two or more (or use --config).")
     var endpoints: [String] = []
+
+    @Option(help: ArgumentHelp("A TOML file of networks and groups (see the README); SIGHUP re-reads it.", valueName: "file"))
+    var config: String?
 
     @Option(help: "The bridge's nick where the URL names none.")
     var nick = "relay"
@@ -58,11 +62,19 @@ struct Bridge: ParsableCommand {
     @Option(help: "Seconds before rejoining a room the bridge was kicked from (at most 5 times).")
     var rejoinDelay = 10
 
+    @Option(help: "Print per-room counters every N seconds (0: only on SIGUSR1).")
+    var stats = 0
+
     @Flag(help: "Print every line sent and received on stderr (passwords masked).")
     var trace = false
 
     func validate() throws {
-        guard endpoints.count >= 2 else { throw ValidationError("a bridge needs two or more irc://host/#room endpoints") }
+        if config != nil {
+            guard endpoints.isEmpty else { throw ValidationError("give endpoints or --config, not both") }
+        } else {
+            guard endpoints.count >= 2 else { throw ValidationError("a bridge needs two or more irc://host/#room endpoints, or --config FILE") }
+        }
+        try Limits.check("--stats", stats, 0...86_400)
         guard Names.isValidNick(nick, maxLength: 30) else { throw ValidationError("--nick \(nick) is not a valid nick") }
         try Limits.check("--timeout", timeout, Limits.timeout)
         try Limits.check("--rate", rate, Limits.rate)
@@ -82,9 +94,45 @@ struct Bridge: ParsableCommand {
     }
 
     func run() throws {
-        // One endpoint, one room; endpoints on the same server, as the same nick, share a network.
-        var targets: [ClientTarget] = []
-        var groups: [BridgeEndpoint] = []
+        let setup: BridgeSetup
+        var settings = BridgeRunner.Settings()
+        var options = BridgeOptions()
+        options.format = format
+        options.nickGuard = !noNickGuard
+        options.relayEvents = relayEvents
+        options.relayNotices = relayNotices
+        options.ignore = ignore
+        if let config {
+            let defaults = BridgeConfigFile.Defaults(nick: nick, rate: rate, format: format)
+            do {
+                (setup, options.format) = try BridgeConfigFile.load(path: config, defaults: defaults)
+            } catch {
+                Diagnostics.fail("\(error)", status: ExitStatus.usage)
+            }
+            settings.reload = { try BridgeConfigFile.load(path: config, defaults: defaults).setup }
+        } else {
+            setup = setupFromEndpoints()
+        }
+        settings.options = options
+        settings.timeout = .seconds(timeout)
+        settings.backlog = backlog
+        settings.backlogAge = .seconds(Self.seconds(backlogAge) ?? 600)
+        settings.rejoinDelay = .seconds(rejoinDelay)
+        settings.stats = stats > 0 ? .seconds(stats) : nil
+        settings.trace = trace
+        do {
+            let loop = try EventLoop.makeDefault()
+            Glibc.exit(try BridgeRunner(loop: loop, setup: setup, settings: settings).run())
+        } catch {
+            Diagnostics.fail("\(error)")
+        }
+    }
+
+    /// One group of the endpoints named; endpoints on the same server, as the same
+    /// nick, share a network (one connection).
+    private func setupFromEndpoints() -> BridgeSetup {
+        var networks: [BridgeNetwork] = []
+        var members: [BridgeEndpoint] = []
         for text in endpoints {
             let target: ClientTarget
             do {
@@ -96,65 +144,39 @@ struct Bridge: ParsableCommand {
                 Diagnostics.fail("\(text): name exactly one room per endpoint (irc://host/#room)", status: ExitStatus.usage)
             }
             let room = target.rooms[0]
-            let index = targets.firstIndex { $0.host == target.host && $0.port == target.port && $0.nick == target.nick }
-                ?? { targets.append(ClientTarget(host: target.host, port: target.port, nick: target.nick, password: target.password)); return targets.count - 1 }()
-            guard !groups.contains(where: { $0.network == index && Casemapping.equal($0.room, room) }) else {
+            let nick = target.nick ?? self.nick
+            let index = networks.firstIndex { $0.host == target.host && $0.port == target.port && $0.nick == nick } ?? {
+                networks.append(BridgeNetwork(name: target.address, host: target.host, port: target.port, nick: nick, rate: rate))
+                return networks.count - 1
+            }()
+            guard !members.contains(where: { $0.network == index && Casemapping.equal($0.room, room) }) else {
                 Diagnostics.fail("\(text): \(room) is named twice", status: ExitStatus.usage)
             }
-            targets[index].add(room: room, key: target.key(for: room))
-            if targets[index].password == nil { targets[index].password = target.password }
-            groups.append(BridgeEndpoint(network: index, room: room))
+            if let password = target.password { networks[index].password = password }
+            if let key = target.key(for: room) { networks[index].keys[Casemapping.fold(room)] = key }
+            members.append(BridgeEndpoint(network: index, room: room))
         }
         // A password only ever goes to the network it belongs to.
         for entry in passwordFiles {
             guard let equals = entry.firstIndex(of: "="), !entry[..<equals].isEmpty else {
                 Diagnostics.fail("--password-file \(entry): expected HOST[:PORT]=FILE", status: ExitStatus.usage)
             }
-            let network = String(entry[..<equals]), file = String(entry[entry.index(after: equals)...])
-            let matching = targets.indices.filter { targets[$0].host == network || targets[$0].address == network }
+            let name = String(entry[..<equals]), file = String(entry[entry.index(after: equals)...])
+            let matching = networks.indices.filter { networks[$0].host == name || networks[$0].name == name }
             guard !matching.isEmpty else {
-                Diagnostics.fail("--password-file \(network): no endpoint is on that network", status: ExitStatus.usage)
+                Diagnostics.fail("--password-file \(name): no endpoint is on that network", status: ExitStatus.usage)
             }
             do {
                 let secret = try Secrets.read(file: file, environment: "")
-                for index in matching { targets[index].password = secret }
+                for index in matching { networks[index].password = secret }
             } catch {
                 Diagnostics.fail("\(error)", status: ExitStatus.usage)
             }
         }
-        let loop: EventLoop
-        do {
-            loop = try EventLoop.makeDefault()
-        } catch {
-            Diagnostics.fail("\(error)")
+        // Labels: the host, or host:port where one host serves several networks.
+        for index in networks.indices where networks.filter({ $0.host == networks[index].host }).count == 1 {
+            networks[index].label = networks[index].host
         }
-        let labels = targets.map { target in
-            targets.filter { $0.host == target.host }.count > 1 ? target.address : target.host
-        }
-        var options = BridgeOptions()
-        options.format = format
-        options.nickGuard = !noNickGuard
-        options.relayEvents = relayEvents
-        options.relayNotices = relayNotices
-        options.ignore = ignore
-        let router = BridgeRouter(groups: [groups], networkLabels: labels, options: options)
-        let clients = targets.enumerated().map { index, target -> ClientHost in
-            var config = SessionConfig(nick: target.nick ?? nick)
-            config.rooms = router.rooms(on: index)
-            config.roomKeys = target.keys
-            config.password = target.password
-            config.pacingRate = rate
-            let client = ClientHost(loop: loop, target: target, session: config)
-            client.trace = trace
-            return client
-        }
-        do {
-            let runner = BridgeRunner(loop: loop, networks: clients, router: router, timeout: .seconds(timeout),
-                                      backlog: backlog, backlogAge: .seconds(Self.seconds(backlogAge) ?? 600),
-                                      rejoinDelay: .seconds(rejoinDelay))
-            Glibc.exit(try runner.run())
-        } catch {
-            Diagnostics.fail("\(error)")
-        }
+        return BridgeSetup(networks: networks, groups: [BridgeGroup(members: members)])
     }
 }

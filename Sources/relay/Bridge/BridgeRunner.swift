@@ -1,0 +1,290 @@
+import RelayClient
+import RelayIRC
+import RelayLoop
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `relay bridge`: one connection per network, all on this loop. What is said in
+/// a bridged room is said in the other rooms of its group, through a bounded
+/// outbox per network that also holds lines while that network is down. Every
+/// decision — routing, format, loops, bounds, rejoins, reloads, the exit status —
+/// is in RelayClient (BridgeRouter, BridgeOutbox, RejoinPolicy, BridgeHealth,
+/// BridgeSetup); this wires connections to them.
+final class BridgeRunner: ClientHostDelegate {
+    struct Settings {
+        var options = BridgeOptions()
+        var timeout: Duration = .seconds(30)
+        var backlog = 1000
+        var backlogAge: Duration = .seconds(600)
+        var rejoinDelay: Duration = .seconds(10)
+        var stats: Duration?
+        var trace = false
+        /// Reads the setup again (SIGHUP); nil when it came from the command line.
+        var reload: (() throws -> BridgeSetup)?
+    }
+
+    /// A network's connection and its outbox, at a stable index (nil once removed).
+    private struct Network {
+        var spec: BridgeNetwork
+        var client: ClientHost
+        var outbox: BridgeOutbox
+    }
+
+    private let loop: EventLoop
+    private let settings: Settings
+    private var setup: BridgeSetup
+    private var networks: [Network?] = []
+    private var router: BridgeRouter
+    private var rejoins: RejoinPolicy
+    private var health = BridgeHealth()
+    private var drainTimer: TimerID?
+    /// Lines handed to a session's pacer at most; the rest wait in the outbox, where the bounds apply.
+    private let pacerWindow = 3
+    private var stopping = false
+    private var exitStatus = ExitStatus.success
+
+    init(loop: EventLoop, setup: BridgeSetup, settings: Settings) {
+        self.loop = loop
+        self.settings = settings
+        self.setup = setup
+        self.rejoins = RejoinPolicy(delay: settings.rejoinDelay)
+        self.router = BridgeRouter(groups: [BridgeGroup](), networkLabels: [], options: settings.options)
+    }
+
+    func run() throws -> Int32 {
+        for signo in [SIGINT, SIGTERM] {
+            try loop.onSignal(signo) { [unowned self] _ in stop(status: exitStatus) }
+        }
+        try loop.onSignal(SIGHUP) { [unowned self] _ in
+            if settings.reload == nil { return stop(status: exitStatus) }
+            reload()
+        }
+        try loop.onSignal(SIGUSR1) { [unowned self] _ in printStats() }
+        if let every = settings.stats { scheduleStats(every) }
+        for spec in setup.networks { networks.append(Network(spec: spec, client: makeClient(spec), outbox: newOutbox())) }
+        router = makeRouter(for: setup, counters: [:])
+        for (index, network) in networks.enumerated() {
+            network?.client.sessionConfig.rooms = router.rooms(on: index)
+            network?.client.connect(timeout: settings.timeout)
+        }
+        loop.schedule(after: settings.timeout) { [weak self] in
+            guard let self, self.health.startFailed, !self.stopping else { return }
+            Diagnostics.say("bridge: no network could be reached within \(self.settings.timeout.components.seconds) s")
+            self.stop(status: ExitStatus.failure)
+        }
+        try loop.run()
+        return exitStatus
+    }
+
+    private func newOutbox() -> BridgeOutbox { BridgeOutbox(limit: settings.backlog, maxAge: settings.backlogAge) }
+
+    private func makeClient(_ spec: BridgeNetwork) -> ClientHost {
+        var config = SessionConfig(nick: spec.nick)
+        config.roomKeys = spec.keys
+        config.password = spec.password  // sent to this network only
+        config.pacingRate = spec.rate
+        let client = ClientHost(loop: loop, target: ClientTarget(host: spec.host, port: spec.port), session: config)
+        client.trace = settings.trace
+        client.delegate = self
+        return client
+    }
+
+    /// The router for `setup`, its members' network positions mapped to our stable indices.
+    private func makeRouter(for setup: BridgeSetup, counters: [String: Int]) -> BridgeRouter {
+        let stable = setup.networks.map { spec in networks.firstIndex { $0?.spec.name == spec.name } ?? -1 }
+        let groups = setup.groups.map { group in
+            BridgeGroup(name: group.name, members: group.members.map {
+                BridgeEndpoint(network: stable[$0.network], room: $0.room, receiveOnly: $0.receiveOnly)
+            }, format: group.format)
+        }
+        let router = BridgeRouter(groups: groups, networkLabels: networks.map { $0?.spec.label ?? "" }, options: settings.options)
+        router.relayed = counters
+        return router
+    }
+
+    private func index(of client: ClientHost) -> Int? {
+        networks.firstIndex { $0?.client === client }
+    }
+
+    private var live: [Int] { networks.indices.filter { networks[$0] != nil } }
+
+    private func label(_ network: Int) -> String { networks[network]?.spec.label ?? "?" }
+
+    // MARK: Events
+
+    func client(_ client: ClientHost, event: ClientEvent) {
+        guard let network = index(of: client), let session = client.session else { return }
+        switch event {
+        case .registered(let nick):
+            health.registered(network)
+            Diagnostics.say("bridge: \(label(network)): connected as \(nick)")
+        case .joined(let room):
+            Diagnostics.say("bridge: \(label(network)): joined \(room)")
+            drain(network)
+        case .kick(let room, let nick, let by, let reason) where Casemapping.equal(nick, session.nick):
+            guard let at = rejoins.kicked(network: network, room: room, now: .now) else {
+                Diagnostics.say("bridge: \(label(network)): kicked from \(room) by \(by) (\(reason)) too often; not rejoining")
+                break
+            }
+            let seconds = Int((at - .now).components.seconds)
+            Diagnostics.say("bridge: \(label(network)): kicked from \(room) by \(by) (\(reason)); rejoining in \(seconds) s")
+            loop.schedule(at: at) { [weak client] in
+                guard let client, let session = client.session, client.isConnected else { return }
+                Diagnostics.say("bridge: rejoining \(room)")
+                session.join(room, key: client.sessionConfig.roomKeys[Casemapping.fold(room)])
+                client.pump()
+            }
+        case .refused(let code, let subject, let text):
+            Diagnostics.say("bridge: \(label(network)): \(subject.map { "\($0): " } ?? "")\(code) \(text)")
+        case .nickInUse(let taken, let next):
+            Diagnostics.say("bridge: \(label(network)): \(taken) is taken; trying \(next)")
+        case .failed(let failure):
+            Diagnostics.say("bridge: \(label(network)): \(failure)")
+            if failure.isRefusal {
+                Diagnostics.say("bridge: \(label(network)): refused; leaving this network alone, the others go on")
+                if let status = health.refused(network, live: live) { return stop(status: status) }
+            }
+            client.close()
+        default:
+            break
+        }
+        let deliveries = router.route(event, network: network, ownNick: session.nick) { [networks] target, room, kind in
+            networks[target]?.client.session?.textBudget(to: room, kind: kind) ?? 400
+        }
+        for delivery in deliveries { networks[delivery.network]?.outbox.push(delivery, now: .now) }
+        for target in Set(deliveries.map(\.network)) { drain(target) }
+        client.pump()
+    }
+
+    func clientDisconnected(_ client: ClientHost, reason: String) {
+        if stopping {
+            if networks.allSatisfy({ $0?.client.hasConnection != true }) { loop.stop() }
+            return
+        }
+        guard let network = index(of: client), !health.isRefused(network) else { return }
+        let seconds = client.reconnectLater(timeout: settings.timeout)
+        Diagnostics.say("bridge: \(label(network)): lost (\(reason)); reconnecting in \(seconds) s")
+    }
+
+    // MARK: Sending
+
+    /// Hands waiting lines to the network's pacer while it is in their rooms, a few
+    /// at a time; tells each room how many lines fell off the bounds.
+    private func drain(_ network: Int) {
+        guard var state = networks[network], let session = state.client.session, state.client.isConnected,
+              session.isRegistered else { return }
+        for (room, count) in state.outbox.takeDropped() where session.rooms.contains(where: { Casemapping.equal($0, room) }) {
+            let text = "\(BridgeRouter.marker)[bridge] \(count) line\(count == 1 ? " was" : "s were") not relayed here "
+                + "(the backlog of \(state.outbox.limit) lines or \(state.outbox.maxAge.components.seconds / 60) min ran over)"
+            session.say(text, to: room, kind: .notice)
+            Diagnostics.say("bridge: \(label(network)): \(room): dropped \(count) line(s)")
+        }
+        let joined = { (room: String) in session.rooms.contains { Casemapping.equal($0, room) } }
+        while session.pacedBacklog < pacerWindow, let delivery = state.outbox.pop(now: .now, ready: joined) {
+            session.say(delivery.text, to: delivery.room, kind: delivery.kind)
+        }
+        networks[network] = state
+        state.client.pump()
+        scheduleDrain()
+    }
+
+    /// While an outbox of a connected network holds lines, look again shortly
+    /// (the pacer frees a slot per token).
+    private func scheduleDrain() {
+        let sendable = networks.contains { network in
+            guard let network else { return false }
+            return !network.outbox.isEmpty && network.client.isConnected && network.client.session?.isRegistered == true
+        }
+        guard drainTimer == nil, sendable else { return }
+        drainTimer = loop.schedule(after: .milliseconds(100)) { [weak self] in
+            guard let self else { return }
+            self.drainTimer = nil
+            for network in self.live { self.drain(network) }
+        }
+    }
+
+    // MARK: Reloading (SIGHUP)
+
+    /// Reads the setup again and applies the difference: new networks connect,
+    /// removed ones quit, changed ones reconnect; the rest keep their connection
+    /// and only join or part rooms. An invalid file changes nothing.
+    private func reload() {
+        guard let read = settings.reload else { return }
+        let new: BridgeSetup
+        do {
+            new = try read()
+        } catch {
+            return Diagnostics.say("bridge: reload: \(error); keeping the running setup")
+        }
+        let changes = setup.changes(to: new)
+        let oldRooms = live.reduce(into: [Int: [String]]()) { $0[$1] = router.rooms(on: $1) }
+        for name in changes.removed + changes.reconnected {
+            guard let index = networks.firstIndex(where: { $0?.spec.name == name }), let network = networks[index] else { continue }
+            Diagnostics.say("bridge: \(network.spec.label): \(changes.removed.contains(name) ? "removed" : "changed; reconnecting")")
+            network.client.quit("bridge reconfigured")
+            if changes.removed.contains(name) { networks[index] = nil }
+        }
+        for spec in new.networks {
+            if let index = networks.firstIndex(where: { $0?.spec.name == spec.name }) {
+                if changes.reconnected.contains(spec.name) {
+                    networks[index]?.client = makeClient(spec)
+                    health.forget(index)
+                }
+                networks[index]?.spec = spec
+                networks[index]?.client.sessionConfig.roomKeys = spec.keys
+            } else {
+                Diagnostics.say("bridge: \(spec.label): added")
+                networks.append(Network(spec: spec, client: makeClient(spec), outbox: newOutbox()))
+            }
+        }
+        setup = new
+        router = makeRouter(for: new, counters: router.relayed)
+        for index in live {
+            guard let network = networks[index] else { continue }
+            let rooms = router.rooms(on: index)
+            network.client.sessionConfig.rooms = rooms
+            if changes.kept.contains(network.spec.name), let session = network.client.session, network.client.isConnected {
+                let (join, part) = BridgeSetup.roomChanges(from: oldRooms[index] ?? [], to: rooms)
+                for room in join { session.join(room, key: network.spec.keys[Casemapping.fold(room)]) }
+                for room in part { session.part(room, reason: "bridge reconfigured") }
+                network.client.pump()
+            } else if changes.added.contains(network.spec.name) || changes.reconnected.contains(network.spec.name) {
+                network.client.connect(timeout: settings.timeout)
+            }
+        }
+        Diagnostics.say("bridge: reloaded: \(changes.added.count) network(s) added, \(changes.removed.count) removed, "
+                        + "\(changes.reconnected.count) reconnected, \(changes.kept.count) kept")
+    }
+
+    // MARK: Operations
+
+    private func scheduleStats(_ every: Duration) {
+        loop.schedule(after: every) { [weak self] in
+            self?.printStats()
+            self?.scheduleStats(every)
+        }
+    }
+
+    private func printStats() {
+        for group in router.groups {
+            for endpoint in group.members {
+                let relayed = router.relayed[BridgeRouter.counterKey(network: endpoint.network, room: endpoint.room), default: 0]
+                let waiting = networks[endpoint.network]?.outbox.waiting(for: endpoint.room) ?? 0
+                Diagnostics.say("bridge: \(label(endpoint.network))/\(endpoint.room): relayed \(relayed), waiting \(waiting)")
+            }
+        }
+        for network in live {
+            Diagnostics.say("bridge: \(label(network)): dropped \(networks[network]?.outbox.droppedTotal ?? 0) in all")
+        }
+    }
+
+    private func stop(status: Int32) {
+        if stopping { return loop.stop() }
+        stopping = true
+        exitStatus = status
+        for network in networks { network?.client.quit("bridge stopping") }
+        if networks.allSatisfy({ $0?.client.hasConnection != true }) { return loop.stop() }
+        loop.schedule(after: .seconds(2)) { [weak self] in self?.loop.stop() }
+    }
+}
