@@ -317,11 +317,14 @@ _relay_bridge() {
     repeating_flags=()
     non_repeating_flags=(--no-nick-guard --relay-events --relay-notices --trace --version -h --help)
     repeating_options=(--password-file --ignore)
-    non_repeating_options=(--nick --timeout --rate --format --backlog --backlog-age --rejoin-delay)
+    non_repeating_options=(--config --nick --timeout --rate --format --backlog --backlog-age --rejoin-delay --stats)
     __relay_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
+    '--config')
+        return
+        ;;
     '--nick')
         return
         ;;
@@ -347,6 +350,9 @@ _relay_bridge() {
         return
         ;;
     '--rejoin-delay')
+        return
+        ;;
+    '--stats')
         return
         ;;
     esac

@@ -11,6 +11,8 @@ public struct BridgeOutbox: Sendable {
     /// Dropped and not yet reported, by room (folded), with the room's name.
     private var unreported: [String: (room: String, count: Int)] = [:]
     public private(set) var droppedTotal = 0
+    /// Everything dropped, by folded room, for the operator's counters.
+    public private(set) var droppedByRoom: [String: Int] = [:]
 
     public init(limit: Int, maxAge: Duration) {
         self.limit = max(1, limit)
@@ -40,6 +42,7 @@ public struct BridgeOutbox: Sendable {
 
     private mutating func drop(_ delivery: BridgeRouter.Delivery) {
         droppedTotal += 1
+        droppedByRoom[Casemapping.fold(delivery.room), default: 0] += 1
         unreported[Casemapping.fold(delivery.room), default: (delivery.room, 0)].count += 1
     }
 

@@ -139,6 +139,29 @@ final class BridgeEndToEndTests: XCTestCase {
         XCTAssertTrue(bridge.stderr.contains("#dev: dropped 5 line(s)"), bridge.stderr)
     }
 
+    func testARoomTalkingFasterThanTheRateLosesTheOldestLinesCountedAndSaid() throws {
+        let a = try RelayProcess.serve(["--flood-rate", "0"])
+        let b = try RelayProcess.serve()
+        defer { a.stop(); b.stop() }
+        let ana = try member(a, room: "#dev", nick: "ana")
+        let bob = try member(b, room: "#dev", nick: "bob")
+        let bridge = try RelayProcess(["bridge", "irc://127.0.0.1:\(a.port)/#dev", "irc://127.0.0.1:\(b.port)/#dev",
+                                       "--nick", "bridge", "--rate", "4", "--backlog", "3"])
+        defer { bridge.stop() }
+        bob.waitFor("-!- bridge joined #dev")
+        ana.waitFor("-!- bridge joined #dev")
+        for index in 1...20 { ana.sendLine("fast \(index)") }
+        let notice = bob.waitFor(timeout: 10) { $0.hasPrefix("-bridge- \(z)[bridge] ") && $0.contains(" not relayed here") }
+        let dropped = notice.flatMap { Int($0.split(separator: " ")[2]) } ?? 0
+        XCTAssertGreaterThan(dropped, 0, "\(notice ?? "no notice")")
+        let arrived = bob.drain(quiet: 2).filter { $0.contains("<a\(z)na> fast") }
+        XCTAssertLessThanOrEqual(arrived.count + dropped, 20)
+        XCTAssertEqual(arrived.last, "<bridge> \(z)<a\(z)na> fast 20", "the newest lines are the ones kept")
+        bridge.signal(SIGUSR1)
+        usleep(300_000)
+        XCTAssertTrue(bridge.stderr.contains("/#dev: relayed ") && bridge.stderr.contains("dropped \(dropped)"), bridge.stderr)
+    }
+
     func testAKickedBridgeRejoinsAndARefusingNetworkIsLeftAlone() throws {
         let a = try RelayProcess.serve()
         let guarded = try RelayProcess.serve(environment: ["RELAY_PASSWORD": "right"])

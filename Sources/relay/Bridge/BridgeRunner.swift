@@ -270,12 +270,11 @@ final class BridgeRunner: ClientHostDelegate {
         for group in router.groups {
             for endpoint in group.members {
                 let relayed = router.relayed[BridgeRouter.counterKey(network: endpoint.network, room: endpoint.room), default: 0]
-                let waiting = networks[endpoint.network]?.outbox.waiting(for: endpoint.room) ?? 0
-                Diagnostics.say("bridge: \(label(endpoint.network))/\(endpoint.room): relayed \(relayed), waiting \(waiting)")
+                let outbox = networks[endpoint.network]?.outbox
+                let waiting = outbox?.waiting(for: endpoint.room) ?? 0
+                let dropped = outbox?.droppedByRoom[Casemapping.fold(endpoint.room)] ?? 0
+                Diagnostics.say("bridge: \(label(endpoint.network))/\(endpoint.room): relayed \(relayed), waiting \(waiting), dropped \(dropped)")
             }
-        }
-        for network in live {
-            Diagnostics.say("bridge: \(label(network)): dropped \(networks[network]?.outbox.droppedTotal ?? 0) in all")
         }
     }
 
