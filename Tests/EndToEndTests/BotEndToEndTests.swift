@@ -60,11 +60,7 @@ final class BotEndToEndTests: XCTestCase {
             """)
         let (bot, _) = try startBot(["--exec", "/usr/bin/python3 -u \(script)", "--json"])
         defer { bot.stop() }
-        let irc = try TestClient(port: server.port)
-        irc.sendLine("NICK cy")
-        irc.sendLine("USER cy 0 * :cy")
-        irc.sendLine("JOIN #ops")
-        irc.waitFor { $0.contains(" 366 ") }
+        let irc = try ircUser(port: server.port, nick: "cy", room: "#ops")
         let text = "say \"hi\" \\ back\\slash \u{2}bold\u{2} \u{1F}u\u{1F} tab\there žluť 😀"
         irc.sendLine("PRIVMSG #ops :\(text)")
         let reply = irc.waitFor { $0.hasPrefix(":bot!") }

@@ -108,14 +108,17 @@ final class BridgeEndToEndTests: XCTestCase {
         XCTAssertEqual(ana.drain(quiet: 0.5).filter { $0.contains("ping") }, [], "nothing comes back")
         _ = two
 
-        // A real user called "relay" on B, where the bridge is not "relay": relayed.
-        let impostor = try TestClient(port: b.port)
-        impostor.sendLine("NICK relay2")
-        impostor.sendLine("USER r 0 * :r")
-        impostor.sendLine("JOIN #dev")
-        impostor.waitFor { $0.contains(" 366 ") }
-        impostor.sendLine("PRIVMSG #dev :I am a person")
-        XCTAssertNotNil(ana.waitFor { $0.hasSuffix("<r\(z)elay2> I am a person") })
+        // A real user called "relay" on B, where the bridge is "keeper": relayed.
+        one.stop()
+        two.stop()
+        let third = try RelayProcess(["bridge", "irc://relay@127.0.0.1:\(a.port)/#dev", "irc://keeper@127.0.0.1:\(b.port)/#dev",
+                                      "--rate", "0"])
+        defer { third.stop() }
+        bob.waitFor("-!- keeper joined #dev")
+        ana.waitFor("-!- relay joined #dev")
+        let namesake = try ircUser(port: b.port, nick: "relay", room: "#dev")
+        namesake.sendLine("PRIVMSG #dev :I am a person")
+        ana.waitFor("<relay> \(z)<r\(z)elay> I am a person")
     }
 
     func testABacklogOverflowIsCountedAndTheRoomIsTold() throws {
@@ -167,11 +170,7 @@ final class BridgeEndToEndTests: XCTestCase {
         let guarded = try RelayProcess.serve(environment: ["RELAY_PASSWORD": "right"])
         let c = try RelayProcess.serve()
         defer { a.stop(); guarded.stop(); c.stop() }
-        let op = try TestClient(port: a.port)
-        op.sendLine("NICK op")
-        op.sendLine("USER op 0 * :op")
-        op.sendLine("JOIN #dev")
-        op.waitFor { $0.contains(" 366 ") }
+        let op = try ircUser(port: a.port, nick: "op", room: "#dev")
         let cy = try member(c, room: "#dev", nick: "cy")
         let bridge = try bridge(["irc://127.0.0.1:\(a.port)/#dev", "irc://wrong:nope@127.0.0.1:\(guarded.port)/#dev",
                                  "irc://127.0.0.1:\(c.port)/#dev"], ["--rejoin-delay", "1"])
@@ -204,11 +203,7 @@ final class BridgeEndToEndTests: XCTestCase {
         let a = try RelayProcess.serve()
         let b = try RelayProcess.serve()
         defer { a.stop(); b.stop() }
-        let irc = try TestClient(port: a.port)
-        irc.sendLine("NICK ana")
-        irc.sendLine("USER ana 0 * :ana")
-        irc.sendLine("JOIN #dev")
-        irc.waitFor { $0.contains(" 366 ") }
+        let irc = try ircUser(port: a.port, nick: "ana", room: "#dev")
         let bob = try member(b, room: "#dev", nick: "bob")
         let bridge = try bridge(["irc://127.0.0.1:\(a.port)/#dev", "irc://127.0.0.1:\(b.port)/#dev"])
         defer { bridge.stop() }

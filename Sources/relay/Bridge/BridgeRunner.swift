@@ -172,20 +172,21 @@ final class BridgeRunner: ClientHostDelegate {
     /// Hands waiting lines to the network's pacer while it is in their rooms, a few
     /// at a time; tells each room how many lines fell off the bounds.
     private func drain(_ network: Int) {
-        guard var state = networks[network], let session = state.client.session, state.client.isConnected,
+        // The outbox is mutated in place (networks[network]?.outbox...): a copy would copy its lines.
+        guard let client = networks[network]?.client, let session = client.session, client.isConnected,
               session.isRegistered else { return }
-        for (room, count) in state.outbox.takeDropped() where session.rooms.contains(where: { Casemapping.equal($0, room) }) {
+        for (room, count) in networks[network]?.outbox.takeDropped() ?? [] where session.rooms.contains(where: { Casemapping.equal($0, room) }) {
+            let limit = settings.backlog, minutes = settings.backlogAge.components.seconds / 60
             let text = "\(BridgeRouter.marker)[bridge] \(count) line\(count == 1 ? " was" : "s were") not relayed here "
-                + "(the backlog of \(state.outbox.limit) lines or \(state.outbox.maxAge.components.seconds / 60) min ran over)"
+                + "(the backlog of \(limit) lines or \(minutes) min ran over)"
             session.say(text, to: room, kind: .notice)
             Diagnostics.say("bridge: \(label(network)): \(room): dropped \(count) line(s)")
         }
         let joined = { (room: String) in session.rooms.contains { Casemapping.equal($0, room) } }
-        while session.pacedBacklog < pacerWindow, let delivery = state.outbox.pop(now: .now, ready: joined) {
+        while session.pacedBacklog < pacerWindow, let delivery = networks[network]?.outbox.pop(now: .now, ready: joined) {
             session.say(delivery.text, to: delivery.room, kind: delivery.kind)
         }
-        networks[network] = state
-        state.client.pump()
+        client.pump()
         scheduleDrain()
     }
 

@@ -119,3 +119,13 @@ func plainUser(_ server: RelayProcess, nick: String, file: StaticString = #fileP
     client.waitFor("-!- You are now known as \(nick)", file: file, line: line)
     return client
 }
+
+/// A registered IRC client in `room` (its NAMES reply read).
+func ircUser(port: Int, nick: String, room: String, file: StaticString = #filePath, line: UInt = #line) throws -> TestClient {
+    let client = try TestClient(port: port)
+    client.sendLine("NICK \(nick)")
+    client.sendLine("USER \(nick) 0 * :\(nick)")
+    client.sendLine("JOIN \(room)")
+    XCTAssertNotNil(client.waitFor { $0.contains(" 366 \(nick) ") }, "\(nick) joined \(room)", file: file, line: line)
+    return client
+}
