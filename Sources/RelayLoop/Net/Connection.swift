@@ -121,6 +121,8 @@ public final class Connection: ReadinessHandler, Flushable {
     // MARK: Input
 
     public func handle(_ event: ReadyEvent) {
+        // Asked for nothing (half-closed, all written) and still woken: the peer is gone.
+        if !event.readable && !event.writable { return finish(reason: "Remote host closed the connection") }
         if event.writable && state != .closed { flush() }
         // After a half-close nothing more is asked to be read: an event now is the peer gone for good.
         if event.readable && state != .closed { readEnded && state == .open ? finish(reason: "Remote host closed the connection") : readAvailable() }

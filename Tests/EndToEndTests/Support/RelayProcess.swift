@@ -8,6 +8,7 @@ final class RelayProcess {
     private let stdoutPipe = Pipe()
     private var stderrData = Data()
     private let lock = NSLock()
+    private var drained = false
     /// The port from "relay: listening on HOST:PORT".
     private(set) var port = 0
 
@@ -77,11 +78,24 @@ final class RelayProcess {
 
     func signal(_ signo: Int32) { kill(pid, signo) }
 
-    /// Waits for exit; nil if it did not exit in time.
+    /// Waits for exit; nil if it did not exit in time. After an exit, `stderr`
+    /// holds everything the process wrote (the pipe is read to its end).
     func waitForExit(timeout: TimeInterval = 10) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(10_000) }
-        return process.isRunning ? nil : process.terminationStatus
+        if process.isRunning { return nil }
+        drainStderr()
+        return process.terminationStatus
+    }
+
+    /// The handler may not have run yet for the last bytes: read the pipe to EOF.
+    private func drainStderr() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !drained else { return }
+        drained = true
+        stderrPipe.fileHandleForReading.readabilityHandler = nil
+        stderrData.append(stderrPipe.fileHandleForReading.readDataToEndOfFile())
     }
 
     /// CPU time used so far, in clock ticks (utime + stime from /proc).
