@@ -188,7 +188,7 @@ _relay_serve() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--oper)
-    non_repeating_options=(--host --port --history --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --nick-length --channel-length --topic-length --max-channels)
+    non_repeating_options=(--host --port --history --lobby --max-list --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --nick-length --channel-length --topic-length --max-channels)
     __relay_offer_flags_options 0
 
     # Offer option value completions
@@ -200,6 +200,12 @@ _relay_serve() {
         return
         ;;
     '--history')
+        return
+        ;;
+    '--lobby')
+        return
+        ;;
+    '--max-list')
         return
         ;;
     '--sendq')

@@ -23,7 +23,7 @@ function __relay_parse_tokens -S
         __relay_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __relay_parse_subcommand 0 'host=' 'port=' 'history=' 'sendq=' 'max-clients=' 'name=' 'network=' 'password-file=' 'motd=' 'oper=+' 'oper-password-file=' 'ping-interval=' 'flood-burst=' 'flood-rate=' 'max-per-ip=' 'nick-length=' 'channel-length=' 'topic-length=' 'max-channels=' 'version' 'h/help'
+            __relay_parse_subcommand 0 'host=' 'port=' 'history=' 'lobby=' 'max-list=' 'sendq=' 'max-clients=' 'name=' 'network=' 'password-file=' 'motd=' 'oper=+' 'oper-password-file=' 'ping-interval=' 'flood-burst=' 'flood-rate=' 'max-per-ip=' 'nick-length=' 'channel-length=' 'topic-length=' 'max-channels=' 'version' 'h/help'
         case 'connect'
             __relay_parse_subcommand 1 'exec=' 'on=+' 'listen=' 'allow=+' 'allow-room=+' 'allow-raw' 'max-handlers=' 'handler-timeout=' 'max-reply-lines=' 'cooldown=' 'join=+' 'key=+' 'nick=' 'password-file=' 'timeout=' 'send=+' 'notice' 'no-join' 'json' 'verbose' 'stay' 'trace' 'rate=' 'version' 'h/help'
         case 'bridge'
@@ -92,6 +92,8 @@ complete -c 'relay' -n '__relay_should_offer_completions_for_positional "relay" 
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" host' -l 'host' -d 'The address to listen on (a name, an IPv4 or an IPv6 address).' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" port' -l 'port' -d 'The port to listen on; 0 picks a free one.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" history' -l 'history' -d 'Lines of a room\'s history replayed to plain users who join.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" lobby' -l 'lobby' -d 'The room plain users start in; \'\' for none (they are told how to join one).' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" max-list' -l 'max-list' -d 'Entries per room in each list mode (bans); more get 478.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" sendq' -l 'sendq' -d 'Bytes that may wait for a slow reader before it is dropped.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" max-clients' -l 'max-clients' -d 'The most clients connected at once.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" name' -l 'name' -d 'The server\'s name in IRC replies (default: the host name).' -rfka ''

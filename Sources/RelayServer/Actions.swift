@@ -46,7 +46,7 @@ extension ChatServer {
         if user.isPlain, let current = user.currentRoom {
             part(user, from: current, reason: nil)
         }
-        let isLobby = folded == Casemapping.fold(config.defaultRoom)
+        let isLobby = self.isLobby(folded)
         let room: Room
         if let existing = rooms[folded] {
             room = existing
@@ -126,9 +126,11 @@ extension ChatServer {
         var command: String { self == .notice ? "NOTICE" : "PRIVMSG" }
     }
 
-    /// Sends text to a room or a nick. Text too long for one IRC line once the
-    /// sender's prefix is added goes out as several lines, split between words:
-    /// never cut.
+    /// Sends text to a room or a nick. IRC recipients get one message, as every
+    /// IRC server sends it: cut at a character boundary if it no longer fits 512
+    /// bytes once the sender's prefix is added (never split into two, which
+    /// breaks CTCP and message counts). Plain readers have no such limit: they get
+    /// the whole text, wrapped between words.
     func say(_ user: User, to target: String, text: String, kind: MessageKind) throws(ChatError) {
         if text.isEmpty { throw .noTextToSend }
         user.lastMessageAt = user.lastActivity
@@ -138,28 +140,28 @@ extension ChatServer {
         if Names.isChannel(target) {
             guard let room = rooms[Casemapping.fold(target)] else { throw .noSuchChannel(target) }
             if let why = silenced(user, in: room) { throw .cannotSendToChannel(room.name, why: why) }
-            for piece in pieces(of: text, from: user, to: room.name, kind: kind) {
-                let irc = ircLine(user, to: room.name, piece, kind)
-                var plain: [UInt8]?
-                for member in room.members where member !== user {
-                    if member.isIRC {
-                        member.send(irc)
-                    } else if !forPrograms {
-                        if plain == nil { plain = plainLine(user, piece, kind, isPrivate: false) }
-                        member.send(plain!)
-                    }
+            let pieces = pieces(of: text, from: user, to: room.name, kind: kind)
+            let irc = ircLine(user, to: room.name, truncated(text, from: user, to: room.name, kind: kind), kind)
+            var plain: [[UInt8]]?
+            for member in room.members where member !== user {
+                if member.isIRC {
+                    member.send(irc)
+                } else if !forPrograms {
+                    if plain == nil { plain = pieces.map { plainLine(user, $0, kind, isPrivate: false) } }
+                    for line in plain! { member.send(line) }
                 }
-                if kind != .notice && !forPrograms {
-                    room.remember(HistoryLine(nick: user.nick, text: piece, isAction: kind == .action))
-                }
+            }
+            if kind != .notice && !forPrograms {
+                for piece in pieces { room.remember(HistoryLine(nick: user.nick, text: piece, isAction: kind == .action)) }
             }
         } else {
             guard let recipient = nicks[Casemapping.fold(target)] else { throw .noSuchNick(target) }
             if recipient.isPlain && forPrograms { return }
+            if recipient.isIRC {
+                recipient.send(ircLine(user, to: recipient.nick, truncated(text, from: user, to: recipient.nick, kind: kind), kind))
+            }
             for piece in pieces(of: text, from: user, to: recipient.nick, kind: kind) {
-                recipient.send(recipient.isIRC
-                    ? ircLine(user, to: recipient.nick, piece, kind)
-                    : plainLine(user, piece, kind, isPrivate: true))
+                if recipient.isPlain { recipient.send(plainLine(user, piece, kind, isPrivate: true)) }
                 if user.isPlain {
                     user.send(Plain.line("-> *\(recipient.nick)* \(kind == .action ? "* \(user.nick) " : "")\(piece)"))
                 }
@@ -181,11 +183,20 @@ extension ChatServer {
         return nil
     }
 
-    private func pieces(of text: String, from user: User, to target: String, kind: MessageKind) -> [String] {
-        // ":prefix PRIVMSG target :" plus, for an action, "\u{1}ACTION " and "\u{1}".
+    /// Bytes of text one IRC line holds: ":prefix PRIVMSG target :" plus, for an
+    /// action, "\u{1}ACTION " and "\u{1}", within 510 (CRLF aside).
+    private func textRoom(from user: User, to target: String, kind: MessageKind) -> Int {
         let overhead = 1 + user.prefix.utf8.count + 1 + kind.command.utf8.count + 1 + target.utf8.count + 2
             + (kind == .action ? 9 : 0)
-        return TextSplitter.split(text, maxBytes: max(Message.maxLength - overhead, 16))
+        return max(Message.maxLength - overhead, 16)
+    }
+
+    private func pieces(of text: String, from user: User, to target: String, kind: MessageKind) -> [String] {
+        TextSplitter.split(text, maxBytes: textRoom(from: user, to: target, kind: kind))
+    }
+
+    private func truncated(_ text: String, from user: User, to target: String, kind: MessageKind) -> String {
+        TextSplitter.prefix(text, maxBytes: textRoom(from: user, to: target, kind: kind))
     }
 
     private func ircLine(_ user: User, to target: String, _ text: String, _ kind: MessageKind) -> [UInt8] {
@@ -235,11 +246,12 @@ extension ChatServer {
 
     /// 353/366: the room's members, in as many lines as it takes.
     func sendNames(_ user: User, _ room: Room) {
-        let symbol = "="
+        let symbol = room.modes.secret ? "@" : "="  // no +p here, so never "*"
         let head = ":\(config.name) 353 \(user.nick) \(symbol) \(room.name) :".utf8.count + 2
         var batch: [String] = []
         var length = head
-        for member in room.members {
+        let inside = room.contains(user)
+        for member in room.members where inside || canSee(member, from: user) {
             let name = room.decoratedNick(member)
             if length + name.utf8.count + 1 > 512 && !batch.isEmpty {
                 numeric(user, "353", symbol, room.name, batch.joined(separator: " "))

@@ -42,7 +42,9 @@ extension ChatServer {
             }
             return
         }
-        for name in list.split(separator: ",").map(String.init) {
+        let names = list.split(separator: ",").map(String.init)
+        if names.count > config.maxTargets { throw .tooManyTargets(list) }
+        for name in names {
             if let room = rooms[Casemapping.fold(name)], isVisible(room, to: user) {
                 sendNames(user, room)
             } else {
@@ -56,7 +58,8 @@ extension ChatServer {
         let wanted = message.params.first.map { Set($0.split(separator: ",").map { Casemapping.fold(String($0)) }) }
         for room in rooms.values.sorted(by: { $0.folded < $1.folded }) where isVisible(room, to: user) {
             if let wanted, !wanted.contains(room.folded) { continue }
-            numeric(user, "322", room.name, String(room.members.count), room.topic?.text ?? "")
+            let count = room.contains(user) ? room.members.count : room.members.filter { canSee($0, from: user) }.count
+            numeric(user, "322", room.name, String(count), room.topic?.text ?? "")
         }
         numeric(user, "323", "End of /LIST")
     }
@@ -82,7 +85,9 @@ extension ChatServer {
             guard room.isOperator(user) else { throw .chanOpPrivsNeeded(room.name) }
         }
         let reason = TextSplitter.prefix(message.params.count > 2 ? message.params[2] : user.nick, maxBytes: config.kickLength)
-        for nick in message.params[1].split(separator: ",").map(String.init) {
+        let targets = message.params[1].split(separator: ",").map(String.init)
+        if targets.count > config.maxTargets { throw .tooManyTargets(message.params[1]) }
+        for nick in targets {
             guard let target = nicks[Casemapping.fold(nick)], room.contains(target) else {
                 reply(user, .userNotInChannel(nick, room.name))
                 continue

@@ -42,6 +42,7 @@ enum ChatError: Error, Equatable {
     case wasNoSuchNick(String)
     case helpNotFound(String)
     case invalidCapCommand(String)
+    case invalidModeParam(String, String, String, String)
 
     /// The numeric, its parameters after the target nick, and the text.
     var numeric: (code: String, params: [String])? {
@@ -79,6 +80,7 @@ enum ChatError: Error, Equatable {
         case .wasNoSuchNick(let nick): return ("406", [nick, "There was no such nickname"])
         case .helpNotFound(let topic): return ("524", [topic, "No help available on this topic"])
         case .invalidCapCommand(let command): return ("410", [command, "Invalid CAP command"])
+        case .invalidModeParam(let target, let mode, let param, let why): return ("696", [target, mode, param, why])
         case .notInARoom, .alreadyInRoom, .lineHasNul, .usage: return nil
         }
     }
@@ -125,6 +127,7 @@ enum ChatError: Error, Equatable {
         case .wasNoSuchNick(let nick): return "No one called \(nick) was here recently"
         case .helpNotFound(let topic): return "No help on \(topic)"
         case .invalidCapCommand(let command): return "Invalid CAP command \(command)"
+        case .invalidModeParam(let target, let mode, _, let why): return "Cannot set +\(mode) on \(target): \(why)"
         }
     }
 }

@@ -22,7 +22,10 @@ public final class ChatServer {
     private var connectionsPerHost: [String: Int] = [:]
     private var deadlines = Heap<Deadline>()
     private var guestCounter = 0
-    var maxUsersSeen = 0
+    /// LUSERS counters, kept up to date as they change (no scan per registration).
+    var maxRegisteredSeen = 0
+    var invisibleCount = 0
+    var operatorCount = 0
     let startedAt: Int64
 
     private struct Deadline: Comparable {
@@ -62,7 +65,6 @@ public final class ChatServer {
         user.signedOnAt = wallClock()
         users[id] = user
         connectionsPerHost[host, default: 0] += 1
-        maxUsersSeen = max(maxUsersSeen, users.count)
         schedule(user, at: deadline)
     }
 
@@ -290,7 +292,11 @@ public final class ChatServer {
         user.realname = nick
         register(user)
         user.send(Plain.info("Welcome to \(config.network), \(nick)! Type to talk, /help for commands."))
-        join(user, roomName: config.defaultRoom)
+        if let lobby = config.defaultRoom {
+            join(user, roomName: lobby)
+        } else {
+            user.send(Plain.info("You are not in a room yet: /join ROOM to talk, /rooms to list them."))
+        }
     }
 
     private func nextGuestNick() -> String {
@@ -305,6 +311,27 @@ public final class ChatServer {
         user.registered = true
         user.ircTrial = nil
         nicks[Casemapping.fold(user.nick)] = user
+        maxRegisteredSeen = max(maxRegisteredSeen, nicks.count)
+    }
+
+    /// Sets user mode +i or -i, keeping the count.
+    func setInvisible(_ user: User, _ on: Bool) {
+        guard user.invisible != on else { return }
+        user.invisible = on
+        invisibleCount += on ? 1 : -1
+    }
+
+    /// Sets or clears server operator status, keeping the count.
+    func setOperator(_ user: User, _ on: Bool) {
+        guard user.isOperator != on else { return }
+        user.isOperator = on
+        operatorCount += on ? 1 : -1
+    }
+
+    /// Whether `viewer` may see `other` in WHO, NAMES and LIST counts: not if
+    /// `other` is invisible (+i) and they share no room (operators see everyone).
+    func canSee(_ other: User, from viewer: User) -> Bool {
+        !other.invisible || other === viewer || viewer.isOperator || viewer.rooms.contains { $0.contains(other) }
     }
 
     /// Leaves every room and the nick space; tells everyone who shared a room.
@@ -315,6 +342,8 @@ public final class ChatServer {
         }
         guard user.registered else { return }
         nicks[Casemapping.fold(user.nick)] = nil
+        setInvisible(user, false)
+        setOperator(user, false)
         rememberDeparture(user)
         let irc = Message(source: user.prefix, "QUIT", reason).bytes
         let plain = Plain.info("\(user.nick) quit (\(reason))")
@@ -364,9 +393,13 @@ public final class ChatServer {
         return result
     }
 
+    func isLobby(_ folded: String) -> Bool {
+        config.defaultRoom.map { Casemapping.fold($0) == folded } ?? false
+    }
+
     func dropIfEmpty(_ room: Room) {
         // The default room stays, with its history, for the next person to arrive.
-        if room.members.isEmpty && room.folded != Casemapping.fold(config.defaultRoom) {
+        if room.members.isEmpty && !isLobby(room.folded) {
             rooms[room.folded] = nil
         }
     }

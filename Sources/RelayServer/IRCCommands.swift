@@ -45,6 +45,11 @@ extension ChatServer {
         "TIME": IRCCommand(0, ChatServer.ircTime),
         "INFO": IRCCommand(0, ChatServer.ircInfo),
         "HELP": IRCCommand(0, ChatServer.ircHelp),
+        "HELPOP": IRCCommand(0, ChatServer.ircHelp),
+        "LINKS": IRCCommand(0, { server in { user, _ in
+            server.numeric(user, "364", server.config.name, server.config.name, "0 \(server.config.network): relay")
+            server.numeric(user, "365", "*", "End of /LINKS list")
+        } }),
         "MOTD": IRCCommand(0, { server in { user, _ in server.sendMotd(user) } }),
         "LUSERS": IRCCommand(0, { server in { user, _ in server.sendLusers(user) } }),
         "OPER": IRCCommand(2, ChatServer.ircOper),
@@ -53,6 +58,12 @@ extension ChatServer {
     ]
 
     func handleIRC(_ user: User, line: ArraySlice<UInt8>, now: ContinuousClock.Instant) {
+        // UTF8ONLY: invalid UTF-8 is refused, never relayed (nor silently repaired).
+        if !line.allSatisfy({ $0 < 0x80 }) && String(validating: line, as: UTF8.self) == nil {
+            let command = (try? Message.parse(line))?.command ?? "*"
+            return user.send(Message(source: config.name, command: "FAIL",
+                                     params: [command, "INVALID_UTF8", "Message rejected, your IRC software MUST use UTF-8"]))
+        }
         let message: Message
         do {
             message = try Message.parse(line)
@@ -113,6 +124,7 @@ extension ChatServer {
     private func ircUser(_ user: User, _ message: Message) throws(ChatError) {
         if user.registered || !user.username.isEmpty { throw .alreadyRegistered }
         let cleaned = message.params[0].utf8.filter { $0 > 0x20 && $0 != UInt8(ascii: "@") && $0 != UInt8(ascii: "!") }
+        guard !message.params[3].isEmpty else { throw .needMoreParams("USER") }
         user.username = String(decoding: cleaned.prefix(10), as: UTF8.self)
         if user.username.isEmpty { user.username = "user" }
         user.realname = message.params[3]
@@ -143,24 +155,22 @@ extension ChatServer {
         [
             "AWAYLEN=\(config.awayLength)", "CASEMAPPING=rfc1459", "CHANLIMIT=#:\(config.channelsPerUser)",
             "CHANMODES=b,k,l,imnst", "CHANNELLEN=\(config.channelLength)", "CHANTYPES=#",
-            "KICKLEN=\(config.kickLength)", "MAXTARGETS=\(config.maxTargets)", "MODES=4",
+            "KICKLEN=\(config.kickLength)", "MAXLIST=b:\(config.maxListEntries)", "MAXTARGETS=\(config.maxTargets)", "MODES=4",
             "NETWORK=\(config.network)", "NICKLEN=\(config.nickLength)", "PREFIX=(ov)@+",
-            "TARGMAX=PRIVMSG:\(config.maxTargets),NOTICE:\(config.maxTargets),JOIN:,PART:,NAMES:1,WHOIS:1,KICK:1",
-            "TOPICLEN=\(config.topicLength)",
+            "TARGMAX=PRIVMSG:\(config.maxTargets),NOTICE:\(config.maxTargets),JOIN:,PART:,NAMES:\(config.maxTargets),WHOIS:1,KICK:\(config.maxTargets)",
+            "TOPICLEN=\(config.topicLength)", "UTF8ONLY",
         ]
     }
 
     func sendLusers(_ user: User) {
-        let registered = nicks.count
-        let unknown = users.count - registered
-        let operators = nicks.values.filter(\.isOperator).count
-        numeric(user, "251", "There are \(registered) users and 0 invisible on 1 servers")
-        numeric(user, "252", String(operators), "operator(s) online")
+        let registered = nicks.count, unknown = users.count - registered, most = maxRegisteredSeen
+        numeric(user, "251", "There are \(registered - invisibleCount) users and \(invisibleCount) invisible on 1 servers")
+        numeric(user, "252", String(operatorCount), "operator(s) online")
         numeric(user, "253", String(unknown), "unknown connection(s)")
         numeric(user, "254", String(rooms.count), "channels formed")
-        numeric(user, "255", "I have \(users.count) clients and 0 servers")
-        numeric(user, "265", String(users.count), String(maxUsersSeen), "Current local users \(users.count), max \(maxUsersSeen)")
-        numeric(user, "266", String(users.count), String(maxUsersSeen), "Current global users \(users.count), max \(maxUsersSeen)")
+        numeric(user, "255", "I have \(registered) clients and 0 servers")
+        numeric(user, "265", String(registered), String(most), "Current local users \(registered), max \(most)")
+        numeric(user, "266", String(registered), String(most), "Current global users \(registered), max \(most)")
     }
 
     func sendMotd(_ user: User) {

@@ -29,17 +29,25 @@ extension ChatServer {
             return false
         }
         var parameterModes = 0
+        var listSent = false
         for mode in modes {
             switch mode {
             case "+": adding = true
             case "-": adding = false
             case "b":
-                guard parameterModes < 4, let mask = params.next() else { sendBans(user, room); continue }
+                guard parameterModes < 4, let mask = params.next() else {
+                    // One list per MODE line, however many "b" letters it carries.
+                    if !listSent { sendBans(user, room) }
+                    listSent = true
+                    continue
+                }
                 parameterModes += 1
                 guard mayChange() else { continue }
                 let normalized = Self.normalizeMask(mask)
                 let exists = room.modes.bans.contains { Casemapping.equal($0.mask, normalized) }
-                if adding && !exists {
+                if adding && !exists && room.modes.bans.count >= config.maxListEntries {
+                    numeric(user, "478", room.name, "b", "Channel ban list is full")
+                } else if adding && !exists {
                     room.modes.bans.append(Ban(mask: normalized, setBy: user.prefix, setAt: wallClock()))
                     applied.append((true, "b", normalized))
                 } else if !adding && exists {
@@ -59,13 +67,16 @@ extension ChatServer {
                 }
                 applied.append((adding, mode, member.nick))
             case "k":
-                let key = params.next()
-                if adding && (key ?? "").isEmpty { continue }
+                let key = params.next()  // -k takes the key too (ignored)
                 guard mayChange() else { continue }
                 if adding {
-                    let cleaned = String(key!.filter { $0 != " " && $0 != "," }.prefix(23))
-                    room.modes.key = cleaned
-                    applied.append((true, "k", cleaned))
+                    // A key is one word of at most 23 bytes: never cut or changed into another key.
+                    guard let key, !key.isEmpty, key.utf8.count <= 23, !key.contains(" "), !key.contains(",") else {
+                        reply(user, .invalidModeParam(room.name, "k", key ?? "*", "Invalid key: one word of 1 to 23 bytes, no comma"))
+                        continue
+                    }
+                    room.modes.key = key
+                    applied.append((true, "k", key))
                 } else if room.modes.key != nil {
                     room.modes.key = nil
                     applied.append((false, "k", "*"))
@@ -145,9 +156,9 @@ extension ChatServer {
             switch mode {
             case "+": adding = true; continue
             case "-": adding = false; continue
-            case "i": applies = true  // everyone is invisible enough here; accepted for clients that ask
+            case "i": applies = user.invisible != adding; setInvisible(user, adding)
             case "w": applies = user.receivesWallops != adding; user.receivesWallops = adding
-            case "o": applies = !adding && user.isOperator; if !adding { user.isOperator = false }
+            case "o": applies = !adding && user.isOperator; if !adding { setOperator(user, false) }
             default: unknown = true
             }
             if applies {
@@ -160,6 +171,6 @@ extension ChatServer {
     }
 
     func userModeString(_ user: User) -> String {
-        "+" + (user.isOperator ? "o" : "") + (user.receivesWallops ? "w" : "")
+        "+" + (user.invisible ? "i" : "") + (user.isOperator ? "o" : "") + (user.receivesWallops ? "w" : "")
     }
 }

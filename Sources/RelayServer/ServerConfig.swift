@@ -4,7 +4,9 @@ public struct ServerConfig: Sendable {
     public var name = "relay"
     public var network = "relay"
     public var version = "relay-0.1.0"
-    public var defaultRoom = "#lobby"
+    /// Where plain users start; nil for nowhere (they are told how to join a room).
+    /// It always exists, even empty, and keeps its history.
+    public var defaultRoom: String? = "#lobby"
     /// Chat lines per room replayed to a plain user on join.
     public var historyLength = 20
     /// Silence after connecting that makes a connection a plain user.
@@ -33,6 +35,8 @@ public struct ServerConfig: Sendable {
     public var channelsPerUser = 50
     /// Targets one PRIVMSG/NOTICE may name.
     public var maxTargets = 4
+    /// Entries per list mode (b, e, I) of one room.
+    public var maxListEntries = 100
     /// Departed nicks WHOWAS remembers.
     public var whowasLength = 100
     /// The connection password (PASS for IRC, the first line for plain users).

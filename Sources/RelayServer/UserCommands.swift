@@ -8,12 +8,13 @@ extension ChatServer {
         let operatorsOnly = message.params.count > 1 && message.params[1].contains("o")
         if Names.isChannel(mask) {
             if let room = rooms[Casemapping.fold(mask)], isVisible(room, to: user) {
-                for member in room.members where !operatorsOnly || member.isOperator {
+                for member in room.members where (!operatorsOnly || member.isOperator) && canSee(member, from: user) {
                     whoReply(user, member, channel: room.name, room: room)
                 }
             }
         } else {
-            for other in nicks.values.sorted(by: { $0.nick < $1.nick }) where !operatorsOnly || other.isOperator {
+            for other in nicks.values.sorted(by: { $0.nick < $1.nick })
+            where (!operatorsOnly || other.isOperator) && canSee(other, from: user) {
                 guard mask == "*" || mask == "0" || Names.matches(mask: mask, other.nick)
                     || Names.matches(mask: mask, other.prefix) || Names.matches(mask: mask, other.host) else { continue }
                 let shared = other.rooms.first { isVisible($0, to: user) }
@@ -53,7 +54,9 @@ extension ChatServer {
 
     func ircWhowas(_ user: User, _ message: Message) throws(ChatError) {
         let nick = message.params[0]
-        let matches = whowas.reversed().filter { Casemapping.equal($0.nick, nick) }.prefix(10)
+        // Newest first; a positive count bounds the replies.
+        let count = message.params.count > 1 ? Int(message.params[1]) ?? 0 : 0
+        let matches = whowas.reversed().filter { Casemapping.equal($0.nick, nick) }.prefix(count > 0 ? min(count, 10) : 10)
         if matches.isEmpty { reply(user, .wasNoSuchNick(nick)) }
         for entry in matches {
             numeric(user, "314", entry.nick, entry.username, entry.host, "*", entry.realname)
@@ -81,7 +84,7 @@ extension ChatServer {
     func ircOper(_ user: User, _ message: Message) throws(ChatError) {
         guard let password = config.operators[message.params[0]] else { throw .noOperHost }
         guard message.params[1] == password else { throw .passwordMismatch }
-        user.isOperator = true
+        setOperator(user, true)
         numeric(user, "381", "You are now an IRC operator")
         user.send(Message(source: user.prefix, "MODE", user.nick, "+o"))
     }

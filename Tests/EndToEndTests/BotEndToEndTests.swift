@@ -143,7 +143,7 @@ final class BotEndToEndTests: XCTestCase {
         room.sendLine("!bg")
         room.waitFor("<bot> started")
         XCTAssertLessThan(Date().timeIntervalSince(start), 3)
-        XCTAssertTrue(bot.stderr.contains("relay: !bg: oops"), "stderr is relay's, prefixed: \(bot.stderr)")
+        XCTAssertTrue(bot.waitForStderr("relay: !bg: oops"), "stderr is relay's, prefixed: \(bot.stderr)")
     }
 
     func testFiftyLinesGiveFivePlusANote() throws {

@@ -47,11 +47,10 @@ final class BridgeEndToEndTests: XCTestCase {
         bob.sendLine("back again")
         ana.waitFor("<bridge> \(z)<b\(z)ob> back again")
         XCTAssertEqual(bob.drain(quiet: 0.5).filter { $0.contains("while b was down") }, [], "each once")
-        XCTAssertTrue(bridge.stderr.contains("reconnecting in"), bridge.stderr)
+        XCTAssertTrue(bridge.waitForStderr("reconnecting in"), bridge.stderr)
 
         bridge.signal(SIGUSR1)
-        usleep(200_000)
-        XCTAssertTrue(bridge.stderr.contains("bridge: 127.0.0.1:\(port)/#dev: relayed"), bridge.stderr)
+        XCTAssertTrue(bridge.waitForStderr("bridge: 127.0.0.1:\(port)/#dev: relayed"), bridge.stderr)
         bridge.signal(SIGTERM)
         XCTAssertEqual(bridge.waitForExit(), 0)
         ana.waitFor("-!- bridge quit (Quit: bridge stopping)")
@@ -71,7 +70,10 @@ final class BridgeEndToEndTests: XCTestCase {
         bar.waitFor("-!- bridge joined #bar")
         foo.waitFor("-!- bridge joined #foo")
         foo2.waitFor("-!- bridge joined #foo2")
-        XCTAssertEqual(bridge.stderr.components(separatedBy: "connected as").count - 1, 2, "one connection per network")
+        let connections = { (text: String) in text.components(separatedBy: "connected as").count - 1 }
+        XCTAssertEqual(connections(bridge.waitForStderr { connections($0) >= 2 }), 2, "one connection per network")
+        usleep(200_000)
+        XCTAssertEqual(connections(bridge.stderr), 2, "and no more")
         foo.sendLine("one")
         foo2.waitFor("<bridge> \(z)<ana> one")
         bar.waitFor("<bridge> \(z)<ana> one")
@@ -139,7 +141,7 @@ final class BridgeEndToEndTests: XCTestCase {
         bob = try member(b, room: "#dev", nick: "bob")
         bob.waitFor("-bridge- \(z)[bridge] 5 lines were not relayed here (the backlog of 3 lines or 10 min ran over)", timeout: 15)
         for index in 6...8 { bob.waitFor("<bridge> \(z)<a\(z)na> line \(index)") }
-        XCTAssertTrue(bridge.stderr.contains("#dev: dropped 5 line(s)"), bridge.stderr)
+        XCTAssertTrue(bridge.waitForStderr("#dev: dropped 5 line(s)"), bridge.stderr)
     }
 
     func testARoomTalkingFasterThanTheRateLosesTheOldestLinesCountedAndSaid() throws {
@@ -161,8 +163,8 @@ final class BridgeEndToEndTests: XCTestCase {
         XCTAssertLessThanOrEqual(arrived.count + dropped, 20)
         XCTAssertEqual(arrived.last, "<bridge> \(z)<a\(z)na> fast 20", "the newest lines are the ones kept")
         bridge.signal(SIGUSR1)
-        usleep(300_000)
-        XCTAssertTrue(bridge.stderr.contains("/#dev: relayed ") && bridge.stderr.contains("dropped \(dropped)"), bridge.stderr)
+        XCTAssertTrue(bridge.waitForStderr("dropped \(dropped)"), bridge.stderr)
+        XCTAssertTrue(bridge.stderr.contains("/#dev: relayed "), bridge.stderr)
     }
 
     func testAKickedBridgeRejoinsAndARefusingNetworkIsLeftAlone() throws {
@@ -181,7 +183,7 @@ final class BridgeEndToEndTests: XCTestCase {
         XCTAssertNotNil(op.waitFor(timeout: 5) { $0.hasPrefix(":bridge!") && $0.contains(" JOIN ") }, "back after the delay")
         op.sendLine("PRIVMSG #dev :still bridged")
         cy.waitFor("<bridge> \(z)<o\(z)p> still bridged")
-        XCTAssertTrue(bridge.stderr.contains("refused; leaving this network alone"), bridge.stderr)
+        XCTAssertTrue(bridge.waitForStderr("refused; leaving this network alone"), bridge.stderr)
         XCTAssertEqual(bridge.stderr.components(separatedBy: "refused the password").count - 1, 1, "no reconnect storm: \(bridge.stderr)")
         XCTAssertNil(bridge.waitForExit(timeout: 0.1))
     }

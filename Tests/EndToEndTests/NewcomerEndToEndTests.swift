@@ -85,7 +85,7 @@ final class NewcomerConnectTests: XCTestCase {
         room = try watcher()
         room.waitFor("-!- logger joined #ops", timeout: 15)
         XCTAssertNil(logger.waitForExit(timeout: 0.1), "still logging: \(logger.stderr)")
-        XCTAssertTrue(logger.stderr.contains("reconnecting in"), logger.stderr)
+        XCTAssertTrue(logger.waitForStderr("reconnecting in"), logger.stderr)
     }
 
     func testURLsAreReadStrictly() throws {

@@ -13,7 +13,7 @@ final class ServeEndToEndTests: XCTestCase {
     func testListensOnIPv6Loopback() throws {
         let server = try RelayProcess.serve(["--host", "::1"])
         defer { server.stop() }
-        XCTAssertTrue(server.stderr.contains("listening on [::1]:"), server.stderr)
+        XCTAssertTrue(server.waitForStderr("listening on [::1]:"), server.stderr)
         let client = try TestClient(port: server.port, host: "::1")
         client.sendLine("hello")
         client.waitFor { $0.hasPrefix("-!- Welcome") }
@@ -252,7 +252,7 @@ final class ServeEndToEndTests: XCTestCase {
         let before = server.cpuTicks()
         sleep(1)
         XCTAssertLessThanOrEqual(server.cpuTicks() - before, 20, "no busy loop while out of descriptors")
-        XCTAssertTrue(server.stderr.contains("Too many open files; pausing accepts"), server.stderr)
+        XCTAssertTrue(server.waitForStderr("Too many open files; pausing accepts"), server.stderr)
         XCTAssertEqual(server.stderr.components(separatedBy: "pausing accepts").count, 2, "said once: \(server.stderr)")
         crowd.removeAll()
         first.sendLine("/who")

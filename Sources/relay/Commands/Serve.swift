@@ -1,5 +1,6 @@
 import ArgumentParser
 import RelayClient
+import RelayIRC
 import RelayLoop
 import RelayServer
 #if canImport(Glibc)
@@ -22,6 +23,12 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Lines of a room's history replayed to plain users who join.")
     var history = 20
+
+    @Option(help: "The room plain users start in; '' for none (they are told how to join one).")
+    var lobby = "#lobby"
+
+    @Option(help: "Entries per room in each list mode (bans); more get 478.")
+    var maxList = 100
 
     @Option(name: .customLong("sendq"), help: "Bytes that may wait for a slow reader before it is dropped.")
     var sendQueue = 1 << 20
@@ -86,6 +93,10 @@ struct Serve: ParsableCommand {
         try Limits.check("--channel-length", channelLength, Limits.channelLength)
         try Limits.check("--topic-length", topicLength, Limits.topicLength)
         try Limits.check("--max-channels", maxChannels, Limits.channels)
+        try Limits.check("--max-list", maxList, 1...10_000)
+        if !lobby.isEmpty && !Names.isValidChannel(ClientTarget.roomName(lobby), maxLength: channelLength) {
+            throw ValidationError("--lobby \(lobby) is not a room name")
+        }
     }
 
     /// The server's configuration from the flags, the secret files and the environment.
@@ -94,6 +105,8 @@ struct Serve: ParsableCommand {
         config.name = name ?? Self.hostName()
         config.network = network
         config.historyLength = history
+        config.defaultRoom = lobby.isEmpty ? nil : ClientTarget.roomName(lobby)
+        config.maxListEntries = maxList
         config.maxClients = maxClients
         config.maxPerIP = maxPerIp
         config.pingInterval = .seconds(pingInterval)

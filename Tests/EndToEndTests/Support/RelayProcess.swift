@@ -74,6 +74,20 @@ final class RelayProcess {
         return String(decoding: stderrData, as: UTF8.self)
     }
 
+    /// Waits until what the running process wrote on stderr satisfies `condition`
+    /// (stderr arrives asynchronously); returns it either way.
+    @discardableResult
+    func waitForStderr(timeout: TimeInterval = 5, _ condition: (String) -> Bool) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition(stderr) && Date() < deadline { usleep(10_000) }
+        return stderr
+    }
+
+    /// Waits until stderr contains `text`; true if it did in time.
+    func waitForStderr(_ text: String, timeout: TimeInterval = 5) -> Bool {
+        waitForStderr(timeout: timeout) { $0.contains(text) }.contains(text)
+    }
+
     var pid: Int32 { process.processIdentifier }
 
     func signal(_ signo: Int32) { kill(pid, signo) }

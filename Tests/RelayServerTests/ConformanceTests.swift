@@ -1,0 +1,171 @@
+import RelayIRC
+@testable import RelayServer
+import XCTest
+
+/// The protocol details real clients rely on (modern.ircdocs.horse), lines in and out.
+final class ConformanceTests: XCTestCase {
+    func testAnOverlongMessageIsOneTruncatedLineForIRCAndWholeForPlainReaders() {
+        let harness = Harness()
+        let ana = harness.ircUser("ana"), bob = harness.ircUser("bob")
+        let guest = harness.plainUser()
+        for client in [ana, bob] { harness.send(client, "JOIN #lobby") }
+        _ = ana.take(); _ = bob.take(); _ = guest.take()
+        // 490 bytes: within the input limit, but not once ":ana!ana@127.0.0.1 PRIVMSG #lobby :" is added.
+        let text = TextSplitter.prefix(String(repeating: "žluť ", count: 100), maxBytes: 490)
+        harness.send(ana, "PRIVMSG #lobby :" + text)
+        let lines = bob.take()
+        XCTAssertEqual(lines.count, 1, "one message in, one message out")
+        guard let line = lines.first else { return }
+        XCTAssertLessThanOrEqual(line.utf8.count + 2, 512)
+        XCTAssertGreaterThan(line.utf8.count + 2, 505, "cut as late as a character boundary allows")
+        XCTAssertFalse(line.contains("\u{FFFD}"), "cut between characters")
+        let said = String(line.split(separator: ":", maxSplits: 2)[1])
+        XCTAssertTrue(text.hasPrefix(said) && said.count < text.count)
+        let plain = guest.take()
+        XCTAssertGreaterThan(plain.count, 1)
+        XCTAssertEqual(plain.map { String($0.dropFirst("<ana> ".count)) }.joined().filter { $0 != " " },
+                       text.filter { $0 != " " }, "plain readers get the whole text")
+        harness.send(ana, "PRIVMSG #lobby :" + String(repeating: "x", count: 600))
+        XCTAssertEqual(ana.take(), [":test.server 417 ana :Input line was too long"])
+        XCTAssertEqual(bob.take(), [])
+    }
+
+    func testLusersCountsRegisteredInvisibleUnknownAndMaxima() {
+        let harness = Harness()
+        let ana = harness.ircUser("ana")
+        let bob = harness.ircUser("bob")
+        _ = harness.connect()  // not registered yet
+        harness.send(bob, "MODE bob +i")
+        harness.send(bob, "QUIT")
+        harness.send(ana, "MODE ana +i")
+        _ = ana.take()
+        harness.send(ana, "LUSERS")
+        XCTAssertEqual(ana.take(), [
+            ":test.server 251 ana :There are 0 users and 1 invisible on 1 servers",
+            ":test.server 252 ana 0 :operator(s) online",
+            ":test.server 253 ana 1 :unknown connection(s)",
+            ":test.server 254 ana 0 :channels formed",
+            ":test.server 255 ana :I have 1 clients and 0 servers",
+            ":test.server 265 ana 1 2 :Current local users 1, max 2",
+            ":test.server 266 ana 1 2 :Current global users 1, max 2",
+        ])
+    }
+
+    func testInvisibleUsersAreHiddenFromThoseWhoShareNoRoom() {
+        let harness = Harness()
+        let ana = harness.ircUser("ana"), bob = harness.ircUser("bob"), cy = harness.ircUser("cy")
+        harness.send(bob, "MODE bob +i")
+        harness.send(bob, "JOIN #den")
+        harness.send(cy, "JOIN #den")
+        _ = ana.take(); _ = bob.take(); _ = cy.take()
+        harness.send(ana, "WHO *")
+        XCTAssertEqual(ana.take().filter { $0.contains(" 352 ") }.map { $0.split(separator: " ")[7] }, ["ana", "cy"])
+        harness.send(ana, "NAMES #den")
+        XCTAssertEqual(ana.take().first, ":test.server 353 ana = #den :cy", "bob (+i, op) is left out")
+        harness.send(ana, "LIST #den")
+        XCTAssertEqual(ana.take()[1], ":test.server 322 ana #den 1 :")
+        harness.send(cy, "WHO *")
+        XCTAssertEqual(cy.take().filter { $0.contains(" 352 ") }.count, 3, "cy shares #den with bob")
+    }
+
+    func testSecretRoomsUseTheAtSymbolAndStayHidden() {
+        let harness = Harness()
+        let ana = harness.ircUser("ana"), bob = harness.ircUser("bob")
+        harness.send(ana, "JOIN #hush")
+        harness.send(ana, "MODE #hush +s")
+        _ = ana.take()
+        harness.send(ana, "NAMES #hush")
+        XCTAssertEqual(ana.take().first, ":test.server 353 ana @ #hush :@ana")
+        harness.send(bob, "LIST")
+        XCTAssertFalse(bob.take().contains { $0.contains("#hush") })
+        harness.send(bob, "WHOIS ana")
+        XCTAssertFalse(bob.take().contains { $0.contains(" 319 ") })
+    }
+
+    func testWhowasHonoursItsCountNewestFirst() {
+        let harness = Harness()
+        let watcher = harness.ircUser("watcher")
+        for realname in ["first", "second", "third"] {
+            let ana = harness.connect()
+            harness.send(ana, "NICK ana")
+            harness.send(ana, "USER ana 0 * :\(realname)")
+            harness.send(ana, "QUIT")
+        }
+        harness.send(watcher, "WHOWAS ana 1")
+        XCTAssertEqual(watcher.take(), [
+            ":test.server 314 watcher ana ana 127.0.0.1 * :third",
+            ":test.server 312 watcher ana test.server :relay",
+            ":test.server 369 watcher ana :End of WHOWAS",
+        ])
+    }
+
+    func testRegistrationAndUTF8Rules() {
+        let harness = Harness()
+        let ana = harness.connect()
+        harness.send(ana, "NICK ana")
+        harness.send(ana, "USER ana 0 * :")
+        XCTAssertEqual(ana.take(), [":test.server 461 ana USER :Not enough parameters"])
+        harness.send(ana, "USER ana 0 * :Ana")
+        XCTAssertTrue(ana.take().contains { $0.contains(" 005 ") && $0.contains("UTF8ONLY") })
+        let bob = harness.ircUser("bob")
+        harness.send(bob, "JOIN #x")
+        harness.send(ana, "JOIN #x")
+        _ = bob.take(); _ = ana.take()
+        harness.server.receive(ana.id, line: ArraySlice(Array("PRIVMSG #x :caf".utf8) + [0xE9]), now: harness.now)
+        XCTAssertEqual(ana.take(), [":test.server FAIL PRIVMSG INVALID_UTF8 :Message rejected, your IRC software MUST use UTF-8"])
+        XCTAssertEqual(bob.take(), [], "nothing relayed")
+    }
+
+    func testChannelKeysAreValidatedNeverMangled() {
+        let harness = Harness()
+        let ana = harness.ircUser("ana")
+        harness.send(ana, "JOIN #x")
+        _ = ana.take()
+        for bad in ["MODE #x +k :a b", "MODE #x +k a,b", "MODE #x +k " + String(repeating: "k", count: 24), "MODE #x +k :"] {
+            harness.send(ana, bad)
+            let lines = ana.take()
+            XCTAssertEqual(lines.count, 1, bad)
+            XCTAssertTrue(lines[0].hasPrefix(":test.server 696 ana #x k "), "\(bad): \(lines)")
+        }
+        harness.send(ana, "MODE #x")
+        XCTAssertEqual(ana.take().first, ":test.server 324 ana #x +nt", "no key was set")
+        harness.send(ana, "MODE #x +k sesame")
+        XCTAssertEqual(ana.take(), [":ana!ana@127.0.0.1 MODE #x +k sesame"])
+    }
+
+    func testBanListsAreBoundedAndListedOncePerLine() {
+        let harness = Harness { $0.maxListEntries = 2 }
+        let probe = harness.connect()
+        harness.send(probe, "NICK probe")
+        harness.send(probe, "USER probe 0 * :probe")
+        XCTAssertTrue(probe.take().contains { $0.contains(" 005 ") && $0.contains("MAXLIST=b:2") }, "advertised")
+        let ana = harness.ircUser("ana")
+        harness.send(ana, "JOIN #x")
+        harness.send(ana, "MODE #x +b a!*@*")
+        harness.send(ana, "MODE #x +b b!*@*")
+        _ = ana.take()
+        harness.send(ana, "MODE #x +b c!*@*")
+        XCTAssertEqual(ana.take(), [":test.server 478 ana #x b :Channel ban list is full"])
+        harness.send(ana, "MODE #x " + String(repeating: "b", count: 400))
+        XCTAssertEqual(ana.take().filter { $0.contains(" 368 ") }.count, 1, "one list, however many letters")
+    }
+
+    func testLobbyIsOptionalAndSmallQueries() {
+        let harness = Harness { $0.defaultRoom = nil }
+        let guest = harness.connect()
+        harness.advance(by: harness.server.config.plainAfter)
+        XCTAssertEqual(guest.take().last, "-!- You are not in a room yet: /join ROOM to talk, /rooms to list them.")
+        let ana = harness.ircUser("ana")
+        harness.send(ana, "HELPOP JOIN")
+        XCTAssertTrue(ana.take().first?.contains(" 704 ana JOIN ") == true)
+        harness.send(ana, "LINKS")
+        XCTAssertEqual(ana.take(), [":test.server 364 ana test.server test.server :0 relay: relay",
+                                    ":test.server 365 ana * :End of /LINKS list"])
+        harness.send(ana, "JOIN #a,#b")
+        _ = ana.take()
+        harness.send(ana, "NAMES #a,#b")
+        XCTAssertEqual(ana.take().filter { $0.contains(" 366 ") }.count, 2)
+        harness.send(ana, "NAMES #a,#b,#c,#d,#e")
+        XCTAssertEqual(ana.take(), [":test.server 407 ana #a,#b,#c,#d,#e :Too many recipients"])
+    }
+}
