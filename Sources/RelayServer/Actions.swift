@@ -78,11 +78,12 @@ extension ChatServer {
 
     /// Why `user` may not join `room`, if they may not: +b, +i, +k, +l, in that order.
     private func refusal(_ user: User, joining room: Room, key: String?) -> ChatError? {
+        // An invite lets the invitee past +b, +i and +l (not +k); +I past +i.
         let invited = room.invited.contains(user.id)
         if room.isBanned(user) && !invited { return .banned(room.name) }
-        if room.modes.inviteOnly && !invited { return .inviteOnly(room.name) }
+        if room.modes.inviteOnly && !invited && !room.isInviteException(user) { return .inviteOnly(room.name) }
         if let required = room.modes.key, key != required { return .badKey(room.name) }
-        if let limit = room.modes.limit, room.members.count >= limit { return .channelIsFull(room.name) }
+        if let limit = room.modes.limit, room.members.count >= limit, !invited { return .channelIsFull(room.name) }
         return nil
     }
 
@@ -133,6 +134,13 @@ extension ChatServer {
     /// the whole text, wrapped between words.
     func say(_ user: User, to target: String, text: String, kind: MessageKind) throws(ChatError) {
         if text.isEmpty { throw .noTextToSend }
+        // STATUSMSG: "@#room" reaches its operators, "+#room" its voiced users and operators.
+        var target = target
+        var only: Character?
+        if let first = target.first, first == "@" || first == "+", Names.isChannel(String(target.dropFirst())) {
+            only = first
+            target.removeFirst()
+        }
         user.lastMessageAt = user.lastActivity
         // CTCP other than ACTION (VERSION, PING...) is for programs: only IRC clients
         // get it, and no room's history keeps it.
@@ -140,10 +148,13 @@ extension ChatServer {
         if Names.isChannel(target) {
             guard let room = rooms[Casemapping.fold(target)] else { throw .noSuchChannel(target) }
             if let why = silenced(user, in: room) { throw .cannotSendToChannel(room.name, why: why) }
-            let pieces = pieces(of: text, from: user, to: room.name, kind: kind)
-            let irc = ircLine(user, to: room.name, truncated(text, from: user, to: room.name, kind: kind), kind)
+            if room.modes.noCTCP && forPrograms { throw .cannotSendToChannel(room.name, why: "no CTCPs") }
+            let address = only.map { String($0) + room.name } ?? room.name
+            let pieces = pieces(of: text, from: user, to: address, kind: kind)
+            let irc = ircLine(user, to: address, truncated(text, from: user, to: address, kind: kind), kind)
             var plain: [[UInt8]]?
-            for member in room.members where member !== user {
+            for member in room.members where member !== user
+                && (only == nil || room.isOperator(member) || (only == "+" && room.voiced.contains(member.id))) {
                 if member.isIRC {
                     member.send(irc)
                 } else if !forPrograms {
@@ -151,7 +162,7 @@ extension ChatServer {
                     for line in plain! { member.send(line) }
                 }
             }
-            if kind != .notice && !forPrograms {
+            if kind != .notice && !forPrograms && only == nil {
                 for piece in pieces { room.remember(HistoryLine(nick: user.nick, text: piece, isAction: kind == .action)) }
             }
         } else {
@@ -180,6 +191,7 @@ extension ChatServer {
         if room.canSpeak(user) { return nil }
         if room.modes.moderated { return "moderated" }
         if member && room.isBanned(user) { return "banned" }
+        if room.isMuted(user) { return "muted" }
         return nil
     }
 

@@ -53,18 +53,56 @@ extension ChatServer {
         }
     }
 
+    /// LIST, with the ELIST conditions (comma-separated, all must hold): a room
+    /// name or mask (M), `!mask` (N), `>n`/`<n` members (U), `C>n`/`C<n` minutes
+    /// since creation (C), `T>n`/`T<n` minutes since the topic was set (T).
     func ircList(_ user: User, _ message: Message) throws(ChatError) {
         numeric(user, "321", "Channel", "Users  Name")
-        let wanted = message.params.first.map { Set($0.split(separator: ",").map { Casemapping.fold(String($0)) }) }
+        let conditions = message.params.first.map { $0.split(separator: ",").map(String.init) } ?? []
+        let now = wallClock()
         for room in rooms.values.sorted(by: { $0.folded < $1.folded }) where isVisible(room, to: user) {
-            if let wanted, !wanted.contains(room.folded) { continue }
             let count = room.contains(user) ? room.members.count : room.members.filter { canSee($0, from: user) }.count
+            guard Self.listConditionsHold(conditions, room: room, members: count, now: now) else { continue }
             numeric(user, "322", room.name, String(count), room.topic?.text ?? "")
         }
         numeric(user, "323", "End of /LIST")
     }
 
+    private static func listConditionsHold(_ conditions: [String], room: Room, members: Int, now: Int64) -> Bool {
+        var names: [String] = []
+        for condition in conditions {
+            func number(_ text: Substring) -> Int64? { Int64(text) }
+            if condition.hasPrefix(">"), let n = number(condition.dropFirst()) { if Int64(members) <= n { return false }; continue }
+            if condition.hasPrefix("<"), let n = number(condition.dropFirst()) { if Int64(members) >= n { return false }; continue }
+            if condition.hasPrefix("C>") || condition.hasPrefix("C<") || condition.hasPrefix("T>") || condition.hasPrefix("T<"),
+               let minutes = number(condition.dropFirst(2)) {
+                let since: Int64
+                if condition.hasPrefix("C") { since = room.createdAt } else {
+                    guard let topic = room.topic else { return false }
+                    since = topic.setAt
+                }
+                let age = (now - since) / 60
+                if condition.dropFirst().hasPrefix(">") ? age <= minutes : age >= minutes { return false }
+                continue
+            }
+            if condition.hasPrefix("!") {
+                if Names.matches(mask: String(condition.dropFirst()), room.name) { return false }
+                continue
+            }
+            names.append(condition)
+        }
+        return names.isEmpty || names.contains { Names.matches(mask: $0, room.name) }
+    }
+
     func ircInvite(_ user: User, _ message: Message) throws(ChatError) {
+        guard message.params.count >= 2 else {
+            if message.params.count == 1 { throw .needMoreParams("INVITE") }
+            // No arguments: the rooms this user is invited to.
+            for room in rooms.values.sorted(by: { $0.folded < $1.folded }) where room.invited.contains(user.id) {
+                numeric(user, "336", room.name)
+            }
+            return numeric(user, "337", "End of /INVITE list")
+        }
         let nick = message.params[0], name = message.params[1]
         guard let target = nicks[Casemapping.fold(nick)] else { throw .noSuchNick(nick) }
         let room = try existingRoom(name)

@@ -33,7 +33,7 @@ extension ChatServer {
         "TOPIC": IRCCommand(1, ChatServer.ircTopic),
         "NAMES": IRCCommand(0, ChatServer.ircNames),
         "LIST": IRCCommand(0, ChatServer.ircList),
-        "INVITE": IRCCommand(2, ChatServer.ircInvite),
+        "INVITE": IRCCommand(0, ChatServer.ircInvite),
         "KICK": IRCCommand(2, ChatServer.ircKick),
         "MODE": IRCCommand(1, ChatServer.ircMode),
         "WHO": IRCCommand(0, ChatServer.ircWho),
@@ -143,7 +143,7 @@ extension ChatServer {
         numeric(user, "001", "Welcome to the \(config.network) IRC Network \(user.prefix)")
         numeric(user, "002", "Your host is \(name), running version \(config.version)")
         numeric(user, "003", "This server was created \(Self.formatTime(startedAt))")
-        numeric(user, "004", name, config.version, "iow", "biklmnostv", "bklov")
+        numeric(user, "004", name, config.version, "iow", "CIbeiklmnostv", "Ibeklov")
         for tokens in isupport.chunked(into: 12) {
             user.send(Message(source: name, command: "005", params: [user.nick] + tokens + ["are supported by this server"]))
         }
@@ -154,11 +154,13 @@ extension ChatServer {
     var isupport: [String] {
         [
             "AWAYLEN=\(config.awayLength)", "CASEMAPPING=rfc1459", "CHANLIMIT=#:\(config.channelsPerUser)",
-            "CHANMODES=b,k,l,imnst", "CHANNELLEN=\(config.channelLength)", "CHANTYPES=#",
-            "KICKLEN=\(config.kickLength)", "MAXLIST=b:\(config.maxListEntries)", "MAXTARGETS=\(config.maxTargets)", "MODES=4",
+            "CHANMODES=beI,k,l,Cimnst", "CHANNELLEN=\(config.channelLength)", "CHANTYPES=#",
+            "ELIST=CMNTU", "EXCEPTS", "EXTBAN=,m", "INVEX",
+            "KICKLEN=\(config.kickLength)", "MAXLIST=b:\(config.maxListEntries),e:\(config.maxListEntries),I:\(config.maxListEntries)", "MAXTARGETS=\(config.maxTargets)", "MODES=4",
             "NETWORK=\(config.network)", "NICKLEN=\(config.nickLength)", "PREFIX=(ov)@+",
+            "STATUSMSG=@+",
             "TARGMAX=PRIVMSG:\(config.maxTargets),NOTICE:\(config.maxTargets),JOIN:,PART:,NAMES:\(config.maxTargets),WHOIS:1,KICK:\(config.maxTargets)",
-            "TOPICLEN=\(config.topicLength)", "UTF8ONLY",
+            "TOPICLEN=\(config.topicLength)", "UTF8ONLY", "WHOX",
         ]
     }
 

@@ -29,30 +29,30 @@ extension ChatServer {
             return false
         }
         var parameterModes = 0
-        var listSent = false
+        var listsSent: Set<Character> = []
         for mode in modes {
             switch mode {
             case "+": adding = true
             case "-": adding = false
-            case "b":
+            case "b", "e", "I":
+                let list = Self.listModes[mode]!
                 guard parameterModes < 4, let mask = params.next() else {
-                    // One list per MODE line, however many "b" letters it carries.
-                    if !listSent { sendBans(user, room) }
-                    listSent = true
+                    // One list per MODE line and mode, however many letters it carries.
+                    if listsSent.insert(mode).inserted { sendList(user, room, mode) }
                     continue
                 }
                 parameterModes += 1
                 guard mayChange() else { continue }
                 let normalized = Self.normalizeMask(mask)
-                let exists = room.modes.bans.contains { Casemapping.equal($0.mask, normalized) }
-                if adding && !exists && room.modes.bans.count >= config.maxListEntries {
-                    numeric(user, "478", room.name, "b", "Channel ban list is full")
+                let exists = room.modes[keyPath: list.path].contains { Casemapping.equal($0.mask, normalized) }
+                if adding && !exists && room.modes[keyPath: list.path].count >= config.maxListEntries {
+                    numeric(user, "478", room.name, String(mode), "Channel \(list.name) list is full")
                 } else if adding && !exists {
-                    room.modes.bans.append(Ban(mask: normalized, setBy: user.prefix, setAt: wallClock()))
-                    applied.append((true, "b", normalized))
+                    room.modes[keyPath: list.path].append(Ban(mask: normalized, setBy: user.prefix, setAt: wallClock()))
+                    applied.append((true, mode, normalized))
                 } else if !adding && exists {
-                    room.modes.bans.removeAll { Casemapping.equal($0.mask, normalized) }
-                    applied.append((false, "b", normalized))
+                    room.modes[keyPath: list.path].removeAll { Casemapping.equal($0.mask, normalized) }
+                    applied.append((false, mode, normalized))
                 }
             case "o", "v":
                 guard parameterModes < 4, let nick = params.next() else { continue }
@@ -92,9 +92,10 @@ extension ChatServer {
                     room.modes.limit = nil
                     applied.append((false, "l", nil))
                 }
-            case "i", "m", "n", "s", "t":
+            case "i", "m", "n", "s", "t", "C":
                 guard mayChange() else { continue }
                 let flag: WritableKeyPath<RoomModes, Bool> = switch mode {
+                case "C": \.noCTCP
                 case "i": \.inviteOnly
                 case "m": \.moderated
                 case "n": \.noExternal
@@ -124,15 +125,25 @@ extension ChatServer {
         if !room.contains(user) { user.send(irc: irc, plain: plain) }
     }
 
-    private func sendBans(_ user: User, _ room: Room) {
-        for ban in room.modes.bans {
-            numeric(user, "367", room.name, ban.mask, ban.setBy, String(ban.setAt))
+    /// The list modes: where each list lives, its numerics (entry, end) and its name.
+    static let listModes: [Character: (path: WritableKeyPath<RoomModes, [Ban]>, entry: String, end: String, name: String)] = [
+        "b": (\.bans, "367", "368", "ban"),
+        "e": (\.exceptions, "348", "349", "exception"),
+        "I": (\.inviteExceptions, "346", "347", "invite exception"),
+    ]
+
+    private func sendList(_ user: User, _ room: Room, _ mode: Character) {
+        let list = Self.listModes[mode]!
+        for entry in room.modes[keyPath: list.path] {
+            numeric(user, list.entry, room.name, entry.mask, entry.setBy, String(entry.setAt))
         }
-        numeric(user, "368", room.name, "End of channel ban list")
+        numeric(user, list.end, room.name, "End of channel \(list.name) list")
     }
 
-    /// "bob" becomes "bob!*@*", "*@host" becomes "*!*@host".
+    /// "bob" becomes "bob!*@*", "*@host" becomes "*!*@host"; an extban's mask
+    /// ("m:bob") is completed the same way after its prefix.
     static func normalizeMask(_ mask: String) -> String {
+        if mask.hasPrefix("m:") { return "m:" + normalizeMask(String(mask.dropFirst(2))) }
         var result = mask
         if !result.contains("!") && !result.contains("@") { result += "!*@*" }
         else if !result.contains("!") { result = "*!" + result }

@@ -29,12 +29,16 @@ struct RoomModes {
     var topicProtected = true   // +t
     var key: String?            // +k
     var limit: Int?             // +l
-    var bans: [Ban] = []        // +b
+    var bans: [Ban] = []        // +b (and m: extbans: muted, not kept out)
+    var exceptions: [Ban] = []  // +e: exempt from +b
+    var inviteExceptions: [Ban] = []  // +I: may join +i without an invite
+    var noCTCP = false          // +C: no CTCP but ACTION
 
     /// "+nt", with the key and limit when `withParameters` (members only see the key).
     func string(withParameters: Bool) -> [String] {
         var flags = "+"
         var params: [String] = []
+        if noCTCP { flags += "C" }
         if inviteOnly { flags += "i" }
         if key != nil { flags += "k" }
         if limit != nil { flags += "l" }
@@ -75,8 +79,25 @@ final class Room {
 
     func canSpeak(_ user: User) -> Bool { operators.contains(user.id) || voiced.contains(user.id) }
 
+    /// Kept out by a +b that no +e exempts (m: extbans mute; they do not keep out).
     func isBanned(_ user: User) -> Bool {
-        !modes.bans.isEmpty && modes.bans.contains { Names.matches(mask: $0.mask, user.prefix) }
+        !modes.bans.isEmpty && modes.bans.contains { !$0.mask.hasPrefix("m:") && Names.matches(mask: $0.mask, user.prefix) }
+            && !isExempt(user)
+    }
+
+    /// Muted by an `m:` extban that no +e exempts.
+    func isMuted(_ user: User) -> Bool {
+        !modes.bans.isEmpty && modes.bans.contains { $0.mask.hasPrefix("m:") && Names.matches(mask: String($0.mask.dropFirst(2)), user.prefix) }
+            && !isExempt(user)
+    }
+
+    func isExempt(_ user: User) -> Bool {
+        modes.exceptions.contains { Names.matches(mask: $0.mask, user.prefix) }
+    }
+
+    /// Let past +i by a +I entry.
+    func isInviteException(_ user: User) -> Bool {
+        modes.inviteExceptions.contains { Names.matches(mask: $0.mask, user.prefix) }
     }
 
     func contains(_ user: User) -> Bool {

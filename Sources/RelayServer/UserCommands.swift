@@ -3,34 +3,74 @@ import RelayIRC
 /// IRC's user queries and operator commands: WHO, WHOIS, WHOWAS, ISON,
 /// USERHOST, OPER, KILL, WALLOPS.
 extension ChatServer {
+    /// WHO MASK [o] and WHOX (`WHO MASK %FIELDS[,TOKEN]`, answered with 354 lines).
+    /// A mask matches a room's members, or users by nick, username, host,
+    /// server or realname; `o` keeps only server operators.
     func ircWho(_ user: User, _ message: Message) throws(ChatError) {
         let mask = message.params.first ?? "*"
-        let operatorsOnly = message.params.count > 1 && message.params[1].contains("o")
+        let options = message.params.count > 1 ? message.params[1] : ""
+        let (flags, whox) = options.firstIndex(of: "%").map { (String(options[..<$0]), String(options[options.index(after: $0)...])) }
+            ?? (options, nil)
+        let operatorsOnly = flags.contains("o")
+        var matched: [(User, Room?)] = []
         if Names.isChannel(mask) {
             if let room = rooms[Casemapping.fold(mask)], isVisible(room, to: user) {
                 for member in room.members where (!operatorsOnly || member.isOperator) && canSee(member, from: user) {
-                    whoReply(user, member, channel: room.name, room: room)
+                    matched.append((member, room))
                 }
             }
         } else {
             for other in nicks.values.sorted(by: { $0.nick < $1.nick })
             where (!operatorsOnly || other.isOperator) && canSee(other, from: user) {
-                guard mask == "*" || mask == "0" || Names.matches(mask: mask, other.nick)
-                    || Names.matches(mask: mask, other.prefix) || Names.matches(mask: mask, other.host) else { continue }
-                let shared = other.rooms.first { isVisible($0, to: user) }
-                whoReply(user, other, channel: shared?.name ?? "*", room: shared)
+                guard mask == "*" || mask == "0" || [other.nick, other.username, other.host, config.name, other.realname, other.prefix]
+                    .contains(where: { Names.matches(mask: mask, $0) }) else { continue }
+                matched.append((other, other.rooms.first { isVisible($0, to: user) }))
             }
+        }
+        for (other, room) in matched {
+            if let whox { whoxReply(user, other, room: room, fields: whox) } else { whoReply(user, other, room: room) }
         }
         numeric(user, "315", mask, "End of /WHO list")
     }
 
-    private func whoReply(_ user: User, _ other: User, channel: String, room: Room?) {
+    private func whoFlags(_ other: User, _ room: Room?) -> String {
         var flags = other.away == nil ? "H" : "G"
         if other.isOperator { flags += "*" }
         if let room {
             if room.isOperator(other) { flags += "@" } else if room.voiced.contains(other.id) { flags += "+" }
         }
-        numeric(user, "352", channel, other.username, other.host, config.name, other.nick, flags, "0 \(other.realname)")
+        return flags
+    }
+
+    private func whoReply(_ user: User, _ other: User, room: Room?) {
+        numeric(user, "352", room?.name ?? "*", other.username, other.host, config.name, other.nick, whoFlags(other, room),
+                "0 \(other.realname)")
+    }
+
+    /// 354 with the fields asked for, in WHOX's fixed order t c u i h s n f d l a o r.
+    private func whoxReply(_ user: User, _ other: User, room: Room?, fields: String) {
+        let parts = fields.split(separator: ",", maxSplits: 1)
+        let letters = Set(parts.first ?? "")
+        let token = parts.count > 1 ? String(parts[1]) : "0"
+        var params: [String] = []
+        for letter in "tcuihsnfdlaor" where letters.contains(letter) {
+            switch letter {
+            case "t": params.append(token)
+            case "c": params.append(room?.name ?? "*")
+            case "u": params.append(other.username)
+            case "i": params.append(other.host)
+            case "h": params.append(other.host)
+            case "s": params.append(config.name)
+            case "n": params.append(other.nick)
+            case "f": params.append(whoFlags(other, room))
+            case "d": params.append("0")
+            case "l": params.append(String(max(0, (other.lastActivity - other.lastMessageAt).components.seconds)))
+            case "a": params.append("0")
+            case "o": params.append("n/a")
+            default: params.append(other.realname)
+            }
+        }
+        numeric(user, "354", params)
     }
 
     func ircWhois(_ user: User, _ message: Message) throws(ChatError) {

@@ -169,3 +169,112 @@ final class ConformanceTests: XCTestCase {
         XCTAssertEqual(ana.take(), [":test.server 407 ana #a,#b,#c,#d,#e :Too many recipients"])
     }
 }
+
+/// The extensions advertised in 005: WHOX, ELIST, EXCEPTS, INVEX, EXTBAN, +C, STATUSMSG.
+final class ExtensionTests: XCTestCase {
+    private func room(_ configure: (inout ServerConfig) -> Void = { _ in }) -> (Harness, FakeClient, FakeClient) {
+        let harness = Harness { $0.floodRate = 0; configure(&$0) }
+        let op = harness.ircUser("op"), bob = harness.ircUser("bob")
+        harness.send(op, "JOIN #x")
+        harness.send(bob, "JOIN #x")
+        _ = op.take(); _ = bob.take()
+        return (harness, op, bob)
+    }
+
+    func testWHOXAnswersTheFieldsAskedInItsFixedOrderWithTheToken() {
+        let (harness, op, _) = room()
+        harness.send(op, "WHO #x %rnuct,42")
+        XCTAssertEqual(op.take(), [
+            ":test.server 354 op 42 #x op op :op Real",
+            ":test.server 354 op 42 #x bob bob :bob Real",
+            ":test.server 315 op #x :End of /WHO list",
+        ])
+        harness.send(op, "WHO *Real* %nf")
+        XCTAssertEqual(op.take().dropLast(), [":test.server 354 op bob :H", ":test.server 354 op op :H@"], "masks match realnames too")
+        harness.send(op, "WHO b*")
+        XCTAssertEqual(op.take().first, ":test.server 352 op #x bob 127.0.0.1 test.server bob H :0 bob Real")
+        harness.send(op, "WHO * o")
+        XCTAssertEqual(op.take(), [":test.server 315 op * :End of /WHO list"], "no server operators")
+    }
+
+    func testELISTConditions() {
+        let (harness, op, bob) = room()
+        harness.send(bob, "JOIN #solo")
+        harness.send(op, "TOPIC #x :hello")
+        harness.wallClock += 600
+        _ = op.take(); _ = bob.take()
+        func list(_ conditions: String) -> [String] {
+            harness.send(op, "LIST \(conditions)")
+            return op.take().filter { $0.contains(" 322 ") }.map { String($0.split(separator: " ")[3]) }
+        }
+        XCTAssertEqual(list(">1"), ["#x"])
+        XCTAssertEqual(list("<2"), ["#solo"])
+        XCTAssertEqual(list("#s*"), ["#solo"])
+        XCTAssertEqual(list("!#s*"), ["#x"])
+        XCTAssertEqual(list("C>5"), ["#solo", "#x"])
+        XCTAssertEqual(list("C<5"), [])
+        XCTAssertEqual(list("T>5"), ["#x"], "only rooms with a topic have a topic age")
+        XCTAssertEqual(list("#x,#solo"), ["#solo", "#x"])
+    }
+
+    func testExceptionAndInviteExceptionListsAndTheirEffects() {
+        let (harness, op, bob) = room()
+        harness.send(bob, "PART #x")
+        harness.send(op, "MODE #x +b bob")
+        harness.send(op, "MODE #x +e bob!*@127.0.0.1")
+        _ = op.take(); _ = bob.take()
+        harness.send(bob, "JOIN #x")
+        XCTAssertEqual(bob.take().first, ":bob!bob@127.0.0.1 JOIN #x", "+e exempts from +b")
+        harness.send(op, "MODE #x e")
+        XCTAssertEqual(op.take().filter { !$0.contains(" JOIN ") && !$0.contains(" 353 ") && !$0.contains(" 366 ") }, [
+            ":test.server 348 op #x bob!*@127.0.0.1 op!op@127.0.0.1 :1700000000",
+            ":test.server 349 op #x :End of channel exception list",
+        ])
+        let cy = harness.ircUser("cy")
+        harness.send(op, "MODE #x +i")
+        harness.send(op, "MODE #x +I cy!*@*")
+        harness.send(op, "MODE #x I")
+        XCTAssertEqual(op.take().suffix(2), [":test.server 346 op #x cy!*@* op!op@127.0.0.1 :1700000000",
+                                            ":test.server 347 op #x :End of channel invite exception list"])
+        harness.send(cy, "JOIN #x")
+        XCTAssertEqual(cy.take().first, ":cy!cy@127.0.0.1 JOIN #x", "+I lets past +i")
+    }
+
+    func testInvitesAreListedAndLetPastTheLimit() {
+        let (harness, op, _) = room()
+        let cy = harness.ircUser("cy")
+        harness.send(op, "MODE #x +l 2")
+        harness.send(op, "INVITE cy #x")
+        _ = op.take(); _ = cy.take()
+        harness.send(cy, "INVITE")
+        XCTAssertEqual(cy.take(), [":test.server 336 cy :#x", ":test.server 337 cy :End of /INVITE list"])
+        harness.send(cy, "JOIN #x")
+        XCTAssertEqual(cy.take().first, ":cy!cy@127.0.0.1 JOIN #x", "an invite lets past +l")
+    }
+
+    func testMuteExtbanNoCTCPAndStatusMessages() {
+        let (harness, op, bob) = room()
+        let cy = harness.ircUser("cy")
+        harness.send(cy, "JOIN #x")
+        harness.send(op, "MODE #x +b m:bob")
+        _ = op.take(); _ = bob.take(); _ = cy.take()
+        harness.send(bob, "PRIVMSG #x :can I talk?")
+        XCTAssertEqual(bob.take(), [":test.server 404 bob #x :Cannot send to channel (muted)"])
+        XCTAssertEqual(cy.take(), [], "muted, but still in")
+        harness.send(op, "MODE #x -b+C m:bob!*@*")
+        _ = op.take(); _ = bob.take(); _ = cy.take()
+        harness.send(bob, "PRIVMSG #x :\u{1}VERSION\u{1}")
+        XCTAssertEqual(bob.take(), [":test.server 404 bob #x :Cannot send to channel (no CTCPs)"])
+        harness.send(bob, "PRIVMSG #x :\u{1}ACTION waves\u{1}")
+        XCTAssertEqual(cy.take(), [":bob!bob@127.0.0.1 PRIVMSG #x :\u{1}ACTION waves\u{1}"], "ACTION is no CTCP query")
+        _ = op.take()
+        harness.send(cy, "PRIVMSG @#x :ops only")
+        XCTAssertEqual(op.take(), [":cy!cy@127.0.0.1 PRIVMSG @#x :ops only"])
+        XCTAssertEqual(bob.take(), [])
+        harness.send(op, "MODE #x +v bob")
+        _ = op.take(); _ = bob.take(); _ = cy.take()
+        harness.send(cy, "NOTICE +#x :voiced and ops")
+        XCTAssertEqual(op.take(), [":cy!cy@127.0.0.1 NOTICE +#x :voiced and ops"])
+        XCTAssertEqual(bob.take(), [":cy!cy@127.0.0.1 NOTICE +#x :voiced and ops"])
+    }
+}

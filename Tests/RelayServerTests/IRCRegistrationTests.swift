@@ -14,7 +14,7 @@ final class IRCRegistrationTests: XCTestCase {
         XCTAssertEqual(lines[0], ":test.server 001 ana :Welcome to the relay IRC Network ana!ana@127.0.0.1")
         let isupport = lines.filter { $0.contains(" 005 ") }.joined(separator: " ")
         for token in ["CASEMAPPING=rfc1459", "CHANTYPES=#", "NICKLEN=30", "CHANNELLEN=50", "TOPICLEN=390", "NETWORK=relay",
-                      "PREFIX=(ov)@+", "CHANMODES=b,k,l,imnst", "TARGMAX=", "AWAYLEN=200", "KICKLEN=390", "MODES=4"] {
+                      "PREFIX=(ov)@+", "CHANMODES=beI,k,l,Cimnst", "TARGMAX=", "WHOX", "UTF8ONLY", "ELIST=CMNTU", "EXCEPTS", "INVEX", "STATUSMSG=@+", "AWAYLEN=200", "KICKLEN=390", "MODES=4"] {
             XCTAssertTrue(isupport.contains(token), token)
         }
         XCTAssertTrue(lines.allSatisfy { $0.utf8.count <= 510 })
