@@ -38,6 +38,12 @@ public final class ChatServer {
         self.config = config
         self.wallClock = wallClock
         self.startedAt = wallClock()
+        // The lobby always exists (LIST shows it to IRC clients before anyone is in it).
+        if let lobby = config.defaultRoom {
+            let room = Room(name: lobby, createdAt: startedAt, historyLimit: config.historyLength)
+            room.modes.topicProtected = false
+            rooms[room.folded] = room
+        }
     }
 
     public var userCount: Int { users.count }

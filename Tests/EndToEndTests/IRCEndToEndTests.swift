@@ -197,3 +197,59 @@ final class IRCEndToEndTests: XCTestCase {
         XCTAssertEqual(bots.terminationStatus, 0, printed)
     }
 }
+
+/// Issue 11's wire-level promises: one truncated line for a message too long
+/// once prefixed, however it arrives; one list for a MODE line of 400 "b"s.
+final class IRCConformanceEndToEndTests: XCTestCase {
+    func testAnOverlongMessageArrivesAsOneLineCutAtACharacterWhateverTheChunking() throws {
+        let server = try RelayProcess.serve(["--flood-rate", "0"])
+        defer { server.stop() }
+        let reader = try ircUser(port: server.port, nick: "reader", room: "#x")
+        let writer = try ircUser(port: server.port, nick: "writer", room: "#x")
+        // 510 bytes with its CRLF: the longest input line; with ":writer!writer@127.0.0.1 " it no longer fits.
+        let head = "PRIVMSG #x :"
+        var body = ""
+        for character in String(repeating: "ž😀", count: 200) where body.utf8.count + character.utf8.count <= 510 - head.utf8.count {
+            body.append(character)
+        }
+        let line = Array((head + body + "\r\n").utf8)
+        let chunkings: [[[UInt8]]] = [
+            [line],
+            line.map { [$0] },
+            Array((head + body).unicodeScalars.map { Array(String($0).utf8) }) + [[13, 10]],
+        ]
+        for chunks in chunkings {
+            for chunk in chunks { writer.sendBytes(chunk) }
+            let got = reader.waitFor { $0.hasPrefix(":writer!") && $0.contains(" PRIVMSG ") }
+            XCTAssertNotNil(got)
+            guard let got else { continue }
+            XCTAssertLessThanOrEqual(got.utf8.count + 2, 512)
+            XCTAssertFalse(got.contains("\u{FFFD}"))
+            guard let range = got.range(of: " PRIVMSG #x ") else { XCTFail(got); continue }
+            var text = String(got[range.upperBound...])
+            if text.hasPrefix(":") { text.removeFirst() }
+            XCTAssertTrue(body.hasPrefix(text) && text.utf8.count > 400, "a cut, at a character boundary")
+            XCTAssertNil(reader.waitFor(timeout: 0.3) { $0.hasPrefix(":writer!") }, "never a second line")
+        }
+    }
+
+    func testAModeLineOf400BsAgainstAFullBanListSendsTheListOnceAndOthersAreServed() throws {
+        let server = try RelayProcess.serve(["--flood-rate", "0"])
+        defer { server.stop() }
+        let op = try ircUser(port: server.port, nick: "op", room: "#x")
+        for index in 0..<100 { op.sendLine("MODE #x +b ban\(index)!*@*") }
+        op.sendLine("MODE #x +b onemore!*@*")
+        XCTAssertNotNil(op.waitFor { $0.contains(" 478 op #x b ") }, "the list is full at 100")
+        let other = try ircUser(port: server.port, nick: "other", room: "#y")
+        op.sendLine("MODE #x " + String(repeating: "b", count: 400))
+        other.sendLine("PING :still-here")
+        XCTAssertNotNil(other.waitFor { $0.hasSuffix("PONG test.server :still-here") || $0.hasSuffix(":still-here") })
+        var entries = 0, ends = 0
+        while let line = op.readLine(timeout: 1) {
+            if line.contains(" 367 op #x ") { entries += 1 }
+            if line.contains(" 368 op #x ") { ends += 1 }
+        }
+        XCTAssertEqual(entries, 100)
+        XCTAssertEqual(ends, 1, "one list for the whole line")
+    }
+}

@@ -44,7 +44,7 @@ final class ConformanceTests: XCTestCase {
             ":test.server 251 ana :There are 0 users and 1 invisible on 1 servers",
             ":test.server 252 ana 0 :operator(s) online",
             ":test.server 253 ana 1 :unknown connection(s)",
-            ":test.server 254 ana 0 :channels formed",
+            ":test.server 254 ana 1 :channels formed",
             ":test.server 255 ana :I have 1 clients and 0 servers",
             ":test.server 265 ana 1 2 :Current local users 1, max 2",
             ":test.server 266 ana 1 2 :Current global users 1, max 2",
@@ -173,7 +173,7 @@ final class ConformanceTests: XCTestCase {
 /// The extensions advertised in 005: WHOX, ELIST, EXCEPTS, INVEX, EXTBAN, +C, STATUSMSG.
 final class ExtensionTests: XCTestCase {
     private func room(_ configure: (inout ServerConfig) -> Void = { _ in }) -> (Harness, FakeClient, FakeClient) {
-        let harness = Harness { $0.floodRate = 0; configure(&$0) }
+        let harness = Harness { $0.floodRate = 0; $0.defaultRoom = nil; configure(&$0) }
         let op = harness.ircUser("op"), bob = harness.ircUser("bob")
         harness.send(op, "JOIN #x")
         harness.send(bob, "JOIN #x")

@@ -125,12 +125,13 @@ final class IRCChannelTests: XCTestCase {
         harness.send(op, "MODE #y +s")
         _ = op.take()
         harness.send(bob, "LIST")
-        XCTAssertEqual(bob.take(), [":test.server 321 bob Channel :Users  Name", ":test.server 322 bob #x 1 :",
-                                    ":test.server 323 bob :End of /LIST"], "secret #y is hidden")
+        XCTAssertEqual(bob.take(), [":test.server 321 bob Channel :Users  Name", ":test.server 322 bob #lobby 0 :",
+                                    ":test.server 322 bob #x 1 :", ":test.server 323 bob :End of /LIST"],
+                       "secret #y is hidden; the lobby always exists")
         harness.send(bob, "PART #x")
         XCTAssertEqual(bob.take(), [":test.server 442 bob #x :You're not on that channel"])
         harness.send(op, "JOIN 0")
         XCTAssertEqual(op.take(), [":op!op@127.0.0.1 PART #x", ":op!op@127.0.0.1 PART #y"])
-        XCTAssertEqual(harness.server.roomCount, 0)
+        XCTAssertEqual(harness.server.roomCount, 1, "only the lobby is left")
     }
 }

@@ -13,6 +13,7 @@ import time
 import irc.client
 
 port, channel = int(sys.argv[1]), sys.argv[2]
+own_channel = channel + "-alice"
 # Newer versions call it Reactor; Debian 12 ships 8.5, where it is IRC.
 reactor = (getattr(irc.client, "Reactor", None) or irc.client.IRC)()
 seen = []
@@ -23,6 +24,7 @@ expected = {
     "alice heard the plain user",
     "alice saw the nick change", "bobby2 got the private message",
     "alice saw bobby2 quit",
+    "alice got WHOX replies", "alice saw the exception list",
 }
 
 
@@ -37,18 +39,39 @@ bobby = reactor.server().connect("127.0.0.1", port, "bobby", username="bobby", i
 name_of = {alice: "alice", bobby: "bobby"}
 
 
+state = {"alice in": False, "bobby welcomed": False}
+
+
 def on_welcome(conn, event):
     see(f"{name_of[conn]} welcome")
-    conn.join(channel)
+    # alice makes the channel (and is its operator); bobby follows her in.
+    if conn is alice:
+        conn.join(channel)
+    else:
+        state["bobby welcomed"] = True
+        if state["alice in"]:
+            conn.join(channel)
 
 
 def on_join(conn, event):
     nick = irc.client.NickMask(event.source).nick
+    if conn is alice and nick == "alice" and event.target.lower() == own_channel:
+        # A channel alice made, so she is its operator: an exception list there.
+        alice.send_raw(f"MODE {own_channel} +e bobby!*@*")
+        alice.send_raw(f"MODE {own_channel} e")
+        return
     if nick == conn.get_nickname():
         see(f"{name_of[conn]} joined")
+        if conn is alice:
+            state["alice in"] = True
+            if state["bobby welcomed"]:
+                bobby.join(channel)
     if conn is alice and nick == "bobby":
         alice.privmsg(channel, "hello from alice")
         alice.action(channel, "waves at bobby")
+        # WHOX (354 with a token) and an exception list (348/349), as 005 advertises.
+        alice.send_raw(f"WHO {channel} %tnf,7")
+        alice.join(own_channel)
 
 
 def on_pubmsg(conn, event):
@@ -78,13 +101,24 @@ def on_privmsg(conn, event):
         bobby.quit("done here")
 
 
+def on_whox(conn, event):
+    if conn is alice and event.arguments[:2] == ["7", "bobby"]:
+        see("alice got WHOX replies")
+
+
+def on_exceptlist(conn, event):
+    if conn is alice and event.arguments[:2] == [own_channel, "bobby!*@*"]:
+        see("alice saw the exception list")
+
+
 def on_quit(conn, event):
     if conn is alice and irc.client.NickMask(event.source).nick == "bobby2":
         see("alice saw bobby2 quit")
 
 
 for name, handler in [("welcome", on_welcome), ("join", on_join), ("pubmsg", on_pubmsg), ("action", on_action),
-                      ("nick", on_nick), ("privmsg", on_privmsg), ("quit", on_quit)]:
+                      ("nick", on_nick), ("privmsg", on_privmsg), ("quit", on_quit),
+                      ("354", on_whox), ("exceptlist", on_exceptlist)]:
     reactor.add_global_handler(name, handler)
 
 deadline = time.time() + 20
