@@ -11,6 +11,9 @@ public struct BridgeOutbox: Sendable {
     /// Dropped and not yet reported, by room (folded), with the room's name.
     private var unreported: [String: (room: String, count: Int)] = [:]
     public private(set) var droppedTotal = 0
+    /// When a line last fell off, for reporting once a burst is over.
+    public private(set) var lastDropAt: ContinuousClock.Instant?
+    public var hasUnreported: Bool { !unreported.isEmpty }
     /// Everything dropped, by folded room, for the operator's counters.
     public private(set) var droppedByRoom: [String: Int] = [:]
 
@@ -24,7 +27,10 @@ public struct BridgeOutbox: Sendable {
 
     /// Queues a line; when full, the oldest one falls off.
     public mutating func push(_ delivery: BridgeRouter.Delivery, now: ContinuousClock.Instant) {
-        if lines.count >= limit, let oldest = lines.popFirst() { drop(oldest.delivery) }
+        if lines.count >= limit, let oldest = lines.popFirst() {
+            drop(oldest.delivery)
+            lastDropAt = now
+        }
         lines.append((delivery, now))
     }
 
@@ -35,6 +41,7 @@ public struct BridgeOutbox: Sendable {
         while let first = lines.first, now - first.at > maxAge {
             lines.removeFirst()
             drop(first.delivery)
+            lastDropAt = now
         }
         guard let index = lines.firstIndex(where: { ready($0.delivery.room) }) else { return nil }
         return lines.remove(at: index).delivery

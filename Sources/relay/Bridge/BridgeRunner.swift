@@ -39,6 +39,8 @@ final class BridgeRunner: ClientHostDelegate {
     private var rejoins: RejoinPolicy
     private var health = BridgeHealth()
     private var drainTimer: TimerID?
+    /// Since when each network has dropped lines its rooms were not told about yet.
+    private var unreportedSince: [Int: ContinuousClock.Instant] = [:]
     /// Lines handed to a session's pacer at most; the rest wait in the outbox, where the bounds apply.
     private let pacerWindow = 3
     private var stopping = false
@@ -170,21 +172,32 @@ final class BridgeRunner: ClientHostDelegate {
     // MARK: Sending
 
     /// Hands waiting lines to the network's pacer while it is in their rooms, a few
-    /// at a time; tells each room how many lines fell off the bounds.
+    /// at a time; then tells each room how many lines fell off the bounds — once
+    /// the backlog is through and nothing fell off for a second, or once a minute
+    /// while that never happens (a notice per dropped line would flood the room).
     private func drain(_ network: Int) {
         // The outbox is mutated in place (networks[network]?.outbox...): a copy would copy its lines.
         guard let client = networks[network]?.client, let session = client.session, client.isConnected,
               session.isRegistered else { return }
-        for (room, count) in networks[network]?.outbox.takeDropped() ?? [] where session.rooms.contains(where: { Casemapping.equal($0, room) }) {
-            let limit = settings.backlog, minutes = settings.backlogAge.components.seconds / 60
-            let text = "\(BridgeRouter.marker)[bridge] \(count) line\(count == 1 ? " was" : "s were") not relayed here "
-                + "(the backlog of \(limit) lines or \(minutes) min ran over)"
-            session.say(text, to: room, kind: .notice)
-            Diagnostics.say("bridge: \(label(network)): \(room): dropped \(count) line(s)")
-        }
         let joined = { (room: String) in session.rooms.contains { Casemapping.equal($0, room) } }
         while session.pacedBacklog < pacerWindow, let delivery = networks[network]?.outbox.pop(now: .now, ready: joined) {
             session.say(delivery.text, to: delivery.room, kind: delivery.kind)
+        }
+        let now = ContinuousClock.now
+        guard let outbox = networks[network]?.outbox else { return }
+        if outbox.hasUnreported && unreportedSince[network] == nil { unreportedSince[network] = now }
+        let burstOver = outbox.isEmpty && outbox.lastDropAt.map { now - $0 >= .seconds(1) } ?? true
+        let overdue = unreportedSince[network].map { now - $0 >= .seconds(60) } ?? false
+        if outbox.hasUnreported && (burstOver || overdue) {
+            let dropped = networks[network]?.outbox.takeDropped() ?? []
+            unreportedSince[network] = nil
+            for (room, count) in dropped where joined(room) {
+                let limit = settings.backlog, minutes = settings.backlogAge.components.seconds / 60
+                let text = "\(BridgeRouter.marker)[bridge] \(count) line\(count == 1 ? " was" : "s were") not relayed here "
+                    + "(the backlog of \(limit) lines or \(minutes) min ran over)"
+                session.say(text, to: room, kind: .notice)
+                Diagnostics.say("bridge: \(label(network)): \(room): dropped \(count) line(s)")
+            }
         }
         client.pump()
         scheduleDrain()
@@ -195,7 +208,8 @@ final class BridgeRunner: ClientHostDelegate {
     private func scheduleDrain() {
         let sendable = networks.contains { network in
             guard let network else { return false }
-            return !network.outbox.isEmpty && network.client.isConnected && network.client.session?.isRegistered == true
+            return (!network.outbox.isEmpty || network.outbox.hasUnreported)
+                && network.client.isConnected && network.client.session?.isRegistered == true
         }
         guard drainTimer == nil, sendable else { return }
         drainTimer = loop.schedule(after: .milliseconds(100)) { [weak self] in
