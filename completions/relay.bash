@@ -188,7 +188,7 @@ _relay_serve() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--oper)
-    non_repeating_options=(--host --port --history --lobby --max-list --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --nick-length --channel-length --topic-length --max-channels)
+    non_repeating_options=(--host --port --history --lobby --max-list --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --log-level --log-format --nick-length --channel-length --topic-length --max-channels)
     __relay_offer_flags_options 0
 
     # Offer option value completions
@@ -242,6 +242,14 @@ _relay_serve() {
         return
         ;;
     '--max-per-ip')
+        return
+        ;;
+    '--log-level')
+        __relay_add_completions -W 'error'$'\n''warn'$'\n''info'$'\n''debug'
+        return
+        ;;
+    '--log-format')
+        __relay_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--nick-length')

@@ -23,7 +23,7 @@ function __relay_parse_tokens -S
         __relay_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __relay_parse_subcommand 0 'host=' 'port=' 'history=' 'lobby=' 'max-list=' 'sendq=' 'max-clients=' 'name=' 'network=' 'password-file=' 'motd=' 'oper=+' 'oper-password-file=' 'ping-interval=' 'flood-burst=' 'flood-rate=' 'max-per-ip=' 'nick-length=' 'channel-length=' 'topic-length=' 'max-channels=' 'version' 'h/help'
+            __relay_parse_subcommand 0 'host=' 'port=' 'history=' 'lobby=' 'max-list=' 'sendq=' 'max-clients=' 'name=' 'network=' 'password-file=' 'motd=' 'oper=+' 'oper-password-file=' 'ping-interval=' 'flood-burst=' 'flood-rate=' 'max-per-ip=' 'log-level=' 'log-format=' 'nick-length=' 'channel-length=' 'topic-length=' 'max-channels=' 'version' 'h/help'
         case 'connect'
             __relay_parse_subcommand 1 'exec=' 'on=+' 'listen=' 'allow=+' 'allow-room=+' 'allow-raw' 'max-handlers=' 'handler-timeout=' 'max-reply-lines=' 'cooldown=' 'join=+' 'key=+' 'nick=' 'password-file=' 'timeout=' 'send=+' 'notice' 'no-join' 'json' 'verbose' 'stay' 'trace' 'rate=' 'version' 'h/help'
         case 'bridge'
@@ -106,6 +106,8 @@ complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "r
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" flood-burst' -l 'flood-burst' -d 'Flood control: lines a client may send at once.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" flood-rate' -l 'flood-rate' -d 'Flood control: lines per second after the burst; 0 turns it off.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" max-per-ip' -l 'max-per-ip' -d 'Connections from one address; 0 for no limit.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" log-level' -l 'log-level' -d 'What the operator\'s log on stderr says: error, warn, info (connections, disconnections and why, operator actions) or debug.' -rfka 'error warn info debug'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" log-format' -l 'log-format' -d 'The operator\'s log as text or json (one object per line).' -rfka 'text json'
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" nick-length' -l 'nick-length' -d 'Longest nick.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" channel-length' -l 'channel-length' -d 'Longest channel name.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" topic-length' -l 'topic-length' -d 'Longest topic.' -rfka ''

@@ -15,6 +15,7 @@ extension ChatServer {
         nicks[Casemapping.fold(oldNick)] = nil
         user.nick = newNick
         nicks[folded] = user
+        log(.debug, "nick", [("client", String(user.id)), ("nick", oldNick), ("new", newNick)])
         let plain = Plain.info("\(oldNick) is now known as \(newNick)")
         for peer in peers(of: user) {
             peer.send(irc: irc, plain: plain)

@@ -34,6 +34,9 @@ public final class ChatServer {
         static func < (a: Deadline, b: Deadline) -> Bool { a.at < b.at }
     }
 
+    /// The operator's log (see ServerLogEvent); nil for none.
+    public var log: ((ServerLogEvent) -> Void)?
+
     public init(config: ServerConfig = ServerConfig(), wallClock: @escaping () -> Int64) {
         self.config = config
         self.wallClock = wallClock
@@ -61,6 +64,7 @@ public final class ChatServer {
             refusal = "Too many connections from \(host) (at most \(config.maxPerIP))"
         }
         if let refusal {
+            log(.warn, "refused", [("host", host), ("reason", refusal)])
             endpoint.send(Message("ERROR", "Closing Link: \(host) (\(refusal))").bytes)
             endpoint.close()
             return
@@ -70,6 +74,7 @@ public final class ChatServer {
         user.floodTokens = Double(config.floodBurst)
         user.signedOnAt = wallClock()
         users[id] = user
+        log(.info, "connected", [("client", String(id)), ("host", host)])
         connectionsPerHost[host, default: 0] += 1
         schedule(user, at: deadline)
     }
@@ -318,6 +323,8 @@ public final class ChatServer {
         user.ircTrial = nil
         nicks[Casemapping.fold(user.nick)] = user
         maxRegisteredSeen = max(maxRegisteredSeen, nicks.count)
+        log(.info, "registered", [("client", String(user.id)), ("host", user.host), ("nick", user.nick),
+                                  ("dialect", user.isIRC ? "irc" : "plain")])
     }
 
     /// Sets user mode +i or -i, keeping the count.
@@ -343,6 +350,8 @@ public final class ChatServer {
     /// Leaves every room and the nick space; tells everyone who shared a room.
     func remove(_ user: User, reason: String) {
         guard users.removeValue(forKey: user.id) != nil else { return }
+        log(.info, "disconnected", [("client", String(user.id)), ("host", user.host), ("nick", user.nick),
+                                    ("reason", Self.loggedReason(reason))])
         if let count = connectionsPerHost[user.host] {
             connectionsPerHost[user.host] = count > 1 ? count - 1 : nil
         }

@@ -122,9 +122,12 @@ extension ChatServer {
     // MARK: Operators
 
     func ircOper(_ user: User, _ message: Message) throws(ChatError) {
-        guard let password = config.operators[message.params[0]] else { throw .noOperHost }
-        guard message.params[1] == password else { throw .passwordMismatch }
+        guard let password = config.operators[message.params[0]], message.params[1] == password else {
+            log(.warn, "oper-refused", [("client", String(user.id)), ("nick", user.nick), ("name", message.params[0])])
+            throw config.operators[message.params[0]] == nil ? .noOperHost : .passwordMismatch
+        }
         setOperator(user, true)
+        log(.info, "oper", [("client", String(user.id)), ("nick", user.nick), ("name", message.params[0])])
         numeric(user, "381", "You are now an IRC operator")
         user.send(Message(source: user.prefix, "MODE", user.nick, "+o"))
     }
@@ -133,6 +136,7 @@ extension ChatServer {
         guard user.isOperator else { throw .noPrivileges }
         guard let target = nicks[Casemapping.fold(message.params[0])] else { throw .noSuchNick(message.params[0]) }
         let reason = message.params[1]
+        log(.info, "kill", [("by", user.nick), ("nick", target.nick), ("reason", reason)])
         if target.isIRC { target.send(Message(source: user.prefix, "KILL", target.nick, reason)) }
         disconnect(target, reason: "Killed (\(user.nick) (\(reason)))",
                    farewell: "You were disconnected by \(user.nick) (\(reason))")

@@ -252,7 +252,7 @@ final class ServeEndToEndTests: XCTestCase {
         let before = server.cpuTicks()
         sleep(1)
         XCTAssertLessThanOrEqual(server.cpuTicks() - before, 20, "no busy loop while out of descriptors")
-        XCTAssertTrue(server.waitForStderr("Too many open files; pausing accepts"), server.stderr)
+        XCTAssertTrue(server.waitForStderr("warn descriptors-exhausted error=\"accept: Too many open files\""), server.stderr)
         XCTAssertEqual(server.stderr.components(separatedBy: "pausing accepts").count, 2, "said once: \(server.stderr)")
         crowd.removeAll()
         first.sendLine("/who")
@@ -274,5 +274,39 @@ final class ServeEndToEndTests: XCTestCase {
         let second = try RelayProcess(["serve", "--port", String(server.port)])
         XCTAssertEqual(second.waitForExit(), 1)
         XCTAssertTrue(second.stderr.contains("Address already in use"), second.stderr)
+    }
+}
+
+/// `relay serve --log-level/--log-format`: the operator's log on stderr.
+final class OperatorLogEndToEndTests: XCTestCase {
+    func testJSONLinesSayWhoCameAndWhyTheyLeftNeverWhatTheySaid() throws {
+        let server = try RelayProcess.serve(["--log-format", "json"])
+        defer { server.stop() }
+        let ana = try plainUser(server, nick: "ana")
+        ana.sendLine("a secret plan")
+        ana.sendLine("/quit see you")
+        XCTAssertTrue(ana.waitForClose())
+        let text = server.waitForStderr { $0.contains("\"event\":\"disconnected\"") }
+        let objects = text.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        XCTAssertEqual(objects.map { $0["event"] ?? "" }, ["connected", "registered", "disconnected"], text)
+        XCTAssertEqual(objects.last?["reason"], "Quit")
+        XCTAssertEqual(objects.last?["level"], "info")
+        XCTAssertNotNil(objects.first?["time"])
+        XCTAssertFalse(text.contains("secret") || text.contains("see you"), "no message text at info")
+    }
+
+    func testALevelLeavesOutWhatIsBelowIt() throws {
+        let server = try RelayProcess.serve(["--log-level", "warn", "--max-clients", "1"])
+        defer { server.stop() }
+        let ana = try plainUser(server, nick: "ana")
+        let refused = try TestClient(port: server.port)
+        XCTAssertTrue(refused.waitForClose())
+        XCTAssertTrue(server.waitForStderr("relay: warn refused host=127.0.0.1 reason=\"Server is full: 1 clients; try again later\""),
+                      server.stderr)
+        XCTAssertFalse(server.stderr.contains("registered"), "info lines are left out at warn")
+        _ = ana
+        XCTAssertEqual(try RelayRun.run(["serve", "--port", "0", "--log-level", "loud"], timeout: 10).status, 2)
     }
 }

@@ -68,6 +68,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Connections from one address; 0 for no limit.")
     var maxPerIp = 0
 
+    @Option(help: "What the operator's log on stderr says: error, warn, info (connections, disconnections and why, operator actions) or debug.")
+    var logLevel: LogLevel = .info
+
+    @Option(help: "The operator's log as text or json (one object per line).")
+    var logFormat: LogFormat = .text
+
     @Option(help: "Longest nick.")
     var nickLength = 30
 
@@ -142,7 +148,8 @@ struct Serve: ParsableCommand {
         } catch {
             Diagnostics.fail("listen \(host):\(port): \(error)")
         }
-        let server = ServerHost(loop: loop, listener: listener, config: config, sendQueueLimit: sendQueue)
+        let server = ServerHost(loop: loop, listener: listener, config: config, sendQueueLimit: sendQueue,
+                                log: OperatorLog(level: logLevel.level, format: logFormat.format))
         do {
             try server.start()
             Diagnostics.say("listening on \(listener.address)")
@@ -158,4 +165,14 @@ struct Serve: ParsableCommand {
         let name = String(cString: buffer)
         return name.isEmpty || name.contains(" ") ? "relay" : name
     }
+}
+
+enum LogLevel: String, ExpressibleByArgument, CaseIterable {
+    case error, warn, info, debug
+    var level: ServerLogEvent.Level { ServerLogEvent.Level.allCases.first { $0.name == rawValue }! }
+}
+
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+    var format: OperatorLog.Format { OperatorLog.Format(rawValue: rawValue)! }
 }

@@ -27,11 +27,15 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
     /// Tags (over 8191 bytes) plus a 510-byte message: anything longer is cut by the framer.
     static let maxLineLength = Message.maxTagsLength + Message.maxLength
 
-    init(loop: EventLoop, listener: Listener, config: ServerConfig, sendQueueLimit: Int) {
+    private let log: OperatorLog
+
+    init(loop: EventLoop, listener: Listener, config: ServerConfig, sendQueueLimit: Int, log: OperatorLog = OperatorLog()) {
         self.loop = loop
         self.listener = listener
         self.sendQueueLimit = sendQueueLimit
+        self.log = log
         self.core = ChatServer(config: config, wallClock: { Int64(time(nil)) })
+        core.log = { log.write($0) }
     }
 
     func start() throws {
@@ -89,7 +93,8 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
         acceptPaused = true
         if !exhaustionReported {
             exhaustionReported = true
-            Diagnostics.say("\(error); pausing accepts for \(acceptBackoff) at a time until descriptors free up")
+            log.write(ServerLogEvent(.warn, "descriptors-exhausted", [("error", "\(error)"),
+                                                                     ("action", "pausing accepts for \(acceptBackoff) at a time until descriptors free up")]))
         }
         try? loop.setInterest(listener.fd, [])
         loop.schedule(after: acceptBackoff) { [unowned self] in

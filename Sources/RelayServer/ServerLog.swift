@@ -1,0 +1,49 @@
+/// What the server tells its operator, one event at a time: who connected,
+/// registered and left (and why), refusals by a limit, operator actions.
+/// Never the text of a message (a quit message is logged only as "Quit").
+public struct ServerLogEvent: Equatable, Sendable {
+    public enum Level: Int, Comparable, Sendable, CaseIterable {
+        case error, warn, info, debug
+
+        public var name: String { ["error", "warn", "info", "debug"][rawValue] }
+        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    public struct Field: Equatable, Sendable {
+        public let key: String
+        public let value: String
+    }
+
+    public let level: Level
+    /// connected, registered, disconnected, refused, oper, oper-refused, kill, nick.
+    public let event: String
+    public let fields: [Field]
+
+    public init(_ level: Level, _ event: String, _ fields: [(String, String)]) {
+        self.level = level
+        self.event = event
+        self.fields = fields.map { Field(key: $0.0, value: $0.1) }
+    }
+
+    public subscript(key: String) -> String? { fields.first { $0.key == key }?.value }
+
+    /// `event key=value ...`, values quoted where they hold spaces or quotes.
+    public var text: String {
+        ([event] + fields.map { field in
+            let needsQuotes = field.value.isEmpty || field.value.contains { $0 == " " || $0 == "\"" || $0 == "=" }
+            let value = needsQuotes ? "\"" + field.value.replacing("\"", with: "\\\"") + "\"" : field.value
+            return "\(field.key)=\(value)"
+        }).joined(separator: " ")
+    }
+}
+
+extension ChatServer {
+    func log(_ level: ServerLogEvent.Level, _ event: String, _ fields: [(String, String)]) {
+        log?(ServerLogEvent(level, event, fields))
+    }
+
+    /// A disconnect reason fit for the log: a user's own quit message is their text, not ours.
+    static func loggedReason(_ reason: String) -> String {
+        reason.hasPrefix("Quit:") ? "Quit" : reason
+    }
+}
