@@ -192,11 +192,13 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         timeoutTimer = nil
     }
 
-    /// QUIT, then wait (briefly) for the server to close the connection.
+    /// QUIT, then wait (briefly) for the server to close the connection — after a
+    /// success only: a failure (often a server that does not answer) ends now, the
+    /// QUIT written on the way out.
     private func finish(_ status: Int32) {
         exitStatus = status
         cancelTimeout()
-        guard client.quit(nil) else { return loop.stop() }
+        guard client.quit(nil), status == ExitStatus.success else { return loop.stop() }
         // The server's close ends the loop (clientDisconnected → stopNow); this bounds the wait.
         loop.schedule(after: .seconds(2)) { [weak self] in self?.loop.stop() }
     }
