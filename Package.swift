@@ -62,6 +62,7 @@ let package = Package(
                 "RelayLoop", "RelayIRC", "RelayServer", "RelayClient", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: releaseSettings),
         .testTarget(name: "RelayLoopTests", dependencies: ["RelayLoop"]),

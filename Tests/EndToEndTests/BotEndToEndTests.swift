@@ -67,6 +67,23 @@ final class BotEndToEndTests: XCTestCase {
         XCTAssertEqual(reply, ":bot!bot@127.0.0.1 PRIVMSG #ops :got: \(text)", bot.stderr)
     }
 
+    func testACoprocessPrintingFasterThanThePacerLosesNothing() throws {
+        let script = try write("flood.sh", "#!/bin/sh\nread -r line\nseq 1 400 | sed 's/^/n /'\nsleep 30\n")
+        let room = try plainUser(server, nick: "ana\(Int.random(in: 100...999))")
+        room.sendLine("/join #ops")
+        room.waitFor { $0.hasPrefix("-!- You joined #ops") }
+        let bot = try RelayProcess(["connect", url, "--nick", "bot", "--rate", "150", "--exec", script])
+        defer { bot.stop() }
+        XCTAssertTrue(room.waitFor("-!- bot joined #ops", timeout: 10), bot.stderr)
+        room.sendLine("go")
+        for index in 1...400 {
+            guard room.waitFor(timeout: 10, { $0.hasPrefix("<bot> n ") }) == "<bot> n \(index)" else {
+                return XCTFail("line \(index) missing or out of order: \(bot.stderr)")
+            }
+        }
+        XCTAssertFalse(bot.stderr.contains("dropped"), bot.stderr)
+    }
+
     func testTheSameCoprocessAnswersAfterTheServerRestarts() throws {
         let script = try write("pid.sh", "#!/bin/sh\nwhile IFS= read -r line; do case $line in *'!pid'*) echo \"pid $$\" ;; esac; done\n")
         let port = server.port

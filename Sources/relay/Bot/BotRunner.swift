@@ -1,3 +1,4 @@
+import DequeModule
 import RelayClient
 import RelayIRC
 import RelayLoop
@@ -38,6 +39,9 @@ final class BotRunner: ClientHostDelegate, Flushable {
     /// further (it blocks on its next write) and handler replies are dropped, said on stderr.
     private let replyLimit = 200
     private var droppedEvents = 0
+    /// Coprocess lines read while the pacer was too far behind, and whether its output is paused.
+    private var held = Deque<String>()
+    private var throttled = false
     private var stopping = false
     private var exitStatus = ExitStatus.success
 
@@ -62,10 +66,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
         }
         if let command = options.exec {
             coprocess = try ScriptProcess(name: "exec", command: command, loop: loop, reaper: reaper, inputLimit: 1 << 20,
-                                          onLine: { [unowned self] line in
-                                              perform(core.coprocessLine(line))
-                                              throttleCoprocess()
-                                          },
+                                          onLine: { [unowned self] line in coprocessSaid(line) },
                                           onFinished: { [unowned self] status in coprocessExited(status) })
         }
         coprocessGroup = coprocess
@@ -225,21 +226,33 @@ final class BotRunner: ClientHostDelegate, Flushable {
         }
     }
 
-    /// A coprocess that prints faster than the pacer lets it speak is read no further
-    /// until the backlog halves: it blocks on its next write, and nothing is lost.
-    private func throttleCoprocess() {
-        guard let coprocess, let session = client.session, session.pacedBacklog >= replyLimit else { return }
-        coprocess.pauseOutput()
-        func check() {
-            loop.schedule(after: .milliseconds(200)) { [weak self] in
-                guard let self else { return }
-                if let session = self.client.session, session.pacedBacklog >= self.replyLimit / 2, self.client.isConnected {
-                    return check()
-                }
-                coprocess.resumeOutput()
-            }
+    /// A line the coprocess printed. When the pacer is `replyLimit` lines behind,
+    /// its output is read no further (it blocks on its next write) and the lines of
+    /// the read in hand wait here — at most one read's worth — until the backlog
+    /// halves: nothing is lost, nothing grows without bound.
+    private func coprocessSaid(_ line: String) {
+        let behind = (client.session?.pacedBacklog ?? 0) >= replyLimit
+        guard held.isEmpty && !behind else {
+            held.append(line)
+            if !throttled { throttle() }
+            return
         }
-        check()
+        perform(core.coprocessLine(line))
+    }
+
+    private func throttle() {
+        guard let coprocess else { return }
+        throttled = true
+        coprocess.pauseOutput()
+        loop.schedule(after: .milliseconds(200)) { [weak self] in
+            guard let self else { return }
+            while let session = self.client.session, session.pacedBacklog < self.replyLimit / 2, let line = self.held.popFirst() {
+                self.perform(self.core.coprocessLine(line))
+            }
+            guard self.held.isEmpty else { return self.throttle() }
+            self.throttled = false
+            self.coprocess?.resumeOutput()
+        }
     }
 
     /// The coprocess ended: relay ends too, with its status (a supervisor restarts both).
