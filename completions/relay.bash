@@ -271,7 +271,7 @@ _relay_connect() {
     repeating_flags=()
     non_repeating_flags=(--allow-raw --notice --no-join --json --verbose --stay --trace --version -h --help)
     repeating_options=(--on --allow --allow-room --join --key --send)
-    non_repeating_options=(--exec --listen --max-handlers --handler-timeout --max-reply-lines --cooldown --nick --password-file --timeout --rate)
+    non_repeating_options=(--exec --listen --max-handlers --handler-timeout --max-reply-lines --cooldown --nick --password-file --timeout --log-level --log-format --rate)
     __relay_offer_flags_options 1
 
     # Offer option value completions
@@ -321,6 +321,14 @@ _relay_connect() {
     '--send')
         return
         ;;
+    '--log-level')
+        __relay_add_completions -W 'error'$'\n''warn'$'\n''info'$'\n''debug'
+        return
+        ;;
+    '--log-format')
+        __relay_add_completions -W 'text'$'\n''json'
+        return
+        ;;
     '--rate')
         return
         ;;
@@ -331,7 +339,7 @@ _relay_bridge() {
     repeating_flags=()
     non_repeating_flags=(--no-nick-guard --relay-events --relay-notices --trace --version -h --help)
     repeating_options=(--password-file --ignore)
-    non_repeating_options=(--config --nick --timeout --rate --format --backlog --backlog-age --rejoin-delay --stats)
+    non_repeating_options=(--config --nick --timeout --rate --format --backlog --backlog-age --rejoin-delay --stats --log-level --log-format)
     __relay_offer_flags_options -1
 
     # Offer option value completions
@@ -367,6 +375,14 @@ _relay_bridge() {
         return
         ;;
     '--stats')
+        return
+        ;;
+    '--log-level')
+        __relay_add_completions -W 'error'$'\n''warn'$'\n''info'$'\n''debug'
+        return
+        ;;
+    '--log-format')
+        __relay_add_completions -W 'text'$'\n''json'
         return
         ;;
     esac

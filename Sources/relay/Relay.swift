@@ -1,5 +1,6 @@
 import ArgumentParser
 import RelayClient
+import RelayIRC
 import RelayLoop
 #if canImport(Glibc)
 import Glibc
@@ -31,15 +32,47 @@ struct Relay: ParsableCommand {
 }
 
 /// One-line messages on stderr: "relay: what happened".
+/// `connect` and `bridge` filter them with `--log-level` (errors, which end a run
+/// or a network, always show) and wrap them with `--log-format json`.
 enum Diagnostics {
+    enum Level: Int, Comparable {
+        case error, warn, info, debug
+        var name: String { ["error", "warn", "info", "debug"][rawValue] }
+        static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    nonisolated(unsafe) static var level = Level.info
+    nonisolated(unsafe) static var json = false
+
     static func write(_ text: String) {
         var line = text
         if !line.hasSuffix("\n") { line += "\n" }
         _ = line.withCString { fputs($0, stderr) }
     }
 
+    /// An error: why a run (or a network) ended.
     static func say(_ text: String) {
-        write("relay: " + text)
+        log(.error, text)
+    }
+
+    /// Something went wrong and was dealt with (a reconnect, a refused line, a drop).
+    static func warn(_ text: String) {
+        log(.warn, text)
+    }
+
+    /// Progress an operator may want (connected, joined, counters).
+    static func info(_ text: String) {
+        log(.info, text)
+    }
+
+    static func log(_ level: Level, _ text: String) {
+        guard level <= self.level || level == .error else { return }
+        if json {
+            let time = CivilTime(unixSeconds: Int64(Glibc.time(nil))).iso8601
+            write("{\"time\":\"\(time)\",\"level\":\"\(level.name)\",\"message\":\(OutputFormat.quote(text))}")
+        } else {
+            write("relay: " + text)
+        }
     }
 
     /// Says why and exits with `status`.

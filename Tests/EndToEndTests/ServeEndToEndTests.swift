@@ -310,3 +310,35 @@ final class OperatorLogEndToEndTests: XCTestCase {
         XCTAssertEqual(try RelayRun.run(["serve", "--port", "0", "--log-level", "loud"], timeout: 10).status, 2)
     }
 }
+
+/// `--log-level` and `--log-format` on connect and bridge.
+final class ClientLogEndToEndTests: XCTestCase {
+    func testConnectSaysItsFailureAsJSON() throws {
+        let run = try RelayRun.run(["connect", "irc://127.0.0.1:\(freePort())/#ops", "--send", "x", "--timeout", "3",
+                                    "--log-format", "json"], timeout: 15)
+        XCTAssertEqual(run.status, 1)
+        let object = try JSONSerialization.jsonObject(with: Data(run.stderr.utf8)) as? [String: String]
+        XCTAssertEqual(object?["level"], "error")
+        XCTAssertTrue(object?["message"]?.hasPrefix("connect 127.0.0.1:") == true, run.stderr)
+        XCTAssertNotNil(object?["time"])
+    }
+
+    func testABridgeAtWarnLeavesOutProgressButRelays() throws {
+        let a = try RelayProcess.serve()
+        let b = try RelayProcess.serve()
+        defer { a.stop(); b.stop() }
+        let ana = try plainUser(a, nick: "ana")
+        let bob = try plainUser(b, nick: "bob")
+        for client in [ana, bob] { client.sendLine("/join #dev") }
+        let bridge = try RelayProcess(["bridge", "irc://127.0.0.1:\(a.port)/#dev", "irc://127.0.0.1:\(b.port)/#dev",
+                                       "--nick", "bridge", "--rate", "0", "--log-level", "warn"])
+        defer { bridge.stop() }
+        ana.waitFor("-!- bridge joined #dev")
+        bob.waitFor("-!- bridge joined #dev")
+        ana.sendLine("quietly")
+        XCTAssertNotNil(bob.waitFor { $0.hasSuffix("na> quietly") })
+        b.stop()
+        XCTAssertTrue(bridge.waitForStderr("lost"), "a loss is a warning: \(bridge.stderr)")
+        XCTAssertFalse(bridge.stderr.contains("connected as"), "progress is info: \(bridge.stderr)")
+    }
+}

@@ -88,7 +88,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
         }
         switch event {
         case .registered(let nick):
-            Diagnostics.say("connected to \(client.target.address) as \(nick)")
+            Diagnostics.info("connected to \(client.target.address) as \(nick)")
             if let announce { perform(announce.registered()) }
         case .joined(let room):
             announce?.joined(room)
@@ -99,11 +99,11 @@ final class BotRunner: ClientHostDelegate, Flushable {
             if let announce { perform(announce.confirmed(token: token)) }
         case .refused(let code, let subject, let text):
             announce?.refused(code: code, subject: subject, text: text)
-            Diagnostics.say("\(subject.map { "\($0): " } ?? "")\(code) \(text)")
+            Diagnostics.warn("\(subject.map { "\($0): " } ?? "")\(code) \(text)")
         case .nickInUse(let taken, let next):
-            Diagnostics.say("nick \(taken) is taken; trying \(next)")
+            Diagnostics.warn("nick \(taken) is taken; trying \(next)")
         case .failed(let failure):
-            Diagnostics.say("\(client.target.address): \(failure)")
+            Diagnostics.log(failure.isRefusal ? .error : .warn, "\(client.target.address): \(failure)")
             if failure.isRefusal { return stop(status: failure.exitStatus) }
             client.close()  // the close brings clientDisconnected, which reconnects
         default:
@@ -116,7 +116,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
         if let announce { perform(announce.disconnected()) }
         if stopping { return finishIfDone() }
         let seconds = client.reconnectLater(timeout: options.timeout)
-        Diagnostics.say("lost \(client.target.address) (\(reason)); reconnecting in \(seconds) s")
+        Diagnostics.warn("lost \(client.target.address) (\(reason)); reconnecting in \(seconds) s")
     }
 
     // MARK: Carrying out decisions
@@ -128,7 +128,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
                 guard let coprocess, coprocess.input.isOpen else { continue }
                 if coprocess.input.write(Array((line + "\n").utf8)) {
                     if droppedEvents > 0 {
-                        Diagnostics.say("exec: the script was not reading its input: \(droppedEvents) event(s) were dropped")
+                        Diagnostics.warn("exec: the script was not reading its input: \(droppedEvents) event(s) were dropped")
                         droppedEvents = 0
                     }
                 } else {
@@ -143,7 +143,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
             case .raw(let line):
                 client.session?.raw(line)
             case .warn(let text):
-                Diagnostics.say(text)
+                Diagnostics.warn(text)
             }
         }
         client.pump()
@@ -168,10 +168,10 @@ final class BotRunner: ClientHostDelegate, Flushable {
 
     private func say(_ text: String, to target: String, kind: ChatLine.Kind) {
         guard let session = client.session, client.isConnected, session.isRegistered else {
-            return Diagnostics.say("not connected: a reply to \(target) was not sent")
+            return Diagnostics.warn("not connected: a reply to \(target) was not sent")
         }
         guard session.pacedBacklog < replyLimit else {
-            return Diagnostics.say("\(session.pacedBacklog) lines already wait for the pacer: a reply to \(target) was dropped")
+            return Diagnostics.warn("\(session.pacedBacklog) lines already wait for the pacer: a reply to \(target) was dropped")
         }
         session.say(text, to: target, kind: kind)
     }

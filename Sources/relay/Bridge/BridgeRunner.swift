@@ -120,9 +120,9 @@ final class BridgeRunner: ClientHostDelegate {
         switch event {
         case .registered(let nick):
             health.registered(network)
-            Diagnostics.say("bridge: \(label(network)): connected as \(nick)")
+            Diagnostics.info("bridge: \(label(network)): connected as \(nick)")
         case .joined(let room):
-            Diagnostics.say("bridge: \(label(network)): joined \(room)")
+            Diagnostics.info("bridge: \(label(network)): joined \(room)")
             drain(network)
         case .kick(let room, let nick, let by, let reason) where Casemapping.equal(nick, session.nick):
             guard let at = rejoins.kicked(network: network, room: room, now: .now) else {
@@ -130,19 +130,19 @@ final class BridgeRunner: ClientHostDelegate {
                 break
             }
             let seconds = Int((at - .now).components.seconds)
-            Diagnostics.say("bridge: \(label(network)): kicked from \(room) by \(by) (\(reason)); rejoining in \(seconds) s")
+            Diagnostics.warn("bridge: \(label(network)): kicked from \(room) by \(by) (\(reason)); rejoining in \(seconds) s")
             loop.schedule(at: at) { [weak client] in
                 guard let client, let session = client.session, client.isConnected else { return }
-                Diagnostics.say("bridge: rejoining \(room)")
+                Diagnostics.info("bridge: rejoining \(room)")
                 session.join(room, key: client.sessionConfig.roomKeys[Casemapping.fold(room)])
                 client.pump()
             }
         case .refused(let code, let subject, let text):
-            Diagnostics.say("bridge: \(label(network)): \(subject.map { "\($0): " } ?? "")\(code) \(text)")
+            Diagnostics.warn("bridge: \(label(network)): \(subject.map { "\($0): " } ?? "")\(code) \(text)")
         case .nickInUse(let taken, let next):
-            Diagnostics.say("bridge: \(label(network)): \(taken) is taken; trying \(next)")
+            Diagnostics.warn("bridge: \(label(network)): \(taken) is taken; trying \(next)")
         case .failed(let failure):
-            Diagnostics.say("bridge: \(label(network)): \(failure)")
+            Diagnostics.log(failure.isRefusal ? .error : .warn, "bridge: \(label(network)): \(failure)")
             if failure.isRefusal {
                 Diagnostics.say("bridge: \(label(network)): refused; leaving this network alone, the others go on")
                 if let status = health.refused(network, live: live) { return stop(status: status) }
@@ -166,7 +166,7 @@ final class BridgeRunner: ClientHostDelegate {
         }
         guard let network = index(of: client), !health.isRefused(network) else { return }
         let seconds = client.reconnectLater(timeout: settings.timeout)
-        Diagnostics.say("bridge: \(label(network)): lost (\(reason)); reconnecting in \(seconds) s")
+        Diagnostics.warn("bridge: \(label(network)): lost (\(reason)); reconnecting in \(seconds) s")
     }
 
     // MARK: Sending
@@ -196,7 +196,7 @@ final class BridgeRunner: ClientHostDelegate {
                 let text = "\(BridgeRouter.marker)[bridge] \(count) line\(count == 1 ? " was" : "s were") not relayed here "
                     + "(the backlog of \(limit) lines or \(minutes) min ran over)"
                 session.say(text, to: room, kind: .notice)
-                Diagnostics.say("bridge: \(label(network)): \(room): dropped \(count) line(s)")
+                Diagnostics.warn("bridge: \(label(network)): \(room): dropped \(count) line(s)")
             }
         }
         client.pump()
@@ -236,7 +236,7 @@ final class BridgeRunner: ClientHostDelegate {
         let oldRooms = live.reduce(into: [Int: [String]]()) { $0[$1] = router.rooms(on: $1) }
         for name in changes.removed + changes.reconnected {
             guard let index = networks.firstIndex(where: { $0?.spec.name == name }), let network = networks[index] else { continue }
-            Diagnostics.say("bridge: \(network.spec.label): \(changes.removed.contains(name) ? "removed" : "changed; reconnecting")")
+            Diagnostics.info("bridge: \(network.spec.label): \(changes.removed.contains(name) ? "removed" : "changed; reconnecting")")
             network.client.quit("bridge reconfigured")
             if changes.removed.contains(name) { networks[index] = nil }
         }
@@ -249,7 +249,7 @@ final class BridgeRunner: ClientHostDelegate {
                 networks[index]?.spec = spec
                 networks[index]?.client.sessionConfig.roomKeys = spec.keys
             } else {
-                Diagnostics.say("bridge: \(spec.label): added")
+                Diagnostics.info("bridge: \(spec.label): added")
                 networks.append(Network(spec: spec, client: makeClient(spec), outbox: newOutbox()))
             }
         }
@@ -268,7 +268,7 @@ final class BridgeRunner: ClientHostDelegate {
                 network.client.connect(timeout: settings.timeout)
             }
         }
-        Diagnostics.say("bridge: reloaded: \(changes.added.count) network(s) added, \(changes.removed.count) removed, "
+        Diagnostics.info("bridge: reloaded: \(changes.added.count) network(s) added, \(changes.removed.count) removed, "
                         + "\(changes.reconnected.count) reconnected, \(changes.kept.count) kept")
     }
 
@@ -288,7 +288,7 @@ final class BridgeRunner: ClientHostDelegate {
                 let outbox = networks[endpoint.network]?.outbox
                 let waiting = outbox?.waiting(for: endpoint.room) ?? 0
                 let dropped = outbox?.droppedByRoom[Casemapping.fold(endpoint.room)] ?? 0
-                Diagnostics.say("bridge: \(label(endpoint.network))/\(endpoint.room): relayed \(relayed), waiting \(waiting), dropped \(dropped)")
+                Diagnostics.info("bridge: \(label(endpoint.network))/\(endpoint.room): relayed \(relayed), waiting \(waiting), dropped \(dropped)")
             }
         }
     }

@@ -70,7 +70,7 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
             cancelTimeout()
             perform(policy.registered())
         case .nickInUse(let taken, let next):
-            Diagnostics.say("nick \(taken) is taken; trying \(next)")
+            Diagnostics.warn("nick \(taken) is taken; trying \(next)")
         case .refused(let code, let subject, let text):
             policy.refused(code: code, subject: subject, text: text)
         case .confirmed(let token):
@@ -114,11 +114,11 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
                 if let reason { Diagnostics.say(reason) }
                 finish(status)
             case .close(let note):
-                Diagnostics.say(note)
+                Diagnostics.warn(note)
                 client.close()
             case .reconnect(let reason):
                 let seconds = client.reconnectLater(timeout: options.timeout)
-                Diagnostics.say("lost \(client.target.address) (\(reason)); reconnecting in \(seconds) s")
+                Diagnostics.warn("lost \(client.target.address) (\(reason)); reconnecting in \(seconds) s")
             case .stopNow:
                 loop.stop()
             }

@@ -68,6 +68,12 @@ struct Bridge: ParsableCommand {
     @Flag(help: "Print every line sent and received on stderr (passwords masked).")
     var trace = false
 
+    @Option(help: "What stderr says beyond errors: warn (losses, drops, kicks), info (the default: connections, joins, counters) or debug.")
+    var logLevel: LogLevel = .info
+
+    @Option(help: "stderr lines as text or json (one object per line).")
+    var logFormat: LogFormat = .text
+
     func validate() throws {
         if config != nil {
             guard endpoints.isEmpty else { throw ValidationError("give endpoints or --config, not both") }
@@ -94,6 +100,8 @@ struct Bridge: ParsableCommand {
     }
 
     func run() throws {
+        Diagnostics.level = logLevel.diagnostics
+        Diagnostics.json = logFormat == .json
         let setup: BridgeSetup
         var settings = BridgeRunner.Settings()
         var options = BridgeOptions()

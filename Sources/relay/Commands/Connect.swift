@@ -60,6 +60,12 @@ struct Connect: ParsableCommand {
     @Flag(help: "Print every line sent and received on stderr (passwords masked).")
     var trace = false
 
+    @Option(help: "What stderr says beyond errors: warn, info (the default: connected, reconnecting) or debug.")
+    var logLevel: LogLevel = .info
+
+    @Option(help: "stderr lines as text or json (one object per line).")
+    var logFormat: LogFormat = .text
+
     @Option(help: "Lines per second after a burst of 5; 0 turns pacing off.")
     var rate = 1.0
 
@@ -72,6 +78,8 @@ struct Connect: ParsableCommand {
     }
 
     func run() throws {
+        Diagnostics.level = logLevel.diagnostics
+        Diagnostics.json = logFormat == .json
         if target.hasPrefix("unix:") { postThroughSocket(path: String(target.dropFirst(5))) }
         var parsed: ClientTarget
         do {

@@ -170,6 +170,7 @@ struct Serve: ParsableCommand {
 enum LogLevel: String, ExpressibleByArgument, CaseIterable {
     case error, warn, info, debug
     var level: ServerLogEvent.Level { ServerLogEvent.Level.allCases.first { $0.name == rawValue }! }
+    var diagnostics: Diagnostics.Level { [.error, .warn, .info, .debug][level.rawValue] }
 }
 
 enum LogFormat: String, ExpressibleByArgument, CaseIterable {
