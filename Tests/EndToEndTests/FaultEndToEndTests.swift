@@ -73,3 +73,36 @@ final class FaultEndToEndTests: XCTestCase {
         XCTAssertNil(bridge.waitForExit(timeout: 0.1), bridge.stderr)
     }
 }
+
+/// Slow and endless lines against `relay serve`: the limits handle them and
+/// everyone else is unaffected.
+final class SlowAndEndlessLinesTests: XCTestCase {
+    func testALineSentOneByteAt50msAndAMegabyteWithoutANewline() throws {
+        let server = try RelayProcess.serve()
+        defer { server.stop() }
+        let ana = try plainUser(server, nick: "ana")
+        let bob = try plainUser(server, nick: "bob")
+        let slow = try plainUser(server, nick: "slow")
+        // One byte every 50 ms: framed like any other line, nobody waits for it.
+        let writer = Thread {
+            for byte in Array("drip drip\n".utf8) {
+                slow.sendBytes([byte])
+                usleep(50_000)
+            }
+        }
+        writer.start()
+        ana.sendLine("meanwhile")
+        bob.waitFor("<ana> meanwhile", timeout: 1)
+        bob.waitFor("<slow> drip drip", timeout: 5)
+        // A megabyte without a newline: discarded as it arrives, reported when it ends.
+        let flood = try plainUser(server, nick: "flood")
+        let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 64 * 1024)
+        for _ in 0..<16 { flood.sendBytes(chunk) }
+        ana.sendLine("still fine")
+        bob.waitFor("<ana> still fine")
+        flood.sendBytes([10])
+        XCTAssertNotNil(flood.waitFor { $0.hasPrefix("-!- Line too long (1048576 bytes") })
+        let rss = server.residentKilobytes()
+        XCTAssertLessThan(rss, 64 * 1024, "the megabyte was never held: \(rss) KiB")
+    }
+}

@@ -112,6 +112,13 @@ final class RelayProcess {
         stderrData.append(stderrPipe.fileHandleForReading.readDataToEndOfFile())
     }
 
+    /// Resident memory now, in KiB (VmRSS from /proc).
+    func residentKilobytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return -1 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+    }
+
     /// CPU time used so far, in clock ticks (utime + stime from /proc).
     func cpuTicks() -> Int {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
