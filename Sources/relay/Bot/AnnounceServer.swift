@@ -18,6 +18,7 @@ final class AnnounceServer: ReadinessHandler, ConnectionDelegate {
     private var nextID = 0
     private let onLine: (Int, String) -> Void
     private let onGone: (Int) -> Void
+    private var closed = false
     /// Connections at once; more are refused with an error line.
     private let maxWriters = 256
 
@@ -37,7 +38,22 @@ final class AnnounceServer: ReadinessHandler, ConnectionDelegate {
     }
 
     func handle(_ event: ReadyEvent) {
-        while case .done(let client)? = try? UnixSocket.accept(fd) {
+        while true {
+            let client: Int32
+            do {
+                guard case .done(let accepted) = try UnixSocket.accept(fd) else { return }
+                client = accepted
+            } catch let error as SystemError where error.isDescriptorExhaustion {
+                // The listener stays readable: stop listening for a moment instead of spinning.
+                try? loop.setInterest(fd, [])
+                loop.schedule(after: .milliseconds(100)) { [weak self] in
+                    guard let self, !self.closed else { return }
+                    try? self.loop.setInterest(self.fd, .read)
+                }
+                return
+            } catch {
+                return
+            }
             nextID += 1
             let connection = Connection(fd: client, tag: nextID, loop: loop, maxLineLength: 16 * 1024, sendQueueLimit: 1 << 20)
             connection.delegate = self
@@ -83,6 +99,7 @@ final class AnnounceServer: ReadinessHandler, ConnectionDelegate {
 
     /// Stops listening and removes the socket file; open writers get what is queued.
     func close() {
+        closed = true
         loop.unwatch(fd)
         closeDescriptor(fd)
         unlink(path)
