@@ -1,0 +1,105 @@
+import Glibc
+@testable import RelayLoop
+import XCTest
+
+/// The `Connection` state machine, with the far end of a socketpair as the peer:
+/// open → draining → lingering → closed, the linger bound, SendQ, half-close.
+final class ConnectionTests: XCTestCase {
+    private final class Recorder: ConnectionDelegate {
+        var lines: [String] = []
+        var closed: [String?] = []
+        var keepWriting = false
+        func connection(_ connection: Connection, received frame: LineFramer.Frame) {
+            if case .line(let bytes) = frame { lines.append(String(decoding: bytes, as: UTF8.self)) }
+        }
+        func connectionClosed(_ connection: Connection, reason: String?) { closed.append(reason) }
+        func connectionReadEnded(_ connection: Connection) -> Bool { keepWriting }
+    }
+
+    private func pair(limit: Int = 1 << 20, linger: Duration = .seconds(2)) throws
+        -> (EventLoop, Connection, Recorder, Int32) {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
+        try setNonBlocking(fds[0])
+        let loop = try EventLoop.makeDefault()
+        let connection = Connection(fd: fds[0], tag: 1, loop: loop, maxLineLength: 512, sendQueueLimit: limit, lingerTimeout: linger)
+        let recorder = Recorder()
+        connection.delegate = recorder
+        try connection.start()
+        return (loop, connection, recorder, fds[1])
+    }
+
+    private func turn(_ loop: EventLoop, until done: () -> Bool, within seconds: Double = 3) throws {
+        let end = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while !done() && ContinuousClock.now < end { try loop.runOnce(maximumWait: .milliseconds(20)) }
+    }
+
+    private func readAll(_ fd: Int32) -> String {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count <= 0 { break }
+            out += buffer[0..<count]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func testACloseWritesWhatIsQueuedShutsDownThenWaitsForThePeer() throws {
+        let (loop, connection, recorder, peer) = try pair()
+        defer { close(peer) }
+        connection.send(Array("last words\r\n".utf8))
+        connection.close()
+        XCTAssertEqual(connection.state, .draining)
+        try turn(loop) { connection.state == .lingering }
+        XCTAssertEqual(connection.state, .lingering, "all written, our side shut down")
+        XCTAssertEqual(readAll(peer), "last words\r\n", "then EOF: the peer read everything")
+        shutdown(peer, Int32(SHUT_WR))
+        try turn(loop) { connection.state == .closed }
+        XCTAssertEqual(connection.state, .closed)
+        XCTAssertEqual(recorder.closed, [nil], "a close we asked for needs no reason")
+    }
+
+    func testLingeringIsBoundedWhenThePeerNeverCloses() throws {
+        let (loop, connection, recorder, peer) = try pair(linger: .milliseconds(200))
+        defer { close(peer) }
+        connection.close()
+        try turn(loop) { connection.state == .closed }
+        XCTAssertEqual(connection.state, .closed)
+        XCTAssertEqual(recorder.closed, [nil])
+    }
+
+    func testAPeerThatNeverReadsIsDroppedWithSendQExceeded() throws {
+        let (loop, connection, recorder, peer) = try pair(limit: 4096)
+        defer { close(peer) }
+        let line = Array((String(repeating: "x", count: 1000) + "\r\n").utf8)
+        for _ in 0..<2000 where connection.state == .open { connection.send(line) }
+        try turn(loop) { !recorder.closed.isEmpty }
+        XCTAssertEqual(recorder.closed, ["SendQ exceeded"])
+    }
+
+    func testAPeerHangingUpIsReportedWithItsLastLine() throws {
+        let (loop, connection, recorder, peer) = try pair()
+        _ = "unterminated".withCString { write(peer, $0, 12) }
+        close(peer)
+        try turn(loop) { !recorder.closed.isEmpty }
+        XCTAssertEqual(recorder.lines, ["unterminated"])
+        XCTAssertEqual(recorder.closed, ["Remote host closed the connection"])
+        XCTAssertEqual(connection.state, .closed)
+    }
+
+    func testAHalfClosedPeerStillGetsItsAnswersWhenTheOwnerAsks() throws {
+        let (loop, connection, recorder, peer) = try pair()
+        defer { close(peer) }
+        recorder.keepWriting = true
+        _ = "question\n".withCString { write(peer, $0, 9) }
+        shutdown(peer, Int32(SHUT_WR))
+        try turn(loop) { recorder.lines == ["question"] }
+        try turn(loop, until: { false }, within: 0.1)
+        XCTAssertEqual(connection.state, .open, "still open for writing after the peer's EOF")
+        connection.send(Array("answer\n".utf8))
+        connection.close()
+        try turn(loop) { connection.state != .open && connection.state != .draining }
+        XCTAssertEqual(readAll(peer), "answer\n")
+    }
+}
