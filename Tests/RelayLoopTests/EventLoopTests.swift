@@ -171,4 +171,14 @@ final class EventLoopTests: XCTestCase {
         XCTAssertEqual(SelectorKind.fromEnvironment(nil), .epoll)
         XCTAssertNil(SelectorKind.fromEnvironment("kqueue"))
     }
+
+    func testEpollReportsAnErrorAsWritableToADescriptorWaitingToWrite() {
+        // The kernel's values (sys/epoll.h): EPOLLOUT 0x004, EPOLLERR 0x008, EPOLLHUP 0x010.
+        let error: UInt32 = 0x008
+        XCTAssertEqual(EpollSelector.readyEvent(fd: 5, flags: error, interest: .write).writable, true,
+                       "EPOLLERR without EPOLLOUT still wakes a writer")
+        XCTAssertEqual(EpollSelector.readyEvent(fd: 5, flags: error, interest: .read).writable, false)
+        XCTAssertEqual(EpollSelector.readyEvent(fd: 5, flags: 0x010, interest: .read).readable, true)
+        XCTAssertEqual(EpollSelector.readyEvent(fd: 5, flags: 0x004, interest: .write).readable, false)
+    }
 }

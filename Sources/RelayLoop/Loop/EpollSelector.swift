@@ -9,6 +9,9 @@ public final class EpollSelector: Selector {
     private var kernelEvents: [epoll_event]
     /// Descriptors epoll refuses (regular files, /dev/null: EPERM); always ready.
     private var alwaysReady: [Int32: Interest] = [:]
+    /// What each descriptor asked for, to report an error or hang-up as writable
+    /// to one that waits to write (epoll may report EPOLLERR without EPOLLOUT).
+    private var interests: [Int32: Interest] = [:]
 
     public init(capacity: Int = 1024) throws {
         epfd = try syscall("epoll_create1", { epoll_create1(Int32(EPOLL_CLOEXEC)) })
@@ -34,6 +37,7 @@ public final class EpollSelector: Selector {
     public func add(_ fd: Int32, interest: Interest) throws {
         do {
             try control(EPOLL_CTL_ADD, fd, interest, "epoll_ctl(ADD)")
+            interests[fd] = interest
         } catch let error as SystemError where error.code == EPERM {
             alwaysReady[fd] = interest
         }
@@ -45,10 +49,12 @@ public final class EpollSelector: Selector {
             return
         }
         try control(EPOLL_CTL_MOD, fd, interest, "epoll_ctl(MOD)")
+        interests[fd] = interest
     }
 
     public func remove(_ fd: Int32) throws {
         if alwaysReady.removeValue(forKey: fd) != nil { return }
+        interests[fd] = nil
         var event = epoll_event()
         _ = try syscall("epoll_ctl(DEL)", { epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &event) })
     }
@@ -66,16 +72,19 @@ public final class EpollSelector: Selector {
             if errno == EINTR { return }
             throw SystemError("epoll_wait", code: errno)
         }
-        let failed = EPOLLERR.rawValue | EPOLLHUP.rawValue | EPOLLRDHUP.rawValue
         for index in 0..<Int(count) {
             let raw = kernelEvents[index]
-            let flags = raw.events
-            let trouble = flags & failed != 0
-            events.append(ReadyEvent(
-                fd: raw.data.fd,
-                readable: flags & EPOLLIN.rawValue != 0 || trouble,
-                writable: flags & EPOLLOUT.rawValue != 0 || (trouble && flags & EPOLLOUT.rawValue != 0)))
+            events.append(Self.readyEvent(fd: raw.data.fd, flags: raw.events, interest: interests[raw.data.fd] ?? []))
         }
+    }
+
+    /// An error or hang-up is readable (the read path finds EOF or the error) and,
+    /// for a descriptor waiting to write, writable too (the write path finds it).
+    static func readyEvent(fd: Int32, flags: UInt32, interest: Interest) -> ReadyEvent {
+        let trouble = flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue | EPOLLRDHUP.rawValue) != 0
+        return ReadyEvent(fd: fd,
+                          readable: flags & EPOLLIN.rawValue != 0 || trouble,
+                          writable: flags & EPOLLOUT.rawValue != 0 || (trouble && interest.contains(.write)))
     }
 
     public func close() {
