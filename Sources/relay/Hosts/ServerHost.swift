@@ -47,9 +47,17 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
 
     // MARK: Accepting
 
-    /// The listener is readable: drain the backlog.
+    /// Connections accepted per turn at most: the listener stays readable, so the
+    /// rest come next turn, after the lines already waiting on accepted ones are
+    /// read. An unbounded batch could outlast the one-second "silent, so plain"
+    /// rule and take IRC clients whose first line was never read for people.
+    private let acceptsPerTurn = 128
+
+    /// The listener is readable: take a batch from the backlog.
     func handle(_ event: ReadyEvent) {
-        while !shuttingDown {
+        var accepted = 0
+        while !shuttingDown && accepted < acceptsPerTurn {
+            accepted += 1
             let fd: Int32
             do {
                 guard case .done(let accepted) = try listener.accept() else { break }
