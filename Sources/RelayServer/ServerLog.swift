@@ -2,11 +2,14 @@
 /// registered and left (and why), refusals by a limit, operator actions.
 /// Never the text of a message (a quit message is logged only as "Quit").
 public struct ServerLogEvent: Equatable, Sendable {
-    public enum Level: Int, Comparable, Sendable, CaseIterable {
+    /// In order of importance: a level shows itself and everything above it.
+    public enum Level: String, Comparable, Sendable, CaseIterable {
         case error, warn, info, debug
 
-        public var name: String { ["error", "warn", "info", "debug"][rawValue] }
-        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+        public var name: String { rawValue }
+        public static func < (a: Level, b: Level) -> Bool {
+            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        }
     }
 
     public struct Field: Equatable, Sendable {

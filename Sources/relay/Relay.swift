@@ -1,6 +1,7 @@
 import ArgumentParser
 import RelayClient
 import RelayIRC
+import RelayServer
 import RelayLoop
 #if canImport(Glibc)
 import Glibc
@@ -35,11 +36,7 @@ struct Relay: ParsableCommand {
 /// `connect` and `bridge` filter them with `--log-level` (errors, which end a run
 /// or a network, always show) and wrap them with `--log-format json`.
 enum Diagnostics {
-    enum Level: Int, Comparable {
-        case error, warn, info, debug
-        var name: String { ["error", "warn", "info", "debug"][rawValue] }
-        static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
-    }
+    typealias Level = ServerLogEvent.Level
 
     nonisolated(unsafe) static var level = Level.info
     nonisolated(unsafe) static var json = false

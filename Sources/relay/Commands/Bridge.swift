@@ -2,6 +2,7 @@ import ArgumentParser
 import RelayClient
 import RelayIRC
 import RelayLoop
+import RelayServer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,10 +70,10 @@ struct Bridge: ParsableCommand {
     var trace = false
 
     @Option(help: "What stderr says beyond errors: warn (losses, drops, kicks), info (the default: connections, joins, counters) or debug.")
-    var logLevel: LogLevel = .info
+    var logLevel: ServerLogEvent.Level = .info
 
     @Option(help: "stderr lines as text or json (one object per line).")
-    var logFormat: LogFormat = .text
+    var logFormat: OperatorLog.Format = .text
 
     func validate() throws {
         if config != nil {
@@ -100,7 +101,7 @@ struct Bridge: ParsableCommand {
     }
 
     func run() throws {
-        Diagnostics.level = logLevel.diagnostics
+        Diagnostics.level = logLevel
         Diagnostics.json = logFormat == .json
         let setup: BridgeSetup
         var settings = BridgeRunner.Settings()

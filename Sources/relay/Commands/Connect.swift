@@ -2,6 +2,7 @@ import ArgumentParser
 import RelayClient
 import RelayIRC
 import RelayLoop
+import RelayServer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,10 +62,10 @@ struct Connect: ParsableCommand {
     var trace = false
 
     @Option(help: "What stderr says beyond errors: warn, info (the default: connected, reconnecting) or debug.")
-    var logLevel: LogLevel = .info
+    var logLevel: ServerLogEvent.Level = .info
 
     @Option(help: "stderr lines as text or json (one object per line).")
-    var logFormat: LogFormat = .text
+    var logFormat: OperatorLog.Format = .text
 
     @Option(help: "Lines per second after a burst of 5; 0 turns pacing off.")
     var rate = 1.0
@@ -78,7 +79,7 @@ struct Connect: ParsableCommand {
     }
 
     func run() throws {
-        Diagnostics.level = logLevel.diagnostics
+        Diagnostics.level = logLevel
         Diagnostics.json = logFormat == .json
         if target.hasPrefix("unix:") { postThroughSocket(path: String(target.dropFirst(5))) }
         var parsed: ClientTarget

@@ -69,10 +69,10 @@ struct Serve: ParsableCommand {
     var maxPerIp = 0
 
     @Option(help: "What the operator's log on stderr says: error, warn, info (connections, disconnections and why, operator actions) or debug.")
-    var logLevel: LogLevel = .info
+    var logLevel: ServerLogEvent.Level = .info
 
     @Option(help: "The operator's log as text or json (one object per line).")
-    var logFormat: LogFormat = .text
+    var logFormat: OperatorLog.Format = .text
 
     @Option(help: "Longest nick.")
     var nickLength = 30
@@ -149,7 +149,7 @@ struct Serve: ParsableCommand {
             Diagnostics.fail("listen \(host):\(port): \(error)")
         }
         let server = ServerHost(loop: loop, listener: listener, config: config, sendQueueLimit: sendQueue,
-                                log: OperatorLog(level: logLevel.level, format: logFormat.format))
+                                log: OperatorLog(level: logLevel, format: logFormat))
         do {
             try server.start()
             Diagnostics.say("listening on \(listener.address)")
@@ -167,13 +167,7 @@ struct Serve: ParsableCommand {
     }
 }
 
-enum LogLevel: String, ExpressibleByArgument, CaseIterable {
-    case error, warn, info, debug
-    var level: ServerLogEvent.Level { ServerLogEvent.Level.allCases.first { $0.name == rawValue }! }
-    var diagnostics: Diagnostics.Level { [.error, .warn, .info, .debug][level.rawValue] }
-}
+/// `--log-level error|warn|info|debug`, for every command: one level type, the core's.
+extension ServerLogEvent.Level: ExpressibleByArgument {}
 
-enum LogFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-    var format: OperatorLog.Format { OperatorLog.Format(rawValue: rawValue)! }
-}
+extension OperatorLog.Format: ExpressibleByArgument {}
