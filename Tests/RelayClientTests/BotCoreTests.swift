@@ -231,4 +231,14 @@ final class AnnounceTallyTests: XCTestCase {
         XCTAssertEqual(tally.outcome, 1)
         XCTAssertEqual(tally.errors, ["404 Cannot send to channel"])
     }
+
+    func testALineThatCouldNotBePostedFailsTheRunButOthersAreStillAwaited() {
+        var tally = AnnounceTally()
+        tally.post()
+        tally.refuse("stdin: a line of 20000 bytes is longer than 16384 and was not sent")
+        tally.inputDone = true
+        XCTAssertNil(tally.outcome, "the posted line has no answer yet")
+        tally.reply("ok")
+        XCTAssertEqual(tally.outcome, 1)
+    }
 }

@@ -160,6 +160,12 @@ public struct AnnounceTally: Sendable {
 
     public mutating func post() { posted += 1 }
 
+    /// A line that could not even be posted (too long): the run fails, naming it.
+    public mutating func refuse(_ reason: String) {
+        posted += 1  // a line whose answer is known already
+        errors.append(reason)
+    }
+
     /// One reply line from the socket.
     public mutating func reply(_ line: String) {
         if line == "ok" { confirmed += 1 } else { errors.append(line.hasPrefix("error ") ? String(line.dropFirst(6)) : line) }

@@ -8,7 +8,7 @@ import Glibc
 /// announce socket instead of connecting to the server itself (many cron jobs,
 /// one IRC connection). The same exit codes as `--send`: 0 once every line is
 /// confirmed, 1 with the first error (or no answer within the timeout).
-final class AnnouncePoster: ConnectionDelegate, ReadinessHandler {
+final class AnnouncePoster: ConnectionDelegate {
     private let loop: EventLoop
     private let path: String
     private let rooms: [String]
@@ -17,8 +17,7 @@ final class AnnouncePoster: ConnectionDelegate, ReadinessHandler {
     private let timeout: Duration
     private var connection: Connection?
     private var tally = AnnounceTally()
-    private var stdinFramer = LineFramer(maxLineLength: 16 * 1024)
-    private var stdinBuffer = [UInt8](repeating: 0, count: 16 * 1024)
+    private var stdin: PipeReader?
     private var status: Int32 = ExitStatus.failure
     private var done = false
 
@@ -47,7 +46,15 @@ final class AnnouncePoster: ConnectionDelegate, ReadinessHandler {
         self.connection = connection
         for text in texts { post(text) }
         if readStdin {
-            try loop.watch(STDIN_FILENO, interest: .read, handler: self)
+            stdin = try PipeReader(fd: STDIN_FILENO, loop: loop, onFrame: { [unowned self] frame in
+                switch frame {
+                case .line(let bytes): post(String(decoding: bytes, as: UTF8.self))
+                case .tooLong(let length): tally.refuse("stdin: a line of \(length) bytes is longer than 16384 and was not sent")
+                }
+            }, onEnd: { [unowned self] in
+                tally.inputDone = true
+                check()
+            })
         } else {
             tally.inputDone = true
         }
@@ -65,20 +72,6 @@ final class AnnouncePoster: ConnectionDelegate, ReadinessHandler {
         for room in rooms {
             tally.post()
             connection?.send(Array("\(room) \(clean)\n".utf8))
-        }
-    }
-
-    func handle(_ event: ReadyEvent) {
-        let count = stdinBuffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
-        if count < 0 && (errno == EAGAIN || errno == EINTR) { return }
-        guard count > 0 else {
-            if case .line(let bytes)? = stdinFramer.finish() { post(String(decoding: bytes, as: UTF8.self)) }
-            loop.unwatch(STDIN_FILENO)
-            tally.inputDone = true
-            return check()
-        }
-        stdinFramer.feed(stdinBuffer[0..<count]) { frame in
-            if case .line(let bytes) = frame { post(String(decoding: bytes, as: UTF8.self)) }
         }
     }
 
