@@ -42,8 +42,13 @@ final class FakeServer {
         }
     }
 
+    /// Once only: a second close would close whatever descriptor reused the number
+    /// (the next test's listener, seen in CI as "Connection refused").
     func stop() {
-        lock.lock(); stopped = true; lock.unlock()
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
     }
