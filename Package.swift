@@ -51,6 +51,13 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: releaseSettings),
+        // OpenSSL, with inline copies of the macros Swift cannot import.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        // One non-blocking TLS stream type for every command, driven by the loop's Connection.
+        .target(name: "RelayTLS", dependencies: ["RelayLoop", "COpenSSL"], swiftSettings: releaseSettings),
         // GNU readline, for the interactive client.
         .systemLibrary(
             name: "CReadline",
@@ -59,13 +66,14 @@ let package = Package(
         .executableTarget(
             name: "relay",
             dependencies: [
-                "RelayLoop", "RelayIRC", "RelayServer", "RelayClient", "CReadline",
+                "RelayLoop", "RelayTLS", "RelayIRC", "RelayServer", "RelayClient", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: releaseSettings),
         .testTarget(name: "RelayLoopTests", dependencies: ["RelayLoop"]),
+        .testTarget(name: "RelayTLSTests", dependencies: ["RelayTLS", "RelayLoop"]),
         .testTarget(name: "RelayIRCTests", dependencies: ["RelayIRC"]),
         .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayIRC"]),
         .testTarget(name: "RelayClientTests", dependencies: ["RelayClient", "RelayIRC"]),

@@ -15,10 +15,13 @@ public protocol ConnectionDelegate: AnyObject {
     /// it (`nc` half-closes after its input and still reads the answers); the
     /// owner then calls `close()` when it has said everything. By default, closed.
     func connectionReadEnded(_ connection: Connection) -> Bool
+    /// The transport's handshake is complete (TLS); lines flow from now on.
+    func connectionSecured(_ connection: Connection)
 }
 
 extension ConnectionDelegate {
     public func connectionReadEnded(_ connection: Connection) -> Bool { false }
+    public func connectionSecured(_ connection: Connection) {}
 }
 
 /// A line-framed, non-blocking TCP connection in the loop: the one framer and
@@ -31,6 +34,12 @@ extension ConnectionDelegate {
 ///   so closing never turns unread input into a RST that destroys our last lines;
 /// - closed: the descriptor is gone.
 /// Draining and lingering together are bounded by `lingerTimeout`.
+///
+/// With a `StreamTransport` (TLS) the same states hold; bytes pass through the
+/// transport, which is driven on any readiness: handshake until done, then
+/// write until it blocks, then read until it wants more from the socket (what
+/// the transport has decrypted and holds is invisible to the selector, so
+/// stopping early would stall). Lines sent before the handshake is done wait.
 public final class Connection: ReadinessHandler, Flushable {
     public enum State { case open, draining, lingering, closed }
 
@@ -50,13 +59,20 @@ public final class Connection: ReadinessHandler, Flushable {
     private var failure: String?
     private var lingerTimer: TimerID?
     private let lingerTimeout: Duration
+    private let transport: StreamTransport?
+    /// The transport's handshake is done (always true without one).
+    public private(set) var isSecured: Bool
+    /// What ended the connection, when the transport failed.
+    public private(set) var transportFailure: TransportError?
 
     /// One read buffer for every connection: the loop runs one read at a time.
     nonisolated(unsafe) private static var scratch = [UInt8](repeating: 0, count: 64 * 1024)
 
     public init(fd: Int32, tag: Int, loop: EventLoop, maxLineLength: Int, sendQueueLimit: Int,
-                lingerTimeout: Duration = .seconds(2)) {
+                lingerTimeout: Duration = .seconds(2), transport: StreamTransport? = nil) {
         self.fd = fd
+        self.transport = transport
+        self.isSecured = transport == nil
         self.tag = tag
         self.loop = loop
         self.framer = LineFramer(maxLineLength: maxLineLength)
@@ -67,6 +83,7 @@ public final class Connection: ReadinessHandler, Flushable {
     /// Starts reading.
     public func start() throws {
         try loop.watch(fd, interest: .read, handler: self)
+        if transport != nil { driveTransport() }  // a client speaks first
     }
 
     // MARK: Output
@@ -78,10 +95,15 @@ public final class Connection: ReadinessHandler, Flushable {
     public func send(_ line: [UInt8]) {
         guard state == .open, failure == nil else { return }
         if !output.append(line) {
-            do {
-                _ = try output.write(to: fd)
-            } catch {
-                failure = Self.reason(error)
+            if transport == nil {
+                do {
+                    _ = try output.write(to: fd)
+                } catch {
+                    failure = Self.reason(error)
+                }
+            } else {
+                driveTransport(reading: false)
+                guard state == .open else { return }
             }
             if failure == nil && !output.append(line) {
                 failure = "SendQ exceeded"
@@ -102,6 +124,7 @@ public final class Connection: ReadinessHandler, Flushable {
         flushQueued = false
         if let failure { return finish(reason: failure) }
         guard state == .open || state == .draining else { return }
+        if transport != nil { return driveTransport(reading: !isSecured) }
         do {
             switch try output.write(to: fd) {
             case .flushed:
@@ -121,6 +144,10 @@ public final class Connection: ReadinessHandler, Flushable {
     // MARK: Input
 
     public func handle(_ event: ReadyEvent) {
+        if transport != nil {
+            if !event.readable && !event.writable { return finish(reason: "Remote host closed the connection") }
+            return driveTransport()
+        }
         // Asked for nothing (half-closed, all written) and still woken: the peer is gone.
         if !event.readable && !event.writable { return finish(reason: "Remote host closed the connection") }
         if event.writable && state != .closed { flush() }
@@ -152,6 +179,107 @@ public final class Connection: ReadinessHandler, Flushable {
             }
         } catch {
             finish(reason: Self.reason(error))
+        }
+    }
+
+    // MARK: Through a transport
+
+    /// Handshake, then write, then read until the transport wants the socket.
+    private func driveTransport(reading: Bool = true) {
+        guard let transport, state != .closed else { return }
+        do {
+            if !isSecured {
+                switch try transport.handshake() {
+                case .wantRead: return try setTransportInterest(write: false)
+                case .wantWrite: return try setTransportInterest(write: true)
+                case .done:
+                    isSecured = true
+                    delegate?.connectionSecured(self)
+                    guard state != .closed else { return }
+                }
+            }
+            var blockedOnWrite = false
+            if state == .open || state == .draining {
+                var blocked: TransportResult?
+                let outcome = try output.write { (bytes: UnsafeRawBufferPointer) throws -> Int? in
+                    let result = try transport.write(bytes)
+                    if case .done(let count) = result { return count }
+                    blocked = result
+                    return nil
+                }
+                blockedOnWrite = blocked == .wantWrite
+                if outcome == .flushed && state == .draining {
+                    transport.shutdown()
+                    state = .lingering
+                    shutdown(fd, Int32(SHUT_WR))
+                }
+            }
+            if state == .lingering {
+                // Waiting for the peer's end: what it still sends is dropped.
+                while case .done(let count) = try Self.read(transport) {
+                    if count == 0 { return finish(reason: nil) }
+                }
+            } else if reading || !isSecured {
+                if readThroughTransport(transport) == .wantWrite { blockedOnWrite = true }
+                guard state != .closed else { return }
+            }
+            try setTransportInterest(write: blockedOnWrite)
+        } catch {
+            if state == .draining || state == .lingering { return finish(reason: nil) }
+            fail(error)
+        }
+    }
+
+    /// Reads until the transport waits for the socket; returns what it waits for.
+    @discardableResult
+    private func readThroughTransport(_ transport: StreamTransport) -> TransportResult? {
+        do {
+            while state == .open, !readEnded {
+                let result = try Self.read(transport)
+                guard case .done(let count) = result else { return result }
+                if count == 0 {
+                    if let last = framer.finish() { delegate?.connection(self, received: last) }
+                    guard state == .open else { return nil }
+                    if delegate?.connectionReadEnded(self) == true {
+                        readEnded = true
+                        return nil
+                    }
+                    finish(reason: "Remote host closed the connection")
+                    return nil
+                }
+                framer.feed(Self.scratch[0..<count]) { frame in
+                    guard state == .open, failure == nil else { return }
+                    delegate?.connection(self, received: frame)
+                }
+            }
+        } catch {
+            fail(error)
+        }
+        return nil
+    }
+
+    private func fail(_ error: Error) {
+        let failure = error as? TransportError ?? TransportError(Self.reason(error))
+        transportFailure = failure
+        finish(reason: failure.reason)
+    }
+
+    private func setTransportInterest(write: Bool) throws(TransportError) {
+        guard state != .closed else { return }
+        var interest: Interest = readEnded && state == .open ? [] : .read
+        if write { interest.insert(.write) }
+        do {
+            if loop.interest(of: fd) != interest { try loop.setInterest(fd, interest) }
+        } catch {
+            throw TransportError(Self.reason(error))
+        }
+    }
+
+    private static func read(_ transport: StreamTransport) throws(TransportError) -> TransportResult {
+        do {
+            return try scratch.withUnsafeMutableBytes { try transport.read(into: $0) }
+        } catch {
+            throw error as? TransportError ?? TransportError("\(error)")
         }
     }
 
