@@ -24,6 +24,8 @@ public enum SessionFailure: Equatable, Sendable, CustomStringConvertible {
     case nickUnavailable(String)
     case closedByServer(String)
     case timedOut(String)
+    /// SASL or NickServ refused the login, or the server refused our TLS certificate.
+    case authenticationFailed(String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,7 @@ public enum SessionFailure: Equatable, Sendable, CustomStringConvertible {
         case .nickUnavailable(let why): return why
         case .closedByServer(let text): return "the server closed the connection: \(text)"
         case .timedOut(let what): return what
+        case .authenticationFailed(let why): return why
         }
     }
 
@@ -40,7 +43,7 @@ public enum SessionFailure: Equatable, Sendable, CustomStringConvertible {
     /// down or a network failure is worth a reconnect; these are not.
     public var isRefusal: Bool {
         switch self {
-        case .passwordRefused, .banned, .nickUnavailable: return true
+        case .passwordRefused, .banned, .nickUnavailable, .authenticationFailed: return true
         case .closedByServer, .timedOut: return false
         }
     }
@@ -48,7 +51,7 @@ public enum SessionFailure: Equatable, Sendable, CustomStringConvertible {
     /// The exit status that reports it: 3 when we were refused entry, else 1.
     public var exitStatus: Int32 {
         switch self {
-        case .passwordRefused, .banned: return ExitStatus.authentication
+        case .passwordRefused, .banned, .authenticationFailed: return ExitStatus.authentication
         default: return ExitStatus.failure
         }
     }
@@ -74,7 +77,7 @@ public enum ExitStatus {
     public static let failure: Int32 = 1
     /// Bad flags or URL.
     public static let usage: Int32 = 2
-    /// The server refused us entry: a password, a ban.
+    /// The server refused us entry: a password, a ban, a failed SASL or NickServ login.
     public static let authentication: Int32 = 3
 }
 

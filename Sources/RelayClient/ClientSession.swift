@@ -20,6 +20,12 @@ public struct SessionConfig: Sendable {
     /// Lines per second after the burst; 0 turns pacing off.
     public var pacingRate: Double = 1
     public var version = "relay 0.1.0"
+    /// Log in with SASL before registering (CAP LS 302 … CAP END).
+    public var sasl: SASLLogin?
+    /// Where SASL is not used: IDENTIFY to NickServ after 001, joining once it answers.
+    public var nickservPassword: String?
+    /// How long to wait for NickServ's answer before joining anyway.
+    public var nickservTimeout: Duration = .seconds(10)
 
     public init(nick: String, username: String? = nil, realname: String? = nil) {
         self.nick = nick
@@ -49,6 +55,7 @@ public final class ClientSession {
     private var keepalivePingAt: ContinuousClock.Instant?
     private var confirmCounter = 0
     public private(set) var quitting = false
+    private var login = LoginProgress()
 
     public init(config: SessionConfig, now: ContinuousClock.Instant) {
         self.config = config
@@ -59,9 +66,13 @@ public final class ClientSession {
 
     // MARK: Output
 
-    /// Registration: PASS, NICK, USER.
+    /// Registration: CAP LS when logging in with SASL, then PASS, NICK, USER.
     public func start(now: ContinuousClock.Instant) {
         lastReceived = now
+        if config.sasl != nil {
+            login.negotiating = true
+            sendNow(Message("CAP", "LS", "302"))
+        }
         if let password = config.password { sendNow(Message("PASS", password)) }
         sendNow(Message("NICK", nick))
         sendNow(Message(command: "USER", params: [config.username, "0", "*", config.realname]))
@@ -171,10 +182,24 @@ public final class ClientSession {
         case "001":
             isRegistered = true
             if let me = params.first { nick = me }
-            events.append(.registered(nick: nick))
-            if config.joinOnRegister {
-                for room in config.rooms { join(room, key: config.roomKeys[Casemapping.fold(room)]) }
-            }
+            registered(now: lastReceived, into: &events)
+        case "CAP":
+            capability(message, into: &events)
+        case "AUTHENTICATE":
+            guard login.sasl == .authenticating, params.first == "+", let sasl = config.sasl else { return }
+            for line in sasl.payloadLines { sendNow(Message("AUTHENTICATE", line)) }
+        case "903", "907":
+            guard login.sasl == .authenticating else { return }
+            login.sasl = .loggedIn
+            endNegotiation()
+            numericText(message, into: &events)
+        case "902", "904", "905", "906":
+            guard login.sasl == .authenticating else { return numericText(message, into: &events) }
+            saslUnavailable("the server refused the login: \(params.last ?? message.command)", into: &events)
+        case "908":
+            break  // the mechanisms the server has; 904 follows and says the rest
+        case "421" where params.count > 1 && params[1].uppercased() == "CAP":
+            if login.negotiating { saslUnavailable("the server does not support CAP", into: &events) }
         case "433" where !isRegistered, "432" where !isRegistered:
             nickAttempts += 1
             guard message.command == "433", nickAttempts <= config.maxNickAttempts else {
@@ -248,6 +273,16 @@ public final class ClientSession {
 
     private func chat(_ message: Message, from: String, into events: inout [ClientEvent]) {
         let target = message.params[0], text = message.params[1]
+        if login.identifyDeadline != nil, message.command == "NOTICE", Casemapping.equal(from, "NickServ"),
+           let answer = NickServAnswer(text) {
+            login.identifyDeadline = nil
+            guard answer == .accepted else {
+                events.append(.failed(.authenticationFailed("NickServ: \(text)")))
+                return
+            }
+            events.append(.serverText("NickServ: \(text)"))
+            return joinAfterLogin(into: &events)
+        }
         let room: String? = Names.isChannel(target) ? target : nil
         let isNotice = message.command == "NOTICE"
         if text.hasPrefix("\u{1}") {
@@ -289,6 +324,78 @@ public final class ClientSession {
         }
     }
 
+    // MARK: Logging in
+
+    /// 001: a required SASL login that never happened fails here (a server that
+    /// ignores CAP registers us without one); NickServ is asked, or rooms joined.
+    private func registered(now: ContinuousClock.Instant, into events: inout [ClientEvent]) {
+        if let sasl = config.sasl, login.sasl != .loggedIn, !sasl.optional, login.sasl != .skipped {
+            events.append(.failed(.authenticationFailed("SASL: the server registered us without a login (it offers no SASL)")))
+            return
+        }
+        if let password = config.nickservPassword, login.sasl != .loggedIn {
+            sendNow(Message(command: "PRIVMSG", params: ["NickServ", "IDENTIFY \(password)"]))
+            login.identifyDeadline = now + config.nickservTimeout
+            return
+        }
+        joinAfterLogin(into: &events)
+    }
+
+    private func joinAfterLogin(into events: inout [ClientEvent]) {
+        events.append(.registered(nick: nick))
+        if config.joinOnRegister {
+            for room in config.rooms { join(room, key: config.roomKeys[Casemapping.fold(room)]) }
+        }
+    }
+
+    private func capability(_ message: Message, into events: inout [ClientEvent]) {
+        let params = message.params
+        guard params.count >= 3, let sasl = config.sasl else { return }
+        switch params[1].uppercased() {
+        case "LS" where login.sasl == .none:
+            for word in params[params.count - 1].split(separator: " ") {
+                let parts = word.split(separator: "=", maxSplits: 1)
+                login.offered[String(parts[0]).lowercased()] = parts.count > 1 ? String(parts[1]) : ""
+            }
+            if params.count >= 4 && params[2] == "*" { return }  // more LS lines follow
+            guard let mechanisms = login.offered["sasl"] else {
+                return saslUnavailable("the server does not offer SASL", into: &events)
+            }
+            let offered = mechanisms.split(separator: ",").map { $0.uppercased() }
+            guard offered.isEmpty || offered.contains(sasl.mechanism.rawValue) else {
+                return saslUnavailable("the server offers SASL \(offered.joined(separator: ", ")), not \(sasl.mechanism.rawValue)",
+                                       into: &events)
+            }
+            login.sasl = .requested
+            sendNow(Message("CAP", "REQ", "sasl"))
+        case "ACK" where login.sasl == .requested:
+            guard params[params.count - 1].split(separator: " ").contains(where: { $0.lowercased() == "sasl" }) else { return }
+            login.sasl = .authenticating
+            sendNow(Message("AUTHENTICATE", sasl.mechanism.rawValue))
+        case "NAK" where login.sasl == .requested:
+            saslUnavailable("the server refused the sasl capability", into: &events)
+        default:
+            break
+        }
+    }
+
+    /// No login: stop unless the login is optional, then register without it.
+    private func saslUnavailable(_ reason: String, into events: inout [ClientEvent]) {
+        login.sasl = .skipped
+        guard config.sasl?.optional == true else {
+            events.append(.failed(.authenticationFailed("SASL: \(reason)")))
+            return
+        }
+        events.append(.serverText("SASL: \(reason); going on without logging in"))
+        endNegotiation()
+    }
+
+    private func endNegotiation() {
+        guard login.negotiating else { return }
+        login.negotiating = false
+        sendNow(Message("CAP", "END"))
+    }
+
     private func leave(_ room: String) {
         rooms.removeAll { Casemapping.equal($0, room) }
         members[Casemapping.fold(room)] = nil
@@ -319,11 +426,18 @@ public final class ClientSession {
     public func nextDeadline(now: ContinuousClock.Instant) -> ContinuousClock.Instant {
         var next = keepalivePingAt.map { $0 + config.keepalive } ?? lastReceived + config.keepalive
         if !paced.isEmpty { next = min(next, pacer.nextToken(now: now)) }
+        if let identifyDeadline = login.identifyDeadline { next = min(next, identifyDeadline) }
         return next
     }
 
     /// Keepalive: PING a silent server; declare it dead when that goes unanswered.
     public func tick(now: ContinuousClock.Instant) -> [ClientEvent] {
+        if let deadline = login.identifyDeadline, now >= deadline {
+            login.identifyDeadline = nil
+            var events: [ClientEvent] = [.serverText("NickServ did not answer IDENTIFY; joining anyway")]
+            joinAfterLogin(into: &events)
+            return events
+        }
         if let pingAt = keepalivePingAt {
             if now - pingAt >= config.keepalive {
                 keepalivePingAt = nil
@@ -336,4 +450,16 @@ public final class ClientSession {
         }
         return []
     }
+}
+
+/// Where a session is in logging in.
+struct LoginProgress {
+    enum SASL { case none, requested, authenticating, loggedIn, skipped }
+    var sasl = SASL.none
+    /// CAP LS was sent and CAP END not yet.
+    var negotiating = false
+    /// Capabilities the server listed, with their values.
+    var offered: [String: String] = [:]
+    /// Waiting for NickServ to answer IDENTIFY, until then.
+    var identifyDeadline: ContinuousClock.Instant?
 }

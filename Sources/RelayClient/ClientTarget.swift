@@ -3,6 +3,7 @@ import RelayIRC
 /// Where `relay connect` and `relay bridge` go:
 ///
 ///     irc://[nick[:password]@]host[:port]/[room[,room...]][?key[,key...]]
+///     ircs://...  (the same over TLS; port 6697 by default)
 ///     host[:port]
 ///
 /// Every part is percent-decoded (`%23ops` is `#ops`); a room named without "#"
@@ -18,12 +19,16 @@ public struct ClientTarget: Equatable, Sendable {
     /// The nick and password given in the URL, if any.
     public var nick: String?
     public var password: String?
+    /// Speak TLS (ircs://, or --tls).
+    public var tls: Bool
 
     public static let defaultPort = 6667
+    public static let defaultTLSPort = 6697
 
     public init(host: String, port: Int = defaultPort, rooms: [String] = [], keys: [String: String] = [:],
-                nick: String? = nil, password: String? = nil) {
+                nick: String? = nil, password: String? = nil, tls: Bool = false) {
         self.host = host
+        self.tls = tls
         self.port = port
         self.rooms = rooms
         self.keys = keys
@@ -49,11 +54,11 @@ public struct ClientTarget: Equatable, Sendable {
 
         var rest = Substring(text)
         var isURL = false
+        var tls = false
         if let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") {
             let scheme = text[..<colon].lowercased()
-            guard scheme == "irc" else {
-                throw failure(scheme == "ircs" ? "ircs:// (TLS) is not supported yet; use irc://" : "only irc:// URLs are supported")
-            }
+            guard scheme == "irc" || scheme == "ircs" else { throw failure("only irc:// and ircs:// URLs are supported") }
+            tls = scheme == "ircs"
             rest = text[colon...].dropFirst(3)
             isURL = true
         }
@@ -72,7 +77,7 @@ public struct ClientTarget: Equatable, Sendable {
             query = path[path.index(after: mark)...]
             path = path[..<mark]
         }
-        var target = ClientTarget(host: "")
+        var target = ClientTarget(host: "", port: tls ? defaultTLSPort : defaultPort, tls: tls)
         if let at = authority.lastIndex(of: "@") {
             let userinfo = authority[..<at]
             authority = authority[authority.index(after: at)...]

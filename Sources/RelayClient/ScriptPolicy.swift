@@ -129,7 +129,7 @@ public final class ScriptPolicy {
             awaitingToken = nil
             return [.reconnect(reason: reason)]
         }
-        let named = ["connect ", "resolve ", address].contains { reason.hasPrefix($0) }
+        let named = ["connect ", "resolve ", "tls ", address].contains { reason.hasPrefix($0) }
         return finish(ExitStatus.failure, named ? reason : "\(address): \(reason)") + [.stopNow]
     }
 

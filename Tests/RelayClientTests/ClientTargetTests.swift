@@ -12,8 +12,16 @@ final class ClientTargetTests: XCTestCase {
         XCTAssertEqual(try ClientTarget.parse("IRC://h/").rooms, [])
     }
 
+    func testIrcsMeansTLSOnPort6697UnlessAPortIsGiven() throws {
+        XCTAssertEqual(try ClientTarget.parse("ircs://irc.example.org/#ops"),
+                       ClientTarget(host: "irc.example.org", port: 6697, rooms: ["#ops"], tls: true))
+        XCTAssertEqual(try ClientTarget.parse("ircs://ana:pw@[::1]:7000/#ops"),
+                       ClientTarget(host: "::1", port: 7000, rooms: ["#ops"], nick: "ana", password: "pw", tls: true))
+        XCTAssertFalse(try ClientTarget.parse("irc://h/#ops").tls)
+    }
+
     func testBadTargetsSayWhy() {
-        for (text, why) in [("http://h/#x", "only irc://"), ("ircs://h/#x", "TLS"), ("h:0", "port"), ("h:99999", "port"), ("h:abc", "port"),
+        for (text, why) in [("http://h/#x", "only irc://"), ("h:0", "port"), ("h:99999", "port"), ("h:abc", "port"),
                             ("irc:///#x", "no host"), ("irc://[::1/#x", "unclosed"), ("irc://h/#a b", "not a room")] {
             XCTAssertThrowsError(try ClientTarget.parse(text), text) { error in
                 XCTAssertTrue("\(error)".contains(why), "\(text): \(error)")

@@ -59,7 +59,7 @@ public final class Connection: ReadinessHandler, Flushable {
     private var failure: String?
     private var lingerTimer: TimerID?
     private let lingerTimeout: Duration
-    private let transport: StreamTransport?
+    public let transport: StreamTransport?
     /// The transport's handshake is done (always true without one).
     public private(set) var isSecured: Bool
     /// What ended the connection, when the transport failed.

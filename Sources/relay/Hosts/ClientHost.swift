@@ -1,6 +1,7 @@
 import RelayClient
 import RelayIRC
 import RelayLoop
+import RelayTLS
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,9 +14,10 @@ protocol ClientHostDelegate: AnyObject {
 }
 
 /// One client connection to one server in the loop: connects (trying each
-/// address), feeds lines to a `ClientSession`, writes what the session paces
-/// out, and runs its keepalive. A new session starts with each connection;
-/// reconnecting is the owner's decision.
+/// address), speaks TLS when the target asks for it, feeds lines to a
+/// `ClientSession`, writes what the session paces out, and runs its keepalive.
+/// A new session starts with each connection (once TLS is up); reconnecting is
+/// the owner's decision.
 final class ClientHost: ConnectionDelegate {
     let target: ClientTarget
     var sessionConfig: SessionConfig
@@ -31,10 +33,20 @@ final class ClientHost: ConnectionDelegate {
     private var backoff = Backoff()
     private var reconnectTimer: TimerID?
 
-    init(loop: EventLoop, target: ClientTarget, session: SessionConfig) {
+    /// TLS settings, when the target speaks TLS.
+    private let tls: TLSContext?
+    /// When the current attempt must be up (TCP and the TLS handshake).
+    private var attemptDeadline: ContinuousClock.Instant?
+    private var attemptTimeout: Duration = .seconds(30)
+    private var handshakeTimer: TimerID?
+    /// --insecure is said once per process, not once per reconnect.
+    nonisolated(unsafe) private static var warnedInsecure = false
+
+    init(loop: EventLoop, target: ClientTarget, session: SessionConfig, tls: TLSContext? = nil) {
         self.loop = loop
         self.target = target
         self.sessionConfig = session
+        self.tls = tls
     }
 
     /// Open for chat: registered or registering, not closing.
@@ -50,6 +62,8 @@ final class ClientHost: ConnectionDelegate {
     /// takes longer than `timeout`.
     func connect(timeout: Duration) {
         connecting?.cancel()
+        attemptTimeout = timeout
+        attemptDeadline = .now + timeout
         let attempt = PendingConnect(host: self, loop: loop, timeout: timeout)
         connecting = attempt
         attempt.start()
@@ -58,16 +72,57 @@ final class ClientHost: ConnectionDelegate {
     fileprivate func connected(fd: Int32) {
         connecting = nil
         Socket.configureConnection(fd)
+        var stream: TLSStream?
+        if let tls {
+            do {
+                stream = try TLSStream(context: tls, fd: fd, role: .client(host: target.host))
+            } catch {
+                closeDescriptor(fd)
+                return fail("tls \(target.address): \(error)")
+            }
+        }
         let connection = Connection(fd: fd, tag: 0, loop: loop, maxLineLength: Message.maxTagsLength + 512,
-                                    sendQueueLimit: 1 << 20)
+                                    sendQueueLimit: 1 << 20, transport: stream)
         connection.delegate = self
+        self.connection = connection
+        if stream != nil {
+            let deadline = attemptDeadline ?? .now + attemptTimeout
+            handshakeTimer = loop.schedule(at: deadline) { [weak self] in
+                guard let self, let connection = self.connection, !connection.isSecured else { return }
+                self.handshakeTimer = nil
+                self.connection = nil
+                connection.delegate = nil
+                connection.abort()
+                self.delegate?.clientDisconnected(
+                    self, reason: "tls \(self.target.address): no handshake within \(self.attemptTimeout.components.seconds) s")
+            }
+        }
         do {
             try connection.start()
         } catch {
-            closeDescriptor(fd)
+            self.connection = nil
+            connection.delegate = nil
+            connection.abort()
             return fail("\(error)")
         }
-        self.connection = connection
+        if stream == nil { startSession() }
+    }
+
+    func connectionSecured(_ connection: Connection) {
+        if let handshakeTimer { loop.cancel(handshakeTimer) }
+        handshakeTimer = nil
+        if let tls, tls.isInsecure, !Self.warnedInsecure, let stream = connection.transport as? TLSStream {
+            Self.warnedInsecure = true
+            let problem = stream.verificationProblem.map { "it would have failed: \($0)" } ?? "it would have passed"
+            Diagnostics.warn("tls \(target.address): --insecure: the server's certificate is not verified (\(problem))")
+        }
+        if trace, let stream = connection.transport as? TLSStream {
+            Diagnostics.write("-- tls \(target.address): \(stream.summary)")
+        }
+        startSession()
+    }
+
+    private func startSession() {
         let session = ClientSession(config: sessionConfig, now: .now)
         self.session = session
         session.start(now: .now)
@@ -101,6 +156,14 @@ final class ClientHost: ConnectionDelegate {
         if let sessionTimer { loop.cancel(sessionTimer) }
         sessionTimer = nil
         sessionTimerAt = nil
+        if let handshakeTimer { loop.cancel(handshakeTimer) }
+        handshakeTimer = nil
+        if let failure = connection.transportFailure {
+            let reason = "tls \(target.address): \(failure.reason)"
+            // The server refused our certificate (or the lack of one): no reconnect will change that.
+            if failure.isAuthentication { delegate?.client(self, event: .failed(.authenticationFailed(reason))) }
+            return delegate?.clientDisconnected(self, reason: reason) ?? ()
+        }
         delegate?.clientDisconnected(self, reason: reason ?? "connection closed")
     }
 
