@@ -186,9 +186,9 @@ _relay() {
 
 _relay_serve() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--tls-only --version -h --help)
     repeating_options=(--oper)
-    non_repeating_options=(--host --port --history --lobby --max-list --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --log-level --log-format --nick-length --channel-length --topic-length --max-channels)
+    non_repeating_options=(--host --port --tls-cert --tls-key --tls-port --history --lobby --max-list --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --log-level --log-format --nick-length --channel-length --topic-length --max-channels)
     __relay_offer_flags_options 0
 
     # Offer option value completions
@@ -197,6 +197,15 @@ _relay_serve() {
         return
         ;;
     '--port')
+        return
+        ;;
+    '--tls-cert')
+        return
+        ;;
+    '--tls-key')
+        return
+        ;;
+    '--tls-port')
         return
         ;;
     '--history')
@@ -269,13 +278,34 @@ _relay_serve() {
 
 _relay_connect() {
     repeating_flags=()
-    non_repeating_flags=(--allow-raw --notice --no-join --json --verbose --stay --trace --version -h --help)
+    non_repeating_flags=(--tls --insecure --sasl-optional --allow-raw --notice --no-join --json --verbose --stay --trace --version -h --help)
     repeating_options=(--on --allow --allow-room --join --key --send)
-    non_repeating_options=(--exec --listen --max-handlers --handler-timeout --max-reply-lines --cooldown --nick --password-file --timeout --log-level --log-format --rate)
+    non_repeating_options=(--ca-file --client-cert --client-key --sasl --sasl-user --sasl-password-file --nickserv-password-file --exec --listen --max-handlers --handler-timeout --max-reply-lines --cooldown --nick --password-file --timeout --log-level --log-format --rate)
     __relay_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--ca-file')
+        return
+        ;;
+    '--client-cert')
+        return
+        ;;
+    '--client-key')
+        return
+        ;;
+    '--sasl')
+        return
+        ;;
+    '--sasl-user')
+        return
+        ;;
+    '--sasl-password-file')
+        return
+        ;;
+    '--nickserv-password-file')
+        return
+        ;;
     '--exec')
         return
         ;;
@@ -337,14 +367,23 @@ _relay_connect() {
 
 _relay_bridge() {
     repeating_flags=()
-    non_repeating_flags=(--no-nick-guard --relay-events --relay-notices --trace --version -h --help)
+    non_repeating_flags=(--insecure --no-nick-guard --relay-events --relay-notices --trace --version -h --help)
     repeating_options=(--password-file --ignore)
-    non_repeating_options=(--config --nick --timeout --rate --format --backlog --backlog-age --rejoin-delay --stats --log-level --log-format)
+    non_repeating_options=(--config --ca-file --client-cert --client-key --nick --timeout --rate --format --backlog --backlog-age --rejoin-delay --stats --log-level --log-format)
     __relay_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--config')
+        return
+        ;;
+    '--ca-file')
+        return
+        ;;
+    '--client-cert')
+        return
+        ;;
+    '--client-key')
         return
         ;;
     '--nick')

@@ -1,5 +1,23 @@
 import RelayIRC
 
+/// How a client speaks TLS to one server: what it trusts and what it presents.
+public struct TLSSettings: Equatable, Sendable {
+    /// Trust these CAs (PEM) instead of the system's store.
+    public var caFile: String?
+    /// Do not verify the server's certificate.
+    public var insecure = false
+    /// A client certificate (and its key; default: the certificate's file).
+    public var clientCert: String?
+    public var clientKey: String?
+
+    public init(caFile: String? = nil, insecure: Bool = false, clientCert: String? = nil, clientKey: String? = nil) {
+        self.caFile = caFile
+        self.insecure = insecure
+        self.clientCert = clientCert
+        self.clientKey = clientKey
+    }
+}
+
 /// One network a bridge connects to, once, whatever number of rooms it bridges there.
 public struct BridgeNetwork: Equatable, Sendable {
     /// Its name in the config file (or its address on the command line).
@@ -14,6 +32,10 @@ public struct BridgeNetwork: Equatable, Sendable {
     public var label: String
     /// Room keys, by folded room name.
     public var keys: [String: String]
+    /// TLS to this network (ircs://, or `tls = true`); nil for plain.
+    public var tls: TLSSettings?
+    /// A SASL login on this network.
+    public var sasl: SASLLogin?
 
     public init(name: String, host: String, port: Int = ClientTarget.defaultPort, nick: String, password: String? = nil,
                 rate: Double = 1, label: String? = nil, keys: [String: String] = [:]) {
@@ -30,6 +52,7 @@ public struct BridgeNetwork: Equatable, Sendable {
     /// Whether a change from `other` can keep the connection (only labels and keys changed).
     public func keepsConnection(of other: BridgeNetwork) -> Bool {
         host == other.host && port == other.port && nick == other.nick && password == other.password && rate == other.rate
+            && tls == other.tls && sasl == other.sasl
     }
 }
 
@@ -45,7 +68,7 @@ public struct BridgeSetup: Equatable, Sendable {
     }
 
     /// What a reload changes, by network name: connections to open, to close,
-    /// and to open again (host, port, nick, password or rate changed). Every other
+    /// and to open again (host, port, nick, password, rate, TLS or SASL changed). Every other
     /// network keeps its connection; only its rooms may change.
     public struct Changes: Equatable, Sendable {
         public var added: [String] = []

@@ -9,7 +9,8 @@ import RelayIRC
 /// core returns its next deadline in `nextDeadline`; the host turns it into a
 /// loop timer and calls `tick` then.
 public final class ChatServer {
-    public let config: ServerConfig
+    /// The settings; `reloadFiles` changes the MOTD and password while running.
+    public private(set) var config: ServerConfig
     /// Wall-clock seconds since 1970, for topics, creation and signon times.
     let wallClock: () -> Int64
     var users: [ClientID: User] = [:]
@@ -54,9 +55,18 @@ public final class ChatServer {
 
     // MARK: Connections
 
+    /// SIGHUP: the message of the day and the connection password, read again.
+    /// Who is connected stays connected; the new password applies to newcomers.
+    public func reloadFiles(motd: [String]?, password: String?) {
+        config.motd = motd
+        config.password = password
+    }
+
     /// A new connection. Over `maxClients` (or `maxPerIP`) it is refused with a
     /// readable line that is also a valid IRC ERROR, and closed.
-    public func accept(_ id: ClientID, endpoint: ClientEndpoint, host: String, now: ContinuousClock.Instant) {
+    /// `secure`: the connection came in over TLS (WHOIS says so).
+    public func accept(_ id: ClientID, endpoint: ClientEndpoint, host: String, secure: Bool = false,
+                       now: ContinuousClock.Instant) {
         var refusal: String?
         if users.count >= config.maxClients {
             refusal = "Server is full: \(config.maxClients) clients; try again later"
@@ -73,8 +83,9 @@ public final class ChatServer {
         let user = User(id: id, endpoint: endpoint, host: host, dialect: .undecided(deadline: deadline), now: now)
         user.floodTokens = Double(config.floodBurst)
         user.signedOnAt = wallClock()
+        user.isSecure = secure
         users[id] = user
-        log(.info, "connected", [("client", String(id)), ("host", host)])
+        log(.info, "connected", [("client", String(id)), ("host", host)] + (secure ? [("tls", "yes")] : []))
         connectionsPerHost[host, default: 0] += 1
         schedule(user, at: deadline)
     }

@@ -29,6 +29,8 @@ final class User {
     var rooms: [Room] = []
     var away: String?
     var isOperator = false
+    /// Connected over TLS.
+    var isSecure = false
     /// User mode +i: left out of WHO, NAMES and LIST counts for those who share no room with them.
     var invisible = false
     var receivesWallops = false

@@ -87,6 +87,7 @@ extension ChatServer {
         numeric(user, "312", other.nick, config.name, config.network)
         if let away = other.away { numeric(user, "301", other.nick, away) }
         if other.isOperator { numeric(user, "313", other.nick, "is an IRC operator") }
+        if other.isSecure { numeric(user, "671", other.nick, "is using a secure connection") }
         let idle = (other.lastActivity - other.lastMessageAt).components.seconds
         numeric(user, "317", other.nick, String(max(0, idle)), String(other.signedOnAt), "seconds idle, signon time")
         numeric(user, "318", other.nick, "End of /WHOIS list")

@@ -14,6 +14,13 @@ import TOMLKit
 ///     password_file = "/etc/relay/a.pass"    # or password_env = "A_PASSWORD"
 ///     label = "A"
 ///
+///     [networks.b]
+///     host = "irc.b.example"
+///     tls = true                  # port 6697 unless given
+///     ca_file = "/etc/relay/b-ca.pem"         # also insecure, client_cert, client_key
+///     sasl_user = "relaybot"                  # SASL PLAIN; sasl_mechanism = "external" with client_cert
+///     sasl_password_file = "/etc/relay/b.sasl"  # or sasl_password_env
+///
 ///     [[groups]]
 ///     name = "dev"
 ///     members = ["a/#dev", "b/#dev?key"]
@@ -32,6 +39,10 @@ enum BridgeConfigFile {
         var rate: Double
         var format: String
     }
+
+    static let networkKeys = ["host", "port", "nick", "password_file", "password_env", "rate", "label",
+                              "tls", "ca_file", "insecure", "client_cert", "client_key",
+                              "sasl_mechanism", "sasl_user", "sasl_password_file", "sasl_password_env"]
 
     static func load(path: String, defaults: Defaults) throws -> (setup: BridgeSetup, format: String) {
         let text: String
@@ -84,11 +95,18 @@ enum BridgeConfigFile {
             let header = line(of: "networks.\(name)")
             guard let table = networkTable[name]?.table else { throw fail(header, "networks.\(name) must be a table") }
             func at(_ key: String) -> Int { line(of: key, after: header) }
-            for key in table.keys where !["host", "port", "nick", "password_file", "password_env", "rate", "label"].contains(key) {
+            for key in table.keys where !Self.networkKeys.contains(key) {
                 throw fail(at(key), "unknown setting \(key) for network \(name)")
             }
             guard let host = table["host"]?.string, !host.isEmpty else { throw fail(header, "network \(name) needs a host") }
             var network = BridgeNetwork(name: name, host: host, nick: nick, rate: rate)
+            if let value = table["tls"] {
+                guard let on = value.bool else { throw fail(at("tls"), "tls must be true or false") }
+                if on {
+                    network.tls = TLSSettings()
+                    network.port = ClientTarget.defaultTLSPort
+                }
+            }
             if let value = table["port"] {
                 guard let port = value.int, (1...65535).contains(port) else { throw fail(at("port"), "port must be 1 to 65535") }
                 network.port = port
@@ -120,6 +138,53 @@ enum BridgeConfigFile {
                     throw fail(at("password_env"), "\(variable) is not set")
                 }
                 network.password = secret
+            }
+            // TLS files and the SASL login.
+            for key in ["ca_file", "client_cert", "client_key"] where table[key] != nil {
+                guard let file = table[key]?.string, !file.isEmpty else { throw fail(at(key), "\(key) must be a path") }
+                guard network.tls != nil else { throw fail(at(key), "\(key) needs tls = true") }
+                switch key {
+                case "ca_file": network.tls?.caFile = file
+                case "client_cert": network.tls?.clientCert = file
+                default: network.tls?.clientKey = file
+                }
+            }
+            if let value = table["insecure"] {
+                guard let on = value.bool else { throw fail(at("insecure"), "insecure must be true or false") }
+                guard network.tls != nil || !on else { throw fail(at("insecure"), "insecure needs tls = true") }
+                network.tls?.insecure = on
+            }
+            if let value = table["sasl_mechanism"] {
+                guard let text = value.string, let mechanism = SASLLogin.Mechanism(rawValue: text.uppercased()) else {
+                    throw fail(at("sasl_mechanism"), "sasl_mechanism must be \"plain\" or \"external\"")
+                }
+                guard mechanism == .plain || network.tls?.clientCert != nil else {
+                    throw fail(at("sasl_mechanism"), "sasl_mechanism = \"external\" needs tls = true and client_cert")
+                }
+                network.sasl = SASLLogin(mechanism: mechanism)
+            }
+            if let value = table["sasl_user"] {
+                guard let user = value.string, !user.isEmpty else { throw fail(at("sasl_user"), "sasl_user must be an account name") }
+                if network.sasl == nil { network.sasl = SASLLogin(mechanism: .plain) }
+                network.sasl?.user = user
+            }
+            if network.sasl?.mechanism == .plain {
+                guard network.sasl?.user.isEmpty == false else { throw fail(header, "network \(name): SASL PLAIN needs sasl_user") }
+                if let value = table["sasl_password_file"] {
+                    guard let file = value.string else { throw fail(at("sasl_password_file"), "sasl_password_file must be a path") }
+                    do {
+                        network.sasl?.password = try Secrets.read(file: file, environment: "") ?? ""
+                    } catch {
+                        throw fail(at("sasl_password_file"), "\(error)")
+                    }
+                } else if let value = table["sasl_password_env"] {
+                    guard let variable = value.string, let secret = try? Secrets.read(file: nil, environment: variable) else {
+                        throw fail(at("sasl_password_env"), "\(table["sasl_password_env"]?.string ?? "the variable") is not set")
+                    }
+                    network.sasl?.password = secret
+                } else {
+                    throw fail(at("sasl_user"), "network \(name): give the SASL password with sasl_password_file or sasl_password_env")
+                }
             }
             networks.append(network)
         }

@@ -1,6 +1,7 @@
 import RelayClient
 import RelayIRC
 import RelayLoop
+import RelayTLS
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,7 +65,7 @@ final class BridgeRunner: ClientHostDelegate {
         }
         try loop.onSignal(SIGUSR1) { [unowned self] _ in printStats() }
         if let every = settings.stats { scheduleStats(every) }
-        for spec in setup.networks { networks.append(Network(spec: spec, client: makeClient(spec), outbox: newOutbox())) }
+        for spec in setup.networks { networks.append(Network(spec: spec, client: try makeClient(spec), outbox: newOutbox())) }
         router = makeRouter(for: setup, counters: [:])
         for (index, network) in networks.enumerated() {
             network?.client.sessionConfig.rooms = router.rooms(on: index)
@@ -81,12 +82,18 @@ final class BridgeRunner: ClientHostDelegate {
 
     private func newOutbox() -> BridgeOutbox { BridgeOutbox(limit: settings.backlog, maxAge: settings.backlogAge) }
 
-    private func makeClient(_ spec: BridgeNetwork) -> ClientHost {
+    /// A client for `spec`; throws when its TLS files do not load.
+    private func makeClient(_ spec: BridgeNetwork) throws -> ClientHost {
         var config = SessionConfig(nick: spec.nick)
         config.roomKeys = spec.keys
         config.password = spec.password  // sent to this network only
+        config.sasl = spec.sasl
         config.pacingRate = spec.rate
-        let client = ClientHost(loop: loop, target: ClientTarget(host: spec.host, port: spec.port), session: config)
+        let tls = try spec.tls.map {
+            try TLSContext.client(caFile: $0.caFile, insecure: $0.insecure, certificate: $0.clientCert, key: $0.clientKey)
+        }
+        let target = ClientTarget(host: spec.host, port: spec.port, tls: tls != nil)
+        let client = ClientHost(loop: loop, target: target, session: config, tls: tls)
         client.trace = settings.trace
         client.delegate = self
         return client
@@ -233,6 +240,15 @@ final class BridgeRunner: ClientHostDelegate {
             return Diagnostics.say("bridge: reload: \(error); keeping the running setup")
         }
         let changes = setup.changes(to: new)
+        // Clients for new and changed networks first: a TLS file that fails to load changes nothing.
+        var fresh: [String: ClientHost] = [:]
+        do {
+            for spec in new.networks where changes.added.contains(spec.name) || changes.reconnected.contains(spec.name) {
+                fresh[spec.name] = try makeClient(spec)
+            }
+        } catch {
+            return Diagnostics.say("bridge: reload: \(error); keeping the running setup")
+        }
         let oldRooms = live.reduce(into: [Int: [String]]()) { $0[$1] = router.rooms(on: $1) }
         for name in changes.removed + changes.reconnected {
             guard let index = networks.firstIndex(where: { $0?.spec.name == name }), let network = networks[index] else { continue }
@@ -243,14 +259,14 @@ final class BridgeRunner: ClientHostDelegate {
         for spec in new.networks {
             if let index = networks.firstIndex(where: { $0?.spec.name == spec.name }) {
                 if changes.reconnected.contains(spec.name) {
-                    networks[index]?.client = makeClient(spec)
+                    networks[index]?.client = fresh[spec.name]!
                     health.forget(index)
                 }
                 networks[index]?.spec = spec
                 networks[index]?.client.sessionConfig.roomKeys = spec.keys
             } else {
                 Diagnostics.info("bridge: \(spec.label): added")
-                networks.append(Network(spec: spec, client: makeClient(spec), outbox: newOutbox()))
+                networks.append(Network(spec: spec, client: fresh[spec.name]!, outbox: newOutbox()))
             }
         }
         setup = new

@@ -11,7 +11,7 @@ struct Bridge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Relay messages between rooms on two or more servers.",
         discussion: """
-            Each ENDPOINT is one room, irc://[nick[:password]@]host[:port]/#room[?key]; \
+            Each ENDPOINT is one room, irc[s]://[nick[:password]@]host[:port]/#room[?key]; \
             all of them form one group: what is said in any member appears in every \
             other, once, as "<nick> text". Rooms on the same server share one \
             connection. Each network reconnects on its own; lines for one that is \
@@ -20,11 +20,23 @@ struct Bridge: ParsableCommand {
             SIGUSR1 prints counters; SIGINT or SIGTERM quits.
             """)
 
-    @Argument(help: "irc://[nick[:password]@]host[:port]/#room[?key], two or more (or use --config).")
+    @Argument(help: "irc[s]://[nick[:password]@]host[:port]/#room[?key], two or more (or use --config).")
     var endpoints: [String] = []
 
     @Option(help: ArgumentHelp("A TOML file of networks and groups (see the README); SIGHUP re-reads it.", valueName: "file"))
     var config: String?
+
+    @Option(help: ArgumentHelp("For ircs:// endpoints: trust the CAs in FILE instead of the system's store.", valueName: "file"))
+    var caFile: String?
+
+    @Flag(help: "For ircs:// endpoints: do not verify the servers' certificates (said on stderr).")
+    var insecure = false
+
+    @Option(help: ArgumentHelp("For ircs:// endpoints: present this client certificate (PEM).", valueName: "file"))
+    var clientCert: String?
+
+    @Option(help: ArgumentHelp("The client certificate's key (default: the --client-cert file).", valueName: "file"))
+    var clientKey: String?
 
     @Option(help: "The bridge's nick where the URL names none.")
     var nick = "relay"
@@ -82,6 +94,10 @@ struct Bridge: ParsableCommand {
             guard endpoints.count >= 2 else { throw ValidationError("a bridge needs two or more irc://host/#room endpoints, or --config FILE") }
         }
         try Limits.check("--stats", stats, 0...86_400)
+        if config != nil && (caFile != nil || insecure || clientCert != nil) {
+            throw ValidationError("with --config, TLS settings go in the file (ca_file, insecure, client_cert)")
+        }
+        if clientKey != nil && clientCert == nil { throw ValidationError("--client-key goes with --client-cert") }
         guard Names.isValidNick(nick, maxLength: 30) else { throw ValidationError("--nick \(nick) is not a valid nick") }
         try Limits.check("--timeout", timeout, Limits.timeout)
         try Limits.check("--rate", rate, Limits.rate)
@@ -155,7 +171,11 @@ struct Bridge: ParsableCommand {
             let room = target.rooms[0]
             let nick = target.nick ?? self.nick
             let index = networks.firstIndex { $0.host == target.host && $0.port == target.port && $0.nick == nick } ?? {
-                networks.append(BridgeNetwork(name: target.address, host: target.host, port: target.port, nick: nick, rate: rate))
+                var network = BridgeNetwork(name: target.address, host: target.host, port: target.port, nick: nick, rate: rate)
+                if target.tls {
+                    network.tls = TLSSettings(caFile: caFile, insecure: insecure, clientCert: clientCert, clientKey: clientKey)
+                }
+                networks.append(network)
                 return networks.count - 1
             }()
             guard !members.contains(where: { $0.network == index && Casemapping.equal($0.room, room) }) else {

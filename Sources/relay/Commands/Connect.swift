@@ -3,6 +3,7 @@ import RelayClient
 import RelayIRC
 import RelayLoop
 import RelayServer
+import RelayTLS
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,11 +17,14 @@ struct Connect: ParsableCommand {
             to the rooms; relay exits 0 once the server has confirmed it got them. \
             With --exec, --on or --listen, a bot that stays connected. A target \
             unix:PATH posts through such a bot's --listen socket. \
-            Exit codes: 0 success, 1 failure, 2 usage, 3 refused (password, ban).
+            Exit codes: 0 success, 1 failure, 2 usage, 3 refused (password, ban, SASL or NickServ login, TLS client certificate).
             """)
 
-    @Argument(help: "irc://[nick[:password]@]host[:port]/#room[,#room2][?key], host[:port] (port 6667), or unix:PATH.")
+    @Argument(help: "irc[s]://[nick[:password]@]host[:port]/#room[,#room2][?key], host[:port] (port 6667; ircs:// 6697), or unix:PATH.")
     var target: String
+
+    @OptionGroup(title: "TLS and login")
+    var login: LoginOptions
 
     @OptionGroup(title: "Bots")
     var bot: BotOptions
@@ -130,13 +134,27 @@ struct Connect: ParsableCommand {
             Diagnostics.fail("\(error)", status: ExitStatus.usage)
         }
 
+        let tls: TLSContext?
+        do {
+            tls = try login.tlsContext(for: parsed)
+            if tls != nil && !parsed.tls {
+                parsed.tls = true
+                if !target.contains(":") || target.hasSuffix("]") { parsed.port = ClientTarget.defaultTLSPort }
+            }
+            try login.apply(to: &config, tls: tls != nil)
+        } catch let error as ValidationError {
+            Diagnostics.fail(error.message, status: ExitStatus.usage)
+        } catch {
+            Diagnostics.fail("\(error)", status: ExitStatus.usage)
+        }
+
         let loop: EventLoop
         do {
             loop = try EventLoop.makeDefault()
         } catch {
             Diagnostics.fail("\(error)")
         }
-        let client = ClientHost(loop: loop, target: parsed, session: config)
+        let client = ClientHost(loop: loop, target: parsed, session: config, tls: tls)
         client.trace = trace
         let status: Int32
         do {

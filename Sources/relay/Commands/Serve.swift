@@ -3,6 +3,7 @@ import RelayClient
 import RelayIRC
 import RelayLoop
 import RelayServer
+import RelayTLS
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +13,10 @@ struct Serve: ParsableCommand {
         abstract: "Run a chat server for nc/telnet users and IRC clients.",
         discussion: """
             People on `nc HOST PORT` or telnet get readable text and slash commands \
-            (/help lists them); IRC clients get IRC. Both share the same rooms.
+            (/help lists them); IRC clients get IRC. Both share the same rooms. \
+            With --tls-cert and --tls-key, TLS connections too (people use \
+            `openssl s_client -quiet -connect HOST:6697`). SIGHUP reloads the \
+            certificate, key, MOTD and password files; SIGINT and SIGTERM shut down.
             """)
 
     @Option(help: "The address to listen on (a name, an IPv4 or an IPv6 address).")
@@ -20,6 +24,18 @@ struct Serve: ParsableCommand {
 
     @Option(help: "The port to listen on; 0 picks a free one.")
     var port = 6667
+
+    @Option(help: ArgumentHelp("The TLS certificate chain (PEM); with --tls-key, TLS is served on --tls-port.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The TLS certificate's private key (PEM).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(help: "The port for TLS connections; 0 picks a free one.")
+    var tlsPort = 6697
+
+    @Flag(help: "Serve TLS only: no plain port.")
+    var tlsOnly = false
 
     @Option(help: "Lines of a room's history replayed to plain users who join.")
     var history = 20
@@ -88,6 +104,9 @@ struct Serve: ParsableCommand {
 
     func validate() throws {
         try Limits.check("--port", port, Limits.port)
+        try Limits.check("--tls-port", tlsPort, Limits.port)
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if tlsOnly && tlsCert == nil { throw ValidationError("--tls-only needs --tls-cert and --tls-key") }
         try Limits.check("--history", history, Limits.history)
         try Limits.check("--sendq", sendQueue, Limits.sendQueue)
         try Limits.check("--max-clients", maxClients, Limits.clients)
@@ -133,26 +152,44 @@ struct Serve: ParsableCommand {
         return config
     }
 
+    /// The TLS settings from --tls-cert and --tls-key, nil without them.
+    func makeTLS() throws -> TLSContext? {
+        guard let tlsCert, let tlsKey else { return nil }
+        return try TLSContext.server(certificate: tlsCert, key: tlsKey)
+    }
+
     func run() throws {
         let config: ServerConfig
+        let tls: TLSContext?
         do {
             config = try makeConfig()
+            tls = try makeTLS()
         } catch {
             Diagnostics.fail("\(error)", status: ExitStatus.usage)
         }
         let loop: EventLoop
-        let listener: Listener
+        var ports: [ServerHost.Port] = []
         do {
             loop = try EventLoop.makeDefault()
-            listener = try Listener(host: host, port: port)
         } catch {
-            Diagnostics.fail("listen \(host):\(port): \(error)")
+            Diagnostics.fail("\(error)")
         }
-        let server = ServerHost(loop: loop, listener: listener, config: config, sendQueueLimit: sendQueue,
+        for (number, secure) in [(port, false), (tlsPort, true)] where secure ? tls != nil : !tlsOnly {
+            do {
+                ports.append(ServerHost.Port(listener: try Listener(host: host, port: number), tls: secure))
+            } catch {
+                Diagnostics.fail("listen \(host):\(number): \(error)")
+            }
+        }
+        let server = ServerHost(loop: loop, ports: ports, tls: tls, config: config, sendQueueLimit: sendQueue,
                                 log: OperatorLog(level: logLevel, format: logFormat))
+        server.reload = {
+            let fresh = try makeConfig()
+            return (try makeTLS(), fresh.motd, fresh.password)
+        }
         do {
             try server.start()
-            Diagnostics.say("listening on \(listener.address)")
+            for port in ports { Diagnostics.say("listening on \(port.listener.address)\(port.tls ? " (TLS)" : "")") }
             try loop.run()
         } catch {
             Diagnostics.fail("\(error)")

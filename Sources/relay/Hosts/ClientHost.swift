@@ -161,7 +161,9 @@ final class ClientHost: ConnectionDelegate {
         if let failure = connection.transportFailure {
             let reason = "tls \(target.address): \(failure.reason)"
             // The server refused our certificate (or the lack of one): no reconnect will change that.
-            if failure.isAuthentication { delegate?.client(self, event: .failed(.authenticationFailed(reason))) }
+            if failure.isAuthentication {
+                delegate?.client(self, event: .failed(.authenticationFailed("the server refused our TLS certificate: \(failure.reason)")))
+            }
             return delegate?.clientDisconnected(self, reason: reason) ?? ()
         }
         delegate?.clientDisconnected(self, reason: reason ?? "connection closed")
@@ -225,11 +227,14 @@ final class ClientHost: ConnectionDelegate {
         connection?.close()
     }
 
-    /// "PASS ****" and "OPER name ****" for --trace.
+    /// "PASS ****", "OPER name ****", "AUTHENTICATE ****" and NickServ's
+    /// "IDENTIFY ****" for --trace.
     static func masked(_ line: [UInt8]) -> String {
         var text = String(decoding: line.dropLast(2), as: UTF8.self)
         let upper = text.uppercased()
         if upper.hasPrefix("PASS ") { text = "PASS ****" }
+        if upper.hasPrefix("AUTHENTICATE "), !["PLAIN", "EXTERNAL", "+"].contains(upper.dropFirst(13)) { text = "AUTHENTICATE ****" }
+        if upper.hasPrefix("PRIVMSG NICKSERV :IDENTIFY ") { text = "PRIVMSG NickServ :IDENTIFY ****" }
         if upper.hasPrefix("OPER "), let space = text.dropFirst(5).firstIndex(of: " ") { text = text[..<space] + " ****" }
         return text
     }

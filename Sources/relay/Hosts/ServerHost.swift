@@ -1,18 +1,30 @@
 import RelayIRC
 import RelayLoop
 import RelayServer
+import RelayTLS
 #if canImport(Glibc)
 import Glibc
 #endif
 
 extension Connection: ClientEndpoint {}
 
-/// Wires the pure chat core to the loop: accepts connections, feeds their lines
-/// to the core, turns the core's deadline into a timer, and shuts down on a signal.
-/// It translates; the rules live in `ChatServer`.
+/// Wires the pure chat core to the loop: accepts connections (plain and TLS),
+/// feeds their lines to the core, turns the core's deadline into a timer,
+/// reloads on SIGHUP and shuts down on SIGINT/SIGTERM. It translates; the rules
+/// live in `ChatServer`.
 final class ServerHost: ConnectionDelegate, ReadinessHandler {
+    /// A listening socket, and whether what it accepts speaks TLS.
+    struct Port {
+        let listener: Listener
+        let tls: Bool
+    }
+
     private let loop: EventLoop
-    private let listener: Listener
+    private let ports: [Port]
+    /// The certificate new TLS connections get; SIGHUP loads it again.
+    private var tls: TLSContext?
+    /// Reads the TLS context, MOTD and password again (SIGHUP).
+    var reload: (() throws -> (tls: TLSContext?, motd: [String]?, password: String?))?
     private let core: ChatServer
     private let sendQueueLimit: Int
     private var connections: [Int: Connection] = [:]
@@ -29,9 +41,11 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
 
     private let log: OperatorLog
 
-    init(loop: EventLoop, listener: Listener, config: ServerConfig, sendQueueLimit: Int, log: OperatorLog = OperatorLog()) {
+    init(loop: EventLoop, ports: [Port], tls: TLSContext? = nil, config: ServerConfig, sendQueueLimit: Int,
+         log: OperatorLog = OperatorLog()) {
         self.loop = loop
-        self.listener = listener
+        self.ports = ports
+        self.tls = tls
         self.sendQueueLimit = sendQueueLimit
         self.log = log
         self.core = ChatServer(config: config, wallClock: { Int64(time(nil)) })
@@ -39,9 +53,26 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
     }
 
     func start() throws {
-        try loop.watch(listener.fd, interest: .read, handler: self)
-        for signo in [SIGINT, SIGTERM, SIGHUP] {
+        for port in ports { try loop.watch(port.listener.fd, interest: .read, handler: self) }
+        for signo in [SIGINT, SIGTERM] {
             try loop.onSignal(signo) { [unowned self] signo in self.shutdown(signal: signo) }
+        }
+        try loop.onSignal(SIGHUP) { [unowned self] _ in self.reloadFiles() }
+    }
+
+    // MARK: Reloading (SIGHUP)
+
+    /// New TLS connections get the new certificate; connected people keep theirs.
+    /// A file that fails to load leaves everything as it was, and says why.
+    private func reloadFiles() {
+        guard let reload, !shuttingDown else { return }
+        do {
+            let fresh = try reload()
+            if fresh.tls != nil { tls = fresh.tls }
+            core.reloadFiles(motd: fresh.motd, password: fresh.password)
+            log.write(ServerLogEvent(.info, "reloaded", [("files", fresh.tls != nil ? "certificate, key, motd, password" : "motd, password")]))
+        } catch {
+            log.write(ServerLogEvent(.error, "reload-failed", [("error", "\(error)"), ("action", "kept the previous files")]))
         }
     }
 
@@ -53,8 +84,10 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
     /// rule and take IRC clients whose first line was never read for people.
     private let acceptsPerTurn = 128
 
-    /// The listener is readable: take a batch from the backlog.
+    /// A listener is readable: take a batch from its backlog.
     func handle(_ event: ReadyEvent) {
+        guard let port = ports.first(where: { $0.listener.fd == event.fd }) else { return }
+        let listener = port.listener
         var accepted = 0
         while !shuttingDown && accepted < acceptsPerTurn {
             accepted += 1
@@ -72,16 +105,26 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
                 break
             }
             exhaustionReported = false
-            admit(fd)
+            admit(fd, tls: port.tls)
         }
         syncCoreTimer()
     }
 
-    private func admit(_ fd: Int32) {
+    private func admit(_ fd: Int32, tls secure: Bool) {
         Socket.configureConnection(fd)
         nextTag += 1
-        let connection = Connection(fd: fd, tag: nextTag, loop: loop,
-                                    maxLineLength: Self.maxLineLength, sendQueueLimit: sendQueueLimit)
+        var stream: TLSStream?
+        if secure, let tls {
+            do {
+                stream = try TLSStream(context: tls, fd: fd, role: .server)
+            } catch {
+                Diagnostics.say("\(error)")
+                closeDescriptor(fd)
+                return
+            }
+        }
+        let connection = Connection(fd: fd, tag: nextTag, loop: loop, maxLineLength: Self.maxLineLength,
+                                    sendQueueLimit: sendQueueLimit, transport: stream)
         connection.delegate = self
         do {
             try connection.start()
@@ -91,7 +134,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
             return
         }
         connections[nextTag] = connection
-        core.accept(nextTag, endpoint: connection, host: Self.hostName(of: fd), now: .now)
+        core.accept(nextTag, endpoint: connection, host: Self.hostName(of: fd), secure: secure, now: .now)
     }
 
     /// Out of descriptors: stop listening for a moment instead of spinning on a
@@ -104,10 +147,10 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
             log.write(ServerLogEvent(.warn, "descriptors-exhausted", [("error", "\(error)"),
                                                                      ("action", "pausing accepts for \(acceptBackoff) at a time until descriptors free up")]))
         }
-        try? loop.setInterest(listener.fd, [])
+        for port in ports { try? loop.setInterest(port.listener.fd, []) }
         loop.schedule(after: acceptBackoff) { [unowned self] in
             acceptPaused = false
-            if !shuttingDown { try? loop.setInterest(listener.fd, .read) }
+            if !shuttingDown { for port in ports { try? loop.setInterest(port.listener.fd, .read) } }
         }
     }
 
@@ -156,7 +199,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
     // MARK: Shutdown
 
     static func signalName(_ signo: Int32) -> String {
-        [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][signo] ?? "signal \(signo)"
+        [SIGINT: "SIGINT", SIGTERM: "SIGTERM"][signo] ?? "signal \(signo)"
     }
 
     /// The first SIGINT/SIGTERM tells every client and closes within about two
@@ -168,7 +211,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
         }
         shuttingDown = true
         Diagnostics.say("shutting down (\(Self.signalName(signo)))")
-        loop.unwatch(listener.fd)
+        for port in ports { loop.unwatch(port.listener.fd) }
         core.shutdown(reason: "Server shutting down")
         if connections.isEmpty { return loop.stop() }
         loop.schedule(after: .milliseconds(2500)) { [unowned self] in
