@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "RelayIRCTests", dependencies: ["RelayIRC"]),
         .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayIRC"]),
         .testTarget(name: "RelayClientTests", dependencies: ["RelayClient", "RelayIRC"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["relay"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["relay", "RelayTLS", "RelayLoop"]),
     ],
     swiftLanguageModes: [.v5]
 )

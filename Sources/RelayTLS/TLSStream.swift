@@ -89,6 +89,15 @@ public final class TLSStream: StreamTransport {
         return String(cString: X509_verify_cert_error_string(result))
     }
 
+    /// The SHA-256 fingerprint of the peer's certificate, in lower-case hex (CertFP); nil without one.
+    public var peerFingerprint: String? {
+        guard let certificate = SSL_get0_peer_certificate(ssl) else { return nil }
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        guard X509_digest(certificate, EVP_sha256(), &digest, &length) == 1 else { return nil }
+        return digest.prefix(Int(length)).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+
     /// "TLSv1.3 TLS_AES_256_GCM_SHA384", for the log.
     public var summary: String {
         let version = SSL_get_version(ssl).map { String(cString: $0) } ?? "TLS"

@@ -11,6 +11,8 @@ final class RelayProcess {
     private var drained = false
     /// The port from "relay: listening on HOST:PORT".
     private(set) var port = 0
+    /// The port from "relay: listening on HOST:PORT (TLS)", when serving TLS.
+    private(set) var tlsPort = 0
 
     static var binary: URL {
         // XCTest on Linux runs from the products directory, beside `relay`.
@@ -43,7 +45,8 @@ final class RelayProcess {
     /// Starts `relay serve --port 0 ...` and waits for its startup line.
     static func serve(_ extra: [String] = [], environment: [String: String] = [:],
                       file: StaticString = #filePath, line: UInt = #line) throws -> RelayProcess {
-        let relay = try RelayProcess(["serve", "--port", "0"] + extra, environment: environment)
+        let tls = extra.contains("--tls-cert") && !extra.contains("--tls-port") ? ["--tls-port", "0"] : []
+        let relay = try RelayProcess(["serve", "--port", "0"] + tls + extra, environment: environment)
         try relay.waitForStartup(file: file, line: line)
         return relay
     }
@@ -52,15 +55,16 @@ final class RelayProcess {
     func waitForStartup(file: StaticString = #filePath, line: UInt = #line) throws {
         let relay = self
         let deadline = Date().addingTimeInterval(20)
+        let wantsTLS = process.arguments?.contains("--tls-cert") == true
+        let wantsPlain = process.arguments?.contains("--tls-only") != true
         while Date() < deadline {
-            let marker = "relay: listening on "
-            if let start = relay.stderr.range(of: marker),
-               let end = relay.stderr[start.upperBound...].firstIndex(of: "\n"),
-               let colon = relay.stderr[start.upperBound..<end].lastIndex(of: ":"),
-               let port = Int(relay.stderr[relay.stderr.index(after: colon)..<end]) {
-                relay.port = port
-                return
+            for line in relay.stderr.split(separator: "\n") where line.hasPrefix("relay: listening on ") {
+                let secure = line.hasSuffix(" (TLS)")
+                let address = secure ? line.dropLast(6) : line[...]
+                guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
+                if secure { relay.tlsPort = port } else { relay.port = port }
             }
+            if (relay.port != 0 || !wantsPlain) && (relay.tlsPort != 0 || !wantsTLS) { return }
             if !relay.process.isRunning { break }
             usleep(10_000)
         }

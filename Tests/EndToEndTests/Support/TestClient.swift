@@ -1,12 +1,37 @@
 import Foundation
 import Glibc
+import RelayLoop
+import RelayTLS
 import XCTest
 
-/// A blocking loopback TCP client that reads lines with a deadline.
+/// A blocking loopback TCP client that reads lines with a deadline; over TLS
+/// when given a `TLSContext` (then the socket is non-blocking underneath and
+/// every wait is a poll, since TLS may hold decrypted bytes the socket does not show).
 final class TestClient {
     private(set) var fd: Int32
     private var buffer: [UInt8] = []
     private(set) var closedByPeer = false
+    private(set) var tls: TLSStream?
+
+    convenience init(port: Int, host: String = "127.0.0.1", tls context: TLSContext, name: String = "localhost") throws {
+        try self.init(port: port, host: host)
+        let stream = try TLSStream(context: context, fd: fd, role: .client(host: name))
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        let deadline = Date().addingTimeInterval(5)
+        while true {
+            switch try stream.handshake() {
+            case .done: tls = stream; return
+            case .wantRead: wait(POLLIN, until: deadline)
+            case .wantWrite: wait(POLLOUT, until: deadline)
+            }
+            guard Date() < deadline else { throw POSIXError(.ETIMEDOUT) }
+        }
+    }
+
+    private func wait(_ events: Int32, until deadline: Date) {
+        var pollfd = Glibc.pollfd(fd: fd, events: Int16(events), revents: 0)
+        _ = poll(&pollfd, 1, Int32(max(deadline.timeIntervalSinceNow, 0) * 1000) + 1)
+    }
 
     /// Connects to a numeric loopback address (127.0.0.1 or ::1), blocking.
     init(port: Int, host: String = "127.0.0.1", receiveBuffer: Int32? = nil) throws {
@@ -41,6 +66,19 @@ final class TestClient {
 
     func sendBytes(_ bytes: [UInt8]) {
         var offset = 0
+        if let tls {
+            let deadline = Date().addingTimeInterval(10)
+            while offset < bytes.count && Date() < deadline {
+                let result = try? bytes[offset...].withUnsafeBytes { try tls.write($0) }
+                switch result {
+                case .done(let count)?: offset += count
+                case .wantRead?: wait(POLLIN, until: deadline)
+                case .wantWrite?: wait(POLLOUT, until: deadline)
+                case nil: return
+                }
+            }
+            return
+        }
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written <= 0 { return }
@@ -60,6 +98,16 @@ final class TestClient {
             }
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 || closedByPeer { return nil }
+            if let tls {
+                var chunk = [UInt8](repeating: 0, count: 65536)
+                switch (try? chunk.withUnsafeMutableBytes { try tls.read(into: $0) }) {
+                case .done(let count)? where count > 0: buffer += chunk[..<count]
+                case .wantRead?: wait(POLLIN, until: deadline)
+                case .wantWrite?: wait(POLLOUT, until: deadline)
+                default: closedByPeer = true
+                }
+                continue
+            }
             var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&pollfd, 1, Int32(remaining * 1000) + 1) > 0 else { continue }
             var chunk = [UInt8](repeating: 0, count: 65536)
@@ -109,6 +157,28 @@ final class TestClient {
         close(fd)
         fd = -1
     }
+}
+
+/// Certificates from scripts/tls/make-test-certs.sh, made once per test run:
+/// `TestCertificates.path("server.pem")`.
+enum TestCertificates {
+    static let directory: String = {
+        let dir = NSTemporaryDirectory() + "relay-e2e-tls-\(getpid())"
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [repository + "/scripts/tls/make-test-certs.sh", dir]
+        try? process.run()
+        process.waitUntilExit()
+        precondition(process.terminationStatus == 0, "make-test-certs.sh failed")
+        return dir
+    }()
+
+    static func path(_ name: String) -> String { directory + "/" + name }
+
+    /// A client context that trusts the test CA.
+    static func trusting() throws -> TLSContext { try TLSContext.client(caFile: path("ca.pem")) }
 }
 
 /// A plain (nc-style) user: sends a first line at once so it need not wait for
