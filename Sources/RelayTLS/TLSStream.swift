@@ -72,6 +72,8 @@ public final class TLSStream: StreamTransport {
         return try outcome(of: result)
     }
 
+    public var hasBufferedInput: Bool { SSL_pending(ssl) > 0 || SSL_has_pending(ssl) == 1 }
+
     public func shutdown() {
         guard !fatal, !shutdownSent else { return }
         shutdownSent = true

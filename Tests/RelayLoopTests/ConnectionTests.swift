@@ -102,4 +102,41 @@ final class ConnectionTests: XCTestCase {
         try turn(loop) { connection.state != .open && connection.state != .draining }
         XCTAssertEqual(readAll(peer), "answer\n")
     }
+
+    /// A transport whose handshake is done and whose first read has a line.
+    private final class ReadyTransport: StreamTransport {
+        var pending = Array("NICK ana\r\n".utf8)
+        func handshake() throws -> TransportResult { .done(0) }
+        func read(into buffer: UnsafeMutableRawBufferPointer) throws -> TransportResult {
+            guard !pending.isEmpty else { return .wantRead }
+            let count = pending.count
+            buffer.copyMemory(from: UnsafeRawBufferPointer(start: pending, count: count))
+            pending = []
+            return .done(count)
+        }
+        func write(_ bytes: UnsafeRawBufferPointer) throws -> TransportResult { .done(bytes.count) }
+        var hasBufferedInput: Bool { false }
+        func shutdown() {}
+    }
+
+    /// The server admits a connection (start, then registers it with the core):
+    /// lines that were already waiting must not reach the delegate inside start(),
+    /// or the core drops them as coming from nobody. (Seen: TLS clients taken for
+    /// silent people, when the whole handshake and their first lines were read there.)
+    func testStartDeliversNothingBeforeItReturnsEvenWhenATransportHasLinesReady() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
+        defer { close(fds[1]) }
+        try setNonBlocking(fds[0])
+        let loop = try EventLoop.makeDefault()
+        let connection = Connection(fd: fds[0], tag: 1, loop: loop, maxLineLength: 512, sendQueueLimit: 4096,
+                                    transport: ReadyTransport())
+        let recorder = Recorder()
+        connection.delegate = recorder
+        try connection.start()
+        XCTAssertEqual(recorder.lines, [], "nothing before start() returns")
+        try turn(loop) { !recorder.lines.isEmpty }
+        XCTAssertEqual(recorder.lines, ["NICK ana"])
+        XCTAssertTrue(connection.isSecured)
+    }
 }

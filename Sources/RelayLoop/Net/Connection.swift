@@ -83,7 +83,9 @@ public final class Connection: ReadinessHandler, Flushable {
     /// Starts reading.
     public func start() throws {
         try loop.watch(fd, interest: .read, handler: self)
-        if transport != nil { driveTransport() }  // a client speaks first
+        // A client speaks first. Not from here: what the handshake reads could
+        // reach the delegate before the owner has finished admitting us.
+        if transport != nil { queueFlush() }
     }
 
     // MARK: Output
@@ -230,11 +232,15 @@ public final class Connection: ReadinessHandler, Flushable {
         }
     }
 
-    /// Reads until the transport waits for the socket; returns what it waits for.
+    /// Reads until the transport waits for the socket, or one scratch buffer's
+    /// worth (like a plain read, so one busy sender cannot starve the others);
+    /// never stopping while the transport holds input the selector cannot see.
+    /// Returns what the transport waits for.
     @discardableResult
     private func readThroughTransport(_ transport: StreamTransport) -> TransportResult? {
+        var budget = Self.scratch.count
         do {
-            while state == .open, !readEnded {
+            while state == .open, !readEnded, budget > 0 || transport.hasBufferedInput {
                 let result = try Self.read(transport)
                 guard case .done(let count) = result else { return result }
                 if count == 0 {
@@ -247,6 +253,7 @@ public final class Connection: ReadinessHandler, Flushable {
                     finish(reason: "Remote host closed the connection")
                     return nil
                 }
+                budget -= count
                 framer.feed(Self.scratch[0..<count]) { frame in
                     guard state == .open, failure == nil else { return }
                     delegate?.connection(self, received: frame)

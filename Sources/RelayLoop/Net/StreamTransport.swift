@@ -12,6 +12,10 @@ public protocol StreamTransport: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> TransportResult
     /// Writes some of `bytes`; `.done(n)` says how many were taken.
     func write(_ bytes: UnsafeRawBufferPointer) throws -> TransportResult
+    /// Input the transport has taken from the socket and not yet handed over
+    /// (decrypted or not): the selector cannot see it, so the reader must not
+    /// go back to waiting while this is true.
+    var hasBufferedInput: Bool { get }
     /// Says goodbye at the transport's level (TLS close_notify), once, best
     /// effort; never after a fatal error.
     func shutdown()

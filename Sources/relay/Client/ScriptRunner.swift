@@ -50,7 +50,8 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
             try loop.onSignal(signo) { [unowned self] _ in perform(policy.interrupted()) }
         }
         startTimeout { [client] in
-            (client.isResolving ? "resolve \(client.target.host)" : client.target.address) + ": no answer"
+            client.isResolving ? "resolve \(client.target.host): no answer"
+                : client.isHandshaking ? "tls \(client.target.address): no handshake" : "\(client.target.address): no answer"
         }
         client.connect(timeout: options.timeout)
         try loop.run()

@@ -53,6 +53,8 @@ final class ClientHost: ConnectionDelegate {
     var isConnected: Bool { connection?.state == .open }
     /// Still waiting for the name to resolve.
     var isResolving: Bool { connecting?.resolver != nil }
+    /// Connected, with the TLS handshake not done yet.
+    var isHandshaking: Bool { connection.map { !$0.isSecured } ?? false }
     /// A connection exists, possibly still closing (writing its last lines).
     var hasConnection: Bool { connection != nil }
 
