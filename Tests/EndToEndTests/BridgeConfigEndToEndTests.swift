@@ -111,6 +111,12 @@ final class BridgeConfigEndToEndTests: XCTestCase {
             ("[networks.a]\nhost = = \"h\"\n", ":2: "),
             ("[networks.a]\nhost = \"h\"\n[[groups]]\nmembers = [\"a/#x\"]\n", ":3: a group needs two or more rooms"),
             ("[networks.a]\nhost = \"h\"\npassword_env = \"RELAY_TEST_UNSET\"\n[[groups]]\nmembers = [\"a/#x\", \"a/#y\"]\n", ":3: RELAY_TEST_UNSET is not set"),
+            ("[networks.a]\nhost = \"h\"\nca_file = \"/x.pem\"\n[[groups]]\nmembers = [\"a/#x\", \"a/#y\"]\n", ":3: ca_file needs tls = true"),
+            ("[networks.a]\nhost = \"h\"\ntls = \"yes\"\n[[groups]]\nmembers = [\"a/#x\", \"a/#y\"]\n", ":3: tls must be true or false"),
+            ("[networks.a]\nhost = \"h\"\ntls = true\nsasl_user = \"ana\"\n[[groups]]\nmembers = [\"a/#x\", \"a/#y\"]\n",
+             ":4: network a: give the SASL password with sasl_password_file or sasl_password_env"),
+            ("[networks.a]\nhost = \"h\"\nsasl_mechanism = \"external\"\n[[groups]]\nmembers = [\"a/#x\", \"a/#y\"]\n",
+             ":3: sasl_mechanism = \"external\" needs tls = true and client_cert"),
         ]
         for (text, expected) in cases {
             let path = try write("bad.toml", text)

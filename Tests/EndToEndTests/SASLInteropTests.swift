@@ -93,6 +93,48 @@ final class SASLInteropTests: XCTestCase {
         XCTAssertEqual(trace.components(separatedBy: " 903 logbot ").count, 3, "two logins, one per connection: \(trace)")
     }
 
+    func testABridgeLogsInWithSASLOverTLSFromItsConfigFile() throws {
+        try network.register(account: "relaybot", password: "bridgepw")
+        let irc = try network.watcher()
+        let server = try RelayProcess.serve()
+        defer { server.stop() }
+        let person = try TestClient(port: server.port)
+        person.sendLine("/nick bob")
+        person.sendLine("/join #dev")
+        XCTAssertNotNil(person.waitFor { $0.hasPrefix("-!- You joined #dev") })
+        let config = directory + "/bridge.toml"
+        try """
+            nick = "bridge"
+            rate = 0
+
+            [networks.insp]
+            host = "localhost"
+            port = \(network.tlsPort)
+            tls = true
+            ca_file = "\(TestCertificates.path("ca.pem"))"
+            sasl_user = "relaybot"
+            sasl_password_file = "\(try secret("bridgepw"))"
+
+            [networks.local]
+            host = "127.0.0.1"
+            port = \(server.port)
+
+            [[groups]]
+            members = ["insp/#interop", "local/#dev"]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let bridge = try RelayProcess(["bridge", "--config", config])
+        defer { bridge.stop() }
+        XCTAssertNotNil(irc.waitFor(timeout: 10) { $0.hasPrefix(":bridge!") && $0.hasSuffix(" JOIN :#interop") })
+        irc.sendLine("WHOIS bridge")
+        var whois: [String] = []
+        irc.waitFor { whois.append($0); return $0.contains(" 318 ") }
+        XCTAssertTrue(whois.contains { $0.contains(" 330 watcher bridge relaybot :") }, "logged in as relaybot: \(whois)")
+        XCTAssertTrue(whois.contains { $0.contains(" 671 watcher bridge :") }, "on TLS: \(whois)")
+        person.waitFor("-!- bridge joined #dev")
+        irc.sendLine("PRIVMSG #interop :from insp")
+        XCTAssertNotNil(person.waitFor { $0.hasPrefix("<bridge> ") && $0.hasSuffix("atcher> from insp") })
+    }
+
     func testNickServIdentifyWhereSASLIsNotUsed() throws {
         try network.register(account: "ana", password: "s3cretpw")
         let room = try network.watcher()

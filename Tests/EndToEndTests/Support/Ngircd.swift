@@ -8,10 +8,13 @@ final class Ngircd {
     private(set) var process: Process?
     let directory: String
     let port: Int
+    /// The TLS port, when started with `tls: true` (the test certificate for localhost).
+    private(set) var tlsPort = 0
     private let config: String
 
-    /// `global` lines are added to the `[Global]` section (e.g. `Password = x`).
-    init(global: [String] = []) throws {
+    /// `global` lines are added to the `[Global]` section (e.g. `Password = x`);
+    /// with `tls`, an `[SSL]` section serves the test certificate on `tlsPort`.
+    init(global: [String] = [], tls: Bool = false) throws {
         let binary = "/usr/sbin/ngircd"
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw XCTSkip("needs ngircd (.ci/run installs it)")
@@ -20,7 +23,7 @@ final class Ngircd {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = freePort()
         config = directory + "/ngircd.conf"
-        let text = """
+        var text = """
             [Global]
             \tName = irc.relay.test
             \tInfo = relay interop test
@@ -35,6 +38,16 @@ final class Ngircd {
             \tIdent = no
             \tDNS = no
             """
+        if tls {
+            tlsPort = freePort()
+            text += """
+
+                [SSL]
+                \tCertFile = \(TestCertificates.path("server.pem"))
+                \tKeyFile = \(TestCertificates.path("server.key"))
+                \tPorts = \(tlsPort)
+                """
+        }
         try text.write(toFile: config, atomically: true, encoding: .utf8)
         try start()
     }
