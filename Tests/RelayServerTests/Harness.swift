@@ -40,10 +40,10 @@ final class Harness {
         harness = self
     }
 
-    func connect() -> FakeClient {
+    func connect(secure: Bool = false) -> FakeClient {
         nextID += 1
         let client = FakeClient(id: nextID)
-        server.accept(nextID, endpoint: client, host: "127.0.0.1", now: now)
+        server.accept(nextID, endpoint: client, host: "127.0.0.1", secure: secure, now: now)
         return client
     }
 
@@ -57,8 +57,8 @@ final class Harness {
     }
 
     /// A registered IRC client, its welcome burst already read.
-    func ircUser(_ nick: String) -> FakeClient {
-        let client = connect()
+    func ircUser(_ nick: String, secure: Bool = false) -> FakeClient {
+        let client = connect(secure: secure)
         send(client, "NICK \(nick)")
         send(client, "USER \(nick.lowercased()) 0 * :\(nick) Real")
         precondition(client.lines.contains { $0.contains(" 001 ") }, "registered: \(client.lines)")

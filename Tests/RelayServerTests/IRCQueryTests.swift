@@ -2,6 +2,23 @@
 import XCTest
 
 final class IRCQueryTests: XCTestCase {
+    func testWhoisSaysWhoIsOnTLSAndReloadChangesTheMOTDAndPasswordForNewcomers() {
+        let harness = Harness()
+        let ana = harness.ircUser("ana", secure: true), bob = harness.ircUser("bob")
+        harness.send(bob, "WHOIS ana")
+        XCTAssertTrue(bob.take().contains(":test.server 671 bob ana :is using a secure connection"))
+        harness.send(ana, "WHOIS bob")
+        XCTAssertFalse(ana.take().contains { $0.contains(" 671 ") })
+
+        harness.server.reloadFiles(motd: ["new day"], password: "pw")
+        harness.send(ana, "MOTD")
+        XCTAssertEqual(ana.take().map { String($0.split(separator: " ")[1]) }, ["375", "372", "376"])
+        let late = harness.connect()
+        harness.send(late, "NICK late")
+        harness.send(late, "USER late 0 * :late")
+        XCTAssertTrue(late.take().contains { $0.contains(" 464 ") }, "a newcomer needs the new password")
+    }
+
     func testWhoWhoisWhowasIsonUserhost() {
         let harness = Harness()
         let ana = harness.ircUser("ana"), bob = harness.ircUser("bob")
