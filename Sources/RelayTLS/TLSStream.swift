@@ -130,8 +130,8 @@ public final class TLSStream: StreamTransport {
             if ERR_GET_REASON(queued) == SSL_R_CERTIFICATE_VERIFY_FAILED, let problem = verificationProblem {
                 reason = "certificate verify failed: \(problem)"
             }
-            let refusedUs = reason.contains("certificate required") || reason.contains("handshake failure") && !isClient
-            throw TransportError(reason, isAuthentication: refusedUs && isClient)
+            // TLS 1.3 says a required client certificate is missing on our first read, as an alert.
+            throw TransportError(reason, isAuthentication: isClient && reason.contains("certificate required"))
         }
     }
 

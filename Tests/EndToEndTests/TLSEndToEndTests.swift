@@ -234,4 +234,36 @@ final class TLSEndToEndTests: XCTestCase {
         XCTAssertEqual(noPassword.status, 2)
         XCTAssertEqual(noPassword.stderr, "relay: --sasl-user ana: give the password with --sasl-password-file or RELAY_SASL_PASSWORD\n")
     }
+
+    func testABotRunsOverTLS() throws {
+        let server = try serveTLS()
+        defer { server.stop() }
+        let room = try tlsUser(server, nick: "ana", room: "#ops")
+        let bot = try RelayProcess(["connect", "ircs://localhost:\(server.tlsPort)/#ops", "--ca-file", cert("ca.pem"),
+                                    "--nick", "pingbot", "--on", "!ping=echo pong", "--rate", "0"])
+        defer { bot.stop() }
+        XCTAssertNotNil(room.waitFor { $0.hasPrefix(":pingbot!") && $0.hasSuffix(" JOIN #ops") })
+        room.sendLine("PRIVMSG #ops :!ping")
+        XCTAssertNotNil(room.waitFor { $0.hasPrefix(":pingbot!") && $0.hasSuffix(" PRIVMSG #ops :pong") })
+    }
+
+    /// `openssl s_server -Verify 1` wants a client certificate: without one, TLS 1.3
+    /// says so on the first read, after the handshake; relay reports a refusal (3).
+    func testAServerThatRequiresAClientCertificateRefusesUsWithExitThree() throws {
+        let port = freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        server.arguments = ["s_server", "-quiet", "-accept", "127.0.0.1:\(port)", "-cert", cert("server.pem"), "-key", cert("server.key"),
+                            "-CAfile", cert("ca.pem"), "-Verify", "1", "-naccept", "2"]
+        server.standardInput = Pipe()
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { server.terminate() }; server.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline && (try? TestClient(port: port)) == nil { usleep(20_000) }
+        let run = try RelayRun.run(["connect", "ircs://localhost:\(port)/#ops", "--ca-file", cert("ca.pem"), "--send", "x", "--timeout", "5"])
+        XCTAssertEqual(run.status, 3, run.stderr)
+        XCTAssertEqual(run.stderr, "relay: localhost:\(port): the server refused our TLS certificate: tlsv13 alert certificate required\n")
+    }
 }
