@@ -14,6 +14,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "relay", targets: ["relay"]),
+        // For the fuzzers in fuzz/ (a package of their own: libFuzzer supplies main).
+        .library(name: "RelayFuzzTargets", targets: ["RelayFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,6 +53,10 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: releaseSettings),
+        // The fuzz targets' bodies and invariants: libFuzzer (fuzz/) and `swift test` both run them.
+        .target(
+            name: "RelayFuzzTargets",
+            dependencies: ["RelayLoop", "RelayIRC", "RelayServer", "RelayClient"]),
         // OpenSSL, with inline copies of the macros Swift cannot import.
         .systemLibrary(
             name: "COpenSSL",
@@ -74,6 +80,7 @@ let package = Package(
             swiftSettings: releaseSettings),
         .testTarget(name: "RelayLoopTests", dependencies: ["RelayLoop"]),
         .testTarget(name: "RelayTLSTests", dependencies: ["RelayTLS", "RelayLoop"]),
+        .testTarget(name: "RelayFuzzTargetsTests", dependencies: ["RelayFuzzTargets"]),
         .testTarget(name: "RelayIRCTests", dependencies: ["RelayIRC"]),
         .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayIRC"]),
         .testTarget(name: "RelayClientTests", dependencies: ["RelayClient", "RelayIRC"]),

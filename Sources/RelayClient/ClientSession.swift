@@ -132,11 +132,13 @@ public final class ClientSession {
         sendPaced(Message(command: "TOPIC", params: text.map { [room, $0] } ?? [room]))
     }
 
-    /// A raw line from the user, made safe: only its first line is sent.
+    /// A raw line from the user, made safe: only its first line is sent, without
+    /// NULs, and cut to IRC's 510 bytes (a server would cut it or refuse it).
     public func raw(_ line: String) {
         let first = line.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        guard !first.isEmpty else { return }
-        paced.append(Array(first.utf8.filter { $0 != 0 }) + [13, 10])
+        let clean = TextSplitter.prefix(String(String.UnicodeScalarView(first.unicodeScalars.filter { $0 != "\0" })), maxBytes: 510)
+        guard !clean.isEmpty else { return }
+        paced.append(Array(clean.utf8) + [13, 10])
     }
 
     public func quit(_ reason: String? = nil) {

@@ -1,0 +1,79 @@
+import RelayIRC
+import RelayServer
+
+/// The chat core fed arbitrary lines from several users at once, with time
+/// passing. Every line out is one clean line (CRLF only at its end, no NUL);
+/// IRC users' lines fit 512 bytes and parse; nobody hears from a closed
+/// connection; the core's bookkeeping stays consistent after every step.
+enum ServerTarget {
+    /// Three users: a registered IRC client, a plain user and one whose first
+    /// fuzzed line decides (the dialect detection is fuzzed too).
+    static func runMixed(_ data: [UInt8]) { run(data, plainOnly: false) }
+
+    /// Three plain users: the plain dialect's slash commands and text.
+    static func runPlain(_ data: [UInt8]) { run(data, plainOnly: true) }
+
+    private final class Endpoint: ClientEndpoint {
+        let irc: Bool
+        var closed = false
+        init(irc: Bool) { self.irc = irc }
+
+        func send(_ line: [UInt8]) {
+            precondition(!closed, "a line after close()")
+            precondition(isCleanWireLine(line), "a line break or NUL inside a line: \(String(decoding: line, as: UTF8.self).debugDescription)")
+            guard irc else { return }
+            precondition(line.count <= 512, "an IRC line over 512 bytes: \(line.count)")
+            precondition((try? Message.parse(line.dropLast(2))) != nil, "an IRC line that does not parse")
+        }
+
+        func close() { closed = true }
+    }
+
+    private static func run(_ data: [UInt8], plainOnly: Bool) {
+        var config = ServerConfig()
+        config.name = "fuzz.server"
+        config.historyLength = 3
+        config.maxListEntries = 3
+        config.whowasLength = 3
+        config.floodRate = 0
+        config.operators = ["oper": "pw"]
+        config.motd = ["fuzz"]
+        let server = ChatServer(config: config, wallClock: { 1_700_000_000 })
+        var now = ContinuousClock.now
+        let endpoints = plainOnly ? [Endpoint(irc: false), Endpoint(irc: false), Endpoint(irc: false)]
+                                  : [Endpoint(irc: true), Endpoint(irc: false), Endpoint(irc: false)]
+        for (index, endpoint) in endpoints.enumerated() { server.accept(index + 1, endpoint: endpoint, host: "127.0.0.\(index + 1)", now: now) }
+        if !plainOnly {
+            for line in ["NICK ana", "USER ana 0 * :Ana", "JOIN #lobby,#x", "MODE #x +o ana"] {
+                server.receive(1, line: ArraySlice(line.utf8), now: now)
+            }
+        }
+        // The plain ones (and the undecided third) speak after the silence that makes them plain.
+        server.receive(2, line: ArraySlice("/nick bob".utf8), now: now + .seconds(1))
+        if plainOnly { server.receive(3, line: ArraySlice("/nick cy".utf8), now: now + .seconds(1)) }
+        check(server)
+
+        for line in lines(data[...]) {
+            guard let selector = line.first else { continue }
+            if selector & 0x80 != 0 {
+                now += .milliseconds(Int64(selector & 0x3F) * 250)
+                server.tick(now: now)
+            }
+            let id = Int(selector % 3) + 1
+            let body = line.dropFirst()
+            if selector & 0x40 != 0 && body.count > 510 {
+                server.receiveTooLong(id, length: body.count, now: now)
+            } else {
+                server.receive(id, line: body, now: now)
+            }
+            check(server)
+        }
+        server.connectionLost(2, reason: "Remote host closed the connection", now: now)
+        check(server)
+        server.shutdown(reason: "fuzz over")
+    }
+
+    private static func check(_ server: ChatServer) {
+        if let problem = server.consistencyProblem() { preconditionFailure(problem) }
+    }
+}
