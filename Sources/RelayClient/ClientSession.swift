@@ -356,8 +356,9 @@ public final class ClientSession {
         switch params[1].uppercased() {
         case "LS" where login.sasl == .none:
             for word in params[params.count - 1].split(separator: " ") {
-                let parts = word.split(separator: "=", maxSplits: 1)
-                login.offered[String(parts[0]).lowercased()] = parts.count > 1 ? String(parts[1]) : ""
+                let parts = word.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard let name = parts.first, !name.isEmpty else { continue }  // "=x": junk, not a capability
+                login.offered[name.lowercased()] = parts.count > 1 ? String(parts[1]) : ""
             }
             if params.count >= 4 && params[2] == "*" { return }  // more LS lines follow
             guard let mechanisms = login.offered["sasl"] else {

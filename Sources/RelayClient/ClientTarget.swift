@@ -49,7 +49,7 @@ public struct ClientTarget: Equatable, Sendable {
     }
 
     public static func parse(_ text: String) throws(ParseError) -> ClientTarget {
-        var shown = text  // what errors quote: the URL with its password masked
+        let shown = masked(text)  // what errors quote: the URL with its password masked
         func failure(_ why: String) -> ParseError { ParseError(description: "\(shown): \(why)") }
 
         var rest = Substring(text)
@@ -85,7 +85,6 @@ public struct ClientTarget: Equatable, Sendable {
             if let colon = userinfo.firstIndex(of: ":") {
                 nickPart = userinfo[..<colon]
                 let secret = userinfo[userinfo.index(after: colon)...]
-                shown = String(text[..<secret.startIndex]) + "****" + String(text[secret.endIndex...])
                 guard isURL else { throw failure("a password belongs in an irc:// URL") }
                 guard let password = percentDecoded(secret), !password.isEmpty else { throw failure("the password is not valid") }
                 target.password = password
@@ -139,6 +138,16 @@ public struct ClientTarget: Equatable, Sendable {
         }
         for (room, key) in zip(target.rooms, keys) where !key.isEmpty { target.keys[Casemapping.fold(room)] = key }
         return target
+    }
+
+    /// `text` with the password of its userinfo (`nick:password@`) replaced by
+    /// `****`, worked out before anything else is parsed: every error, even one
+    /// about the scheme, quotes this form and never the password.
+    static func masked(_ text: String) -> String {
+        let rest = text.firstRange(of: "://").map { text[$0.upperBound...] } ?? text[...]
+        let authority = rest[..<(rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex)]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return text }
+        return String(text[...colon]) + "****" + String(text[at...])
     }
 
     /// "ops" → "#ops"; "#ops" stays.

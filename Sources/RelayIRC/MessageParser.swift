@@ -9,6 +9,9 @@ public enum ParseError: Error, Equatable {
     case tagsTooLong
     /// A NUL byte, which no IRC message may carry.
     case containsNul
+    /// A CR or LF: a line ends there, so a "line" holding one is two (the framer
+    /// never hands one over; a caller that parses raw bytes might).
+    case containsLineBreak
 }
 
 extension Message {
@@ -25,6 +28,7 @@ extension Message {
     public static func parse(_ bytes: ArraySlice<UInt8>) throws(ParseError) -> Message {
         let space = UInt8(ascii: " ")
         if bytes.contains(0) { throw .containsNul }
+        if bytes.contains(where: { $0 == 13 || $0 == 10 }) { throw .containsLineBreak }
         var cursor = bytes.startIndex
         let end = bytes.endIndex
         func skipSpaces() { while cursor < end && bytes[cursor] == space { cursor += 1 } }

@@ -137,6 +137,7 @@ public final class ChatServer {
             user.send(user.isIRC ? closingLink(user, reason) : Plain.info(reason))
             user.endpoint.close()
             user.gone = true
+            user.rooms.removeAll()  // users and rooms hold each other: break the cycle
         }
         users.removeAll()
         nicks.removeAll()

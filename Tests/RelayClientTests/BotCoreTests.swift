@@ -241,4 +241,16 @@ final class AnnounceTallyTests: XCTestCase {
         tally.reply("ok")
         XCTAssertEqual(tally.outcome, 1)
     }
+
+    func testAJSONReplyToAnEmptyOrBrokenTargetIsRefusedNotSent() {
+        // Found by fuzzing (fuzz/regressions/BotReply): "to": "" made "PRIVMSG  :text".
+        var config = BotConfig()
+        config.coprocess = true
+        config.json = true
+        let bot = BotCore(config: config)
+        for target in ["", "a b", "#a,#b", ":x"] {
+            let actions = bot.coprocessLine("{\"text\":\"hi\",\"to\":\"\(target)\"}")
+            XCTAssertEqual(actions, [.warn("the script sent to \"\(target)\", which is not a room or a nick")], target)
+        }
+    }
 }

@@ -138,6 +138,14 @@ final class LoginTests: XCTestCase {
         XCTAssertEqual(out(silent), ["JOIN #ops"])
     }
 
+    func testJunkInACapabilityListIsSkipped() {
+        // Found by fuzzing (fuzz/regressions/ClientSession): "=" alone trapped.
+        let client = session { $0.sasl = SASLLogin(mechanism: .plain, user: "ana", password: "pw") }
+        _ = out(client)
+        feed(client, ":srv CAP * LS := =x sasl")
+        XCTAssertEqual(out(client), ["CAP REQ sasl"])
+    }
+
     func testBase64RoundTrips() {
         for text in ["", "a", "ab", "abc", "abcd", "ana\0ana\0pw", String(repeating: "é", count: 100)] {
             let bytes = Array(text.utf8)

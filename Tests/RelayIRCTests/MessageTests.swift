@@ -57,6 +57,7 @@ final class MessageTests: XCTestCase {
             XCTAssertThrowsError(try Message.parse(bytes), "\(bytes)")
         }
         XCTAssertThrowsError(try Message.parse(Array("PRIVMSG a\u{0}b".utf8))) { XCTAssertEqual($0 as? ParseError, .containsNul) }
+        XCTAssertThrowsError(try Message.parse(Array("005 an\n AWAYLEN=200".utf8))) { XCTAssertEqual($0 as? ParseError, .containsLineBreak) }
     }
 
     func testInvalidUTF8IsReplacedNotPassedOn() throws {

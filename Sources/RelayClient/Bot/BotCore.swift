@@ -221,6 +221,9 @@ public final class BotCore {
     }
 
     private func say(_ text: String, to target: String?, kind: ChatLine.Kind) -> [BotAction] {
+        if let target, !Self.isTarget(target) {
+            return [.warn("the script sent to \"\(Self.excerpt(target))\", which is not a room or a nick")]
+        }
         guard let to = target ?? lastConversation else {
             return [.warn("the script said something before any event named a room: \(Self.excerpt(text))")]
         }
@@ -231,6 +234,13 @@ public final class BotCore {
     private func raw(_ line: String) -> [BotAction] {
         guard config.allowRaw else { return [.warn("refused a raw line from the script (--allow-raw allows them): \(Self.excerpt(line))")] }
         return [.raw(line)]
+    }
+
+    /// One word a server can take as a room or a nick: no space, comma or control
+    /// byte, not starting with ":" (found by fuzzing: `"to": ""` made "PRIVMSG  :text").
+    static func isTarget(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 200 && !text.hasPrefix(":")
+            && text.utf8.allSatisfy { $0 > 32 && $0 != UInt8(ascii: ",") && $0 != 127 }
     }
 
     private static func excerpt(_ text: String) -> String {
