@@ -78,8 +78,20 @@ public final class ClientSession {
         sendNow(Message(command: "USER", params: [config.username, "0", "*", config.realname]))
     }
 
-    private func sendNow(_ message: Message) { urgent.append(message.bytes) }
-    private func sendPaced(_ message: Message) { paced.append(message.bytes) }
+    private func sendNow(_ message: Message) { urgent.append(Self.fitted(message)) }
+    private func sendPaced(_ message: Message) { paced.append(Self.fitted(message)) }
+
+    /// The wire form, its last parameter cut (between characters) so that the line
+    /// fits IRC's 512 bytes. Text is split before it gets here; what can still be
+    /// too long is an echo of the server's own bytes (a PONG or CTCP reply to a
+    /// long token, longer again once invalid UTF-8 became U+FFFD; found by fuzzing).
+    static func fitted(_ message: Message) -> [UInt8] {
+        let bytes = message.bytes
+        guard bytes.count > 512, let last = message.params.last else { return bytes }
+        var cut = message
+        cut.params[cut.params.count - 1] = TextSplitter.prefix(last, maxBytes: max(0, last.utf8.count - (bytes.count - 512)))
+        return cut.bytes
+    }
 
     /// The lines that may be written now, in order.
     public func takeOutgoing(now: ContinuousClock.Instant) -> [[UInt8]] {

@@ -28,17 +28,20 @@ enum BridgeTarget {
         precondition(!deliveries.isEmpty, "nothing relayed")
         let head = BridgeRouter.marker + (kind == .action ? router.guarded(nick) + " " : "<\(router.guarded(nick))> ")
         let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\r" || $0 == "\n" || $0 == "\0" ? " " : $0 }))
-        var rest = Substring(clean)
+        // In bytes: a combining mark after the head's space would join it as one Character.
+        var rest = ArraySlice(Array(clean.utf8))
+        let head8 = Array(head.utf8)
         for delivery in deliveries {
             precondition(delivery.network == 1 && delivery.room == "#b", "delivered to the wrong room")
             precondition(delivery.text.utf8.count <= target.textBudget(to: "#b", kind: kind), "a piece over the budget")
-            precondition(delivery.text.hasPrefix(head), "a piece without its attribution")
-            let piece = delivery.text.dropFirst(head.count)
-            if !rest.hasPrefix(piece), rest.hasPrefix(" ") { rest = rest.dropFirst() }
-            precondition(rest.hasPrefix(piece), "the pieces do not re-join to the text")
+            let text8 = Array(delivery.text.utf8)
+            precondition(text8.starts(with: head8), "a piece without its attribution")
+            let piece = text8.dropFirst(head8.count)
+            if !rest.starts(with: piece), rest.first == 32 { rest = rest.dropFirst() }
+            precondition(rest.starts(with: piece), "the pieces do not re-join to the text")
             rest = rest.dropFirst(piece.count)
         }
         // The space a piece broke at belongs to neither piece, the last one's too.
-        precondition(rest.isEmpty || rest == " " && deliveries.count > 1, "text was lost")
+        precondition(rest.isEmpty || rest.elementsEqual([32]) && deliveries.count > 1, "text was lost")
     }
 }

@@ -167,6 +167,20 @@ final class ClientSessionTests: XCTestCase {
         now = now + .seconds(60)
         XCTAssertEqual(client.tick(now: now), [.failed(.timedOut("no reply from the server in 120 s"))])
     }
+
+    func testAnEchoOfALongTokenIsCutToFitALine() {
+        // Found by fuzzing (fuzz/regressions/ClientSession): 0xFF bytes become
+        // U+FFFD, three bytes each, and the PONG echoing them passed 512 bytes.
+        let client = session()
+        _ = out(client)
+        var line = Array("PING :".utf8)
+        line += [UInt8](repeating: 0xFF, count: 400)
+        _ = client.receive(ArraySlice(line), now: now)
+        let pong = client.takeOutgoing(now: now)
+        XCTAssertEqual(pong.count, 1)
+        XCTAssertLessThanOrEqual(pong[0].count, 512)
+        XCTAssertTrue(String(decoding: pong[0], as: UTF8.self).hasPrefix("PONG \u{FFFD}"))
+    }
 }
 
 final class OutputFormatTests: XCTestCase {
@@ -192,4 +206,5 @@ final class OutputFormatTests: XCTestCase {
         XCTAssertEqual(privateObject["private"] as? Bool, true)
         XCTAssertNil(privateObject["room"])
     }
+
 }
