@@ -55,6 +55,12 @@ public final class ChatServer {
 
     // MARK: Connections
 
+    /// Users and rooms hold each other; a core dropped with people still in
+    /// rooms (tests, fuzzing) must not leak them.
+    deinit {
+        for user in users.values { user.rooms.removeAll() }
+    }
+
     /// SIGHUP: the message of the day and the connection password, read again.
     /// Who is connected stays connected; the new password applies to newcomers.
     public func reloadFiles(motd: [String]?, password: String?) {

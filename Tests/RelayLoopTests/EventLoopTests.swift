@@ -105,8 +105,8 @@ final class EventLoopTests: XCTestCase {
             try loop.watch(a1, interest: .read, handler: first)
             try loop.watch(a2, interest: .read, handler: second)
             // Whichever runs first unwatches the other.
-            first.onEvent = { _ in loop.unwatch(a2) }
-            second.onEvent = { _ in loop.unwatch(a1) }
+            first.onEvent = { [unowned loop] _ in loop.unwatch(a2) }
+            second.onEvent = { [unowned loop] _ in loop.unwatch(a1) }
             _ = write(b1, "x", 1)
             _ = write(b2, "x", 1)
             try loop.runOnce(maximumWait: .milliseconds(200))

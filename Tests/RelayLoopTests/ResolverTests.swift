@@ -15,7 +15,7 @@ final class ResolverTests: XCTestCase {
             loop.stop()
         })
         loop.schedule(after: .milliseconds(20)) { events.append("timer") }
-        loop.schedule(after: .seconds(5)) { loop.stop() }
+        loop.schedule(after: .seconds(5)) { [unowned loop] in loop.stop() }
         try loop.run()
         XCTAssertEqual(events, ["timer", "127.0.0.1:6667"], "the timer ran while the name was being resolved")
         _ = resolver
@@ -28,7 +28,7 @@ final class ResolverTests: XCTestCase {
             if case .failure(let error) = result { message = "\(error)" }
             loop.stop()
         })
-        loop.schedule(after: .seconds(30)) { loop.stop() }
+        loop.schedule(after: .seconds(30)) { [unowned loop] in loop.stop() }
         try loop.run()
         XCTAssertTrue(message.hasPrefix("resolve nosuchhost.invalid: "), message)
         _ = resolver
@@ -42,7 +42,7 @@ final class ResolverTests: XCTestCase {
             return []
         }, completion: { _ in called = true })
         resolver.cancel()
-        loop.schedule(after: .milliseconds(200)) { loop.stop() }
+        loop.schedule(after: .milliseconds(200)) { [unowned loop] in loop.stop() }
         try loop.run()
         XCTAssertFalse(called)
     }

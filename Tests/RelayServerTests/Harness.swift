@@ -35,7 +35,7 @@ final class Harness {
         var config = ServerConfig()
         config.name = "test.server"
         configure(&config)
-        var harness: Harness?
+        weak var harness: Harness?  // weak: the server's clock must not keep the harness alive
         server = ChatServer(config: config, wallClock: { harness?.wallClock ?? 0 })
         harness = self
     }
