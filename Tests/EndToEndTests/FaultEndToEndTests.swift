@@ -173,3 +173,44 @@ final class ManyConnectionsTests: XCTestCase {
         XCTAssertTrue(probe.waitFor("-!- You are now known as u1"), "the nicks are free again")
     }
 }
+
+/// A half-open peer: connected, then silent and never reading (its network is
+/// gone, or it hangs). The ping timeout reaps it; meanwhile what waits for it is
+/// bounded by the SendQ, and everyone else keeps chatting.
+final class HalfOpenPeerTests: XCTestCase {
+    func testAPeerThatStopsReadingAndAnsweringIsReapedByThePingTimeout() throws {
+        let server = try RelayProcess.serve(["--name", "relay.test", "--ping-interval", "2", "--sendq", "65536",
+                                             "--flood-rate", "0"])
+        defer { server.stop() }
+        let watcher = try ircUser(port: server.port, nick: "watcher", room: "#busy")
+        let talker = try ircUser(port: server.port, nick: "talker", room: "#busy")
+        // The half-open one: a tiny receive buffer, registered, then never a read or a PONG again.
+        let gone = try TestClient(port: server.port, receiveBuffer: 4096)
+        gone.sendLine("NICK gone")
+        gone.sendLine("USER gone 0 * :gone")
+        gone.sendLine("JOIN #busy")
+        XCTAssertNotNil(watcher.waitFor { $0.hasPrefix(":gone!") && $0.hasSuffix(" JOIN #busy") })
+        let body = String(repeating: "t", count: 150)
+        var reaped: String?
+        var sent = 0
+        let deadline = Date().addingTimeInterval(20)
+        while reaped == nil && Date() < deadline {
+            for _ in 0..<5 {
+                sent += 1
+                talker.sendLine("PRIVMSG #busy :\(sent) \(body)")
+            }
+            while let line = watcher.readLine(timeout: 0.1) {
+                if line.hasPrefix("PING ") { watcher.sendLine("PONG " + line.dropFirst(5)) }
+                if line.hasPrefix(":gone!") && line.contains(" QUIT :") { reaped = line }
+            }
+            while let line = talker.readLine(timeout: 0.001) {
+                if line.hasPrefix("PING ") { talker.sendLine("PONG " + line.dropFirst(5)) }
+            }
+        }
+        XCTAssertEqual(reaped.map { String($0.split(separator: ":", maxSplits: 2)[2]) }, "Ping timeout: 4 seconds", "\(sent) lines sent")
+        XCTAssertTrue(server.waitForStderr { $0.contains("nick=gone reason=") }.contains("nick=gone reason=\"Ping timeout: 4 seconds\""))
+        XCTAssertLessThan(server.residentKilobytes(), 64 * 1024, "what waited for it stayed bounded")
+        talker.sendLine("PRIVMSG #busy :after")
+        XCTAssertNotNil(watcher.waitFor { $0.hasSuffix(" PRIVMSG #busy :after") }, "the room goes on")
+    }
+}

@@ -59,20 +59,42 @@ public final class Resolver: ReadinessHandler {
     }
 }
 
-/// One lookup, shared by the loop and its thread. The thread writes `result`
+/// One lookup, shared by the loop and its thread. The thread sets the result
 /// before it writes to the pipe; the loop reads it after the pipe is readable.
+/// The pipe orders the two in practice; the lock says so to ThreadSanitizer
+/// (which does not see a pipe as synchronization) and to any reader.
 private final class PendingLookup {
     let host: String
     let port: Int
     let writeFD: Int32
     let resolve: Resolver.Lookup
-    var result: Result<[SocketAddress], ResolveError>?
+    private var answer: Result<[SocketAddress], ResolveError>?
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
     init(host: String, port: Int, writeFD: Int32, resolve: @escaping Resolver.Lookup) {
         self.host = host
         self.port = port
         self.writeFD = writeFD
         self.resolve = resolve
+        pthread_mutex_init(lock, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    var result: Result<[SocketAddress], ResolveError>? {
+        get {
+            pthread_mutex_lock(lock)
+            defer { pthread_mutex_unlock(lock) }
+            return answer
+        }
+        set {
+            pthread_mutex_lock(lock)
+            answer = newValue
+            pthread_mutex_unlock(lock)
+        }
     }
 
     func start() throws {

@@ -66,6 +66,11 @@ final class Collected: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         return String(decoding: data, as: UTF8.self)
     }
+
+    var count: Int {
+        lock.lock(); defer { lock.unlock() }
+        return data.count
+    }
 }
 
 /// A free loopback port (bound then released: a tiny race, fine for tests).
