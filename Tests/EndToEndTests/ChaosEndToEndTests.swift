@@ -77,7 +77,7 @@ final class ChaosEndToEndTests: XCTestCase {
             while let line = ircListener.readLine(timeout: 0.05) {
                 if line.hasPrefix("PING ") { ircListener.sendLine("PONG " + line.dropFirst(5)) }
                 if line.contains(" PRIVMSG #chat :plain ") || line.contains(" PRIVMSG #chat :irc ") {
-                    heard.append(String(line.split(separator: ":", maxSplits: 2)[2]))
+                    heard.append(line.components(separatedBy: " PRIVMSG #chat :").last ?? "")
                 }
             }
             while let line = plainTalker.readLine(timeout: 0.001) { if line.hasPrefix("<speaker> irc ") { plainHeard.append(line) } }
@@ -87,7 +87,7 @@ final class ChaosEndToEndTests: XCTestCase {
         while heard.count < 2 * said && Date() < deadline {
             guard let line = ircListener.readLine(timeout: 0.5) else { continue }
             if line.contains(" PRIVMSG #chat :plain ") || line.contains(" PRIVMSG #chat :irc ") {
-                heard.append(String(line.split(separator: ":", maxSplits: 2)[2]))
+                heard.append(line.components(separatedBy: " PRIVMSG #chat :").last ?? "")
             }
         }
         XCTAssertEqual(heard.filter { $0.hasPrefix("plain ") }, (1...said).map { "plain \($0)" }, "every plain line, in order")

@@ -207,7 +207,7 @@ final class HalfOpenPeerTests: XCTestCase {
                 if line.hasPrefix("PING ") { talker.sendLine("PONG " + line.dropFirst(5)) }
             }
         }
-        XCTAssertEqual(reaped.map { String($0.split(separator: ":", maxSplits: 2)[2]) }, "Ping timeout: 4 seconds", "\(sent) lines sent")
+        XCTAssertEqual(reaped?.components(separatedBy: " QUIT :").last, "Ping timeout: 4 seconds", "\(sent) lines sent")
         XCTAssertTrue(server.waitForStderr { $0.contains("nick=gone reason=") }.contains("nick=gone reason=\"Ping timeout: 4 seconds\""))
         XCTAssertLessThan(server.residentKilobytes(), 64 * 1024, "what waited for it stayed bounded")
         talker.sendLine("PRIVMSG #busy :after")
