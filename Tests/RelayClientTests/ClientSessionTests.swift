@@ -3,27 +3,7 @@ import RelayClient
 import RelayIRC
 import XCTest
 
-final class ClientSessionTests: XCTestCase {
-    private var now = ContinuousClock.now
-
-    private func session(_ configure: (inout SessionConfig) -> Void = { _ in }) -> ClientSession {
-        var config = SessionConfig(nick: "ana")
-        config.rooms = ["#ops"]
-        configure(&config)
-        let session = ClientSession(config: config, now: now)
-        session.start(now: now)
-        return session
-    }
-
-    private func out(_ session: ClientSession) -> [String] {
-        session.takeOutgoing(now: now).map { String(decoding: $0.dropLast(2), as: UTF8.self) }
-    }
-
-    @discardableResult
-    private func feed(_ session: ClientSession, _ line: String) -> [ClientEvent] {
-        session.receive(ArraySlice(line.utf8), now: now)
-    }
-
+final class ClientSessionTests: SessionTestCase {
     func testRegistersThenJoinsItsRooms() {
         let client = session { $0.password = "pw" }
         XCTAssertEqual(out(client), ["PASS pw", "NICK ana", "USER ana 0 * :ana"])

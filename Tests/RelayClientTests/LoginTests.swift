@@ -3,27 +3,7 @@ import RelayIRC
 import XCTest
 
 /// SASL (PLAIN, EXTERNAL, optional) and NickServ, lines in and lines out.
-final class LoginTests: XCTestCase {
-    private var now = ContinuousClock.now
-
-    private func session(_ configure: (inout SessionConfig) -> Void) -> ClientSession {
-        var config = SessionConfig(nick: "ana")
-        config.rooms = ["#ops"]
-        configure(&config)
-        let session = ClientSession(config: config, now: now)
-        session.start(now: now)
-        return session
-    }
-
-    private func out(_ session: ClientSession) -> [String] {
-        session.takeOutgoing(now: now).map { String(decoding: $0.dropLast(2), as: UTF8.self) }
-    }
-
-    @discardableResult
-    private func feed(_ session: ClientSession, _ line: String) -> [ClientEvent] {
-        session.receive(ArraySlice(line.utf8), now: now)
-    }
-
+final class LoginTests: SessionTestCase {
     func testSASLPlainLogsInBeforeRegisteringAndJoinsOnlyAfterwards() {
         let client = session { $0.sasl = SASLLogin(mechanism: .plain, user: "ana", password: "s3cret") }
         XCTAssertEqual(out(client), ["CAP LS 302", "NICK ana", "USER ana 0 * :ana"])

@@ -26,17 +26,8 @@ struct Bridge: ParsableCommand {
     @Option(help: ArgumentHelp("A TOML file of networks and groups (see the README); SIGHUP re-reads it.", valueName: "file"))
     var config: String?
 
-    @Option(help: ArgumentHelp("For ircs:// endpoints: trust the CAs in FILE instead of the system's store.", valueName: "file"))
-    var caFile: String?
-
-    @Flag(help: "For ircs:// endpoints: do not verify the servers' certificates (said on stderr).")
-    var insecure = false
-
-    @Option(help: ArgumentHelp("For ircs:// endpoints: present this client certificate (PEM).", valueName: "file"))
-    var clientCert: String?
-
-    @Option(help: ArgumentHelp("The client certificate's key (default: the --client-cert file).", valueName: "file"))
-    var clientKey: String?
+    @OptionGroup(title: "TLS (for ircs:// endpoints)")
+    var tlsFiles: TLSFileOptions
 
     @Option(help: "The bridge's nick where the URL names none.")
     var nick = "relay"
@@ -94,10 +85,9 @@ struct Bridge: ParsableCommand {
             guard endpoints.count >= 2 else { throw ValidationError("a bridge needs two or more irc://host/#room endpoints, or --config FILE") }
         }
         try Limits.check("--stats", stats, 0...86_400)
-        if config != nil && (caFile != nil || insecure || clientCert != nil) {
-            throw ValidationError("with --config, TLS settings go in the file (ca_file, insecure, client_cert)")
+        if config != nil, let option = tlsFiles.firstGiven {
+            throw ValidationError("with --config, TLS settings go in the file (\(option) is ca_file, insecure or client_cert there)")
         }
-        if clientKey != nil && clientCert == nil { throw ValidationError("--client-key goes with --client-cert") }
         guard Names.isValidNick(nick, maxLength: 30) else { throw ValidationError("--nick \(nick) is not a valid nick") }
         try Limits.check("--timeout", timeout, Limits.timeout)
         try Limits.check("--rate", rate, Limits.rate)
@@ -173,7 +163,7 @@ struct Bridge: ParsableCommand {
             let index = networks.firstIndex { $0.host == target.host && $0.port == target.port && $0.nick == nick } ?? {
                 var network = BridgeNetwork(name: target.address, host: target.host, port: target.port, nick: nick, rate: rate)
                 if target.tls {
-                    network.tls = TLSSettings(caFile: caFile, insecure: insecure, clientCert: clientCert, clientKey: clientKey)
+                    network.tls = tlsFiles.settings
                 }
                 networks.append(network)
                 return networks.count - 1

@@ -2,11 +2,9 @@ import ArgumentParser
 import RelayClient
 import RelayTLS
 
-/// TLS and services login for `relay connect` (and so for bots).
-struct LoginOptions: ParsableArguments {
-    @Flag(help: "Speak TLS to a host[:port] target (ircs:// URLs always do).")
-    var tls = false
-
+/// What a TLS client trusts and presents: `relay connect` and `relay bridge`
+/// (for its ircs:// endpoints) take the same four options.
+struct TLSFileOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Trust the CAs in FILE (PEM) instead of the system's store.", valueName: "file"))
     var caFile: String?
 
@@ -18,6 +16,28 @@ struct LoginOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("The client certificate's key (PEM; default: the --client-cert file).", valueName: "file"))
     var clientKey: String?
+
+    /// The first of these options given, for "needs TLS" errors.
+    var firstGiven: String? {
+        [caFile.map { _ in "--ca-file" }, insecure ? "--insecure" : nil, clientCert.map { _ in "--client-cert" }]
+            .compactMap { $0 }.first
+    }
+
+    func validate() throws {
+        if clientKey != nil && clientCert == nil { throw ValidationError("--client-key goes with --client-cert") }
+    }
+
+    var settings: TLSSettings {
+        TLSSettings(caFile: caFile, insecure: insecure, clientCert: clientCert, clientKey: clientKey)
+    }
+}
+
+/// TLS and services login for `relay connect` (and so for bots).
+struct LoginOptions: ParsableArguments {
+    @Flag(help: "Speak TLS to a host[:port] target (ircs:// URLs always do).")
+    var tls = false
+
+    @OptionGroup var files: TLSFileOptions
 
     @Option(help: ArgumentHelp("SASL mechanism: plain (account and password) or external (the client certificate).",
                                valueName: "mechanism"))
@@ -41,14 +61,11 @@ struct LoginOptions: ParsableArguments {
     /// options given to a plain target.
     func tlsContext(for target: ClientTarget) throws -> TLSContext? {
         guard target.tls || tls else {
-            if let option = [caFile.map { _ in "--ca-file" }, insecure ? "--insecure" : nil,
-                             clientCert.map { _ in "--client-cert" }].compactMap({ $0 }).first {
-                throw ValidationError("\(option) needs TLS: use ircs:// or --tls")
-            }
+            if let option = files.firstGiven { throw ValidationError("\(option) needs TLS: use ircs:// or --tls") }
             return nil
         }
-        if clientKey != nil && clientCert == nil { throw ValidationError("--client-key goes with --client-cert") }
-        return try TLSContext.client(caFile: caFile, insecure: insecure, certificate: clientCert, key: clientKey)
+        return try TLSContext.client(caFile: files.caFile, insecure: files.insecure, certificate: files.clientCert,
+                                     key: files.clientKey)
     }
 
     /// The SASL login and NickServ password these options ask for.
@@ -62,7 +79,7 @@ struct LoginOptions: ParsableArguments {
             }
             config.sasl = SASLLogin(mechanism: .plain, user: saslUser, password: password, optional: saslOptional)
         case .external?:
-            guard tls, clientCert != nil else { throw ValidationError("--sasl external needs TLS and --client-cert") }
+            guard tls, files.clientCert != nil else { throw ValidationError("--sasl external needs TLS and --client-cert") }
             config.sasl = SASLLogin(mechanism: .external, user: saslUser ?? "", optional: saslOptional)
         case nil:
             if saslPasswordFile != nil || saslOptional { throw ValidationError("--sasl-password-file and --sasl-optional go with --sasl-user") }

@@ -1,0 +1,27 @@
+import RelayClient
+import RelayIRC
+import XCTest
+
+/// A session named ana, in #ops, on a clock the test moves: lines in, lines out.
+class SessionTestCase: XCTestCase {
+    var now = ContinuousClock.now
+
+    func session(_ configure: (inout SessionConfig) -> Void = { _ in }) -> ClientSession {
+        var config = SessionConfig(nick: "ana")
+        config.rooms = ["#ops"]
+        configure(&config)
+        let session = ClientSession(config: config, now: now)
+        session.start(now: now)
+        return session
+    }
+
+    /// What the session sends now, without CRLF.
+    func out(_ session: ClientSession) -> [String] {
+        session.takeOutgoing(now: now).map { String(decoding: $0.dropLast(2), as: UTF8.self) }
+    }
+
+    @discardableResult
+    func feed(_ session: ClientSession, _ line: String) -> [ClientEvent] {
+        session.receive(ArraySlice(line.utf8), now: now)
+    }
+}
