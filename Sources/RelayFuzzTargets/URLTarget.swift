@@ -13,10 +13,14 @@ enum URLTarget {
             for room in target.rooms { precondition(Names.isValidChannel(room, maxLength: 200), "an invalid room \(room)") }
             for key in target.keys.values { precondition(ClientTarget.isValidKey(key), "an invalid key") }
         } catch {
-            // user:password@ — the password must not be quoted back.
-            guard let scheme = text.firstRange(of: "://"), let at = text[scheme.upperBound...].lastIndex(of: "@") else { return }
+            // user:password@ — the password must not be quoted back. The userinfo
+            // is in the authority: before the first "/" or "?".
+            guard let scheme = text.firstRange(of: "://") else { return }
+            let rest = text[scheme.upperBound...]
+            let authority = rest[..<(rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex)]
+            guard let at = authority.lastIndex(of: "@") else { return }
             let userinfo = text[scheme.upperBound..<at]
-            guard !userinfo.contains("/"), let colon = userinfo.firstIndex(of: ":") else { return }
+            guard let colon = userinfo.firstIndex(of: ":") else { return }
             let password = userinfo[userinfo.index(after: colon)...]
             // A password that also appears elsewhere in the text proves nothing.
             let elsewhere = String(text[..<userinfo.startIndex]) + " " + String(text[at...])
