@@ -23,7 +23,7 @@ enum URLTarget {
             guard let colon = userinfo.firstIndex(of: ":") else { return }
             let password = userinfo[userinfo.index(after: colon)...]
             // A password that also appears elsewhere in the text proves nothing.
-            let elsewhere = String(text[..<userinfo.startIndex]) + " " + String(text[at...])
+            let elsewhere = String(text[..<colon]) + " " + String(text[at...])
             guard password.count >= 4, !"****".contains(password), !elsewhere.contains(password) else { return }
             precondition(!error.description.contains(password), "an error that shows the password")
         }
