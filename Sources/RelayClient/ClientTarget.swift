@@ -49,8 +49,12 @@ public struct ClientTarget: Equatable, Sendable {
     }
 
     public static func parse(_ text: String) throws(ParseError) -> ClientTarget {
-        let shown = masked(text)  // what errors quote: the URL with its password masked
-        func failure(_ why: String) -> ParseError { ParseError(description: "\(shown): \(why)") }
+        // What errors quote: the text, and what they say of its parts, with every
+        // password-looking userinfo masked, worked out before anything is parsed.
+        let secrets = passwords(in: text)
+        func failure(_ why: String) -> ParseError {
+            ParseError(description: "\(redacted(text, secrets)): \(redacted(why, secrets))")
+        }
 
         var rest = Substring(text)
         var isURL = false
@@ -140,14 +144,28 @@ public struct ClientTarget: Equatable, Sendable {
         return target
     }
 
-    /// `text` with the password of its userinfo (`nick:password@`) replaced by
-    /// `****`, worked out before anything else is parsed: every error, even one
-    /// about the scheme, quotes this form and never the password.
-    static func masked(_ text: String) -> String {
-        let rest = text.firstRange(of: "://").map { text[$0.upperBound...] } ?? text[...]
-        let authority = rest[..<(rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex)]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return text }
-        return String(text[...colon]) + "****" + String(text[at...])
+    /// Everything in `text` that could be a password: the part after the first
+    /// ":" of a `user:password@` before the first "/" or "?" of the text, or of
+    /// what follows any "://" (a URL with a mistyped scheme still hides its password).
+    static func passwords(in text: String) -> [Substring] {
+        var starts = [text.startIndex]
+        var search = text[...]
+        while let scheme = search.firstRange(of: "://") {
+            starts.append(scheme.upperBound)
+            search = text[scheme.upperBound...]
+        }
+        return starts.compactMap { start in
+            let rest = text[start...]
+            let authority = rest[..<(rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex)]
+            guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return nil }
+            let secret = text[text.index(after: colon)..<at]
+            return secret.isEmpty ? nil : secret
+        }
+    }
+
+    /// `text` with each of `secrets` shown as `****`.
+    static func redacted(_ text: String, _ secrets: [Substring]) -> String {
+        secrets.sorted { $0.count > $1.count }.reduce(text) { $0.replacing($1, with: "****") }
     }
 
     /// "ops" → "#ops"; "#ops" stays.

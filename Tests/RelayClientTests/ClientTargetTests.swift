@@ -45,6 +45,7 @@ final class ClientTargetTests: XCTestCase {
 
     func testABadURLIsAnErrorThatNeverShowsThePassword() {
         for text in ["\u{1}cs://ana:s3cret@KICK /ce/y#?a", "http://ana:s3cret@h/#ops",  // found by fuzzing: a bad scheme
+                     "ircs2//afa:s3crecs://afa:s3cret@#r~1k,k2",  // found by fuzzing: quoted back as a room name
                      "irc://ana:s3cret@h:0/#ops", "irc://ana:s3cret@h/#a b", "irc://ana:s3cret@/#ops", "irc://1ana:s3cret@h/#ops",
                      "irc://ana:s3cret@h/#ops?k1,k2", "irc://ana:s3cret@::1/#ops", "irc://ana:s3cret@h/%ZZ"] {
             XCTAssertThrowsError(try ClientTarget.parse(text), text) { error in
