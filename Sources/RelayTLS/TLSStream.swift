@@ -46,30 +46,26 @@ public final class TLSStream: StreamTransport {
     // MARK: StreamTransport
 
     public func handshake() throws -> TransportResult {
-        ERR_clear_error()
-        errno = 0
-        let result = SSL_do_handshake(ssl)
-        if result == 1 { return .done(0) }
-        return try outcome(of: result)
+        try call { _ in SSL_do_handshake(ssl) }
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> TransportResult {
-        ERR_clear_error()
-        errno = 0
-        var count = 0
-        let result = SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count)
-        if result == 1 { return .done(count) }
-        return try outcome(of: result)
+        try call { SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &$0) }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws -> TransportResult {
         guard !bytes.isEmpty else { return .done(0) }
+        return try call { SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &$0) }
+    }
+
+    /// One OpenSSL call on a clean error queue and errno (SSL_get_error reads both):
+    /// 1 is success with the count it set, anything else is sorted by `outcome`.
+    private func call(_ operation: (inout Int) -> Int32) throws -> TransportResult {
         ERR_clear_error()
         errno = 0
         var count = 0
-        let result = SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &count)
-        if result == 1 { return .done(count) }
-        return try outcome(of: result)
+        let result = operation(&count)
+        return result == 1 ? .done(count) : try outcome(of: result)
     }
 
     public var hasBufferedInput: Bool { SSL_pending(ssl) > 0 || SSL_has_pending(ssl) == 1 }
@@ -129,6 +125,9 @@ public final class TLSStream: StreamTransport {
             var reason = TLSErrors.take()
             if ERR_GET_REASON(queued) == SSL_R_CERTIFICATE_VERIFY_FAILED, let problem = verificationProblem {
                 reason = "certificate verify failed: \(problem)"
+            } else if ERR_GET_REASON(queued) == SSL_R_WRONG_VERSION_NUMBER && isClient {
+                // What a client sees when the port speaks plain IRC: say so.
+                reason = "wrong version number (the server does not speak TLS on this port; try irc://)"
             }
             // TLS 1.3 says a required client certificate is missing on our first read, as an alert.
             throw TransportError(reason, isAuthentication: isClient && reason.contains("certificate required"))

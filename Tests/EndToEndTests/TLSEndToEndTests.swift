@@ -78,6 +78,15 @@ final class TLSEndToEndTests: XCTestCase {
                        "relay: tls 127.0.0.1:\(server.tlsPort): certificate verify failed: unable to get local issuer certificate\n")
     }
 
+    func testIrcsToAPlainPortSaysItIsNotTLS() throws {
+        let server = try RelayProcess.serve()
+        defer { server.stop() }
+        let run = try RelayRun.run(["connect", "ircs://127.0.0.1:\(server.port)/#ops", "--send", "x"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, "relay: tls 127.0.0.1:\(server.port): wrong version number "
+                       + "(the server does not speak TLS on this port; try irc://)\n")
+    }
+
     func testInsecureConnectsAndSaysWhatWouldHaveFailed() throws {
         let server = try serveTLS("wrong")
         defer { server.stop() }
@@ -147,7 +156,9 @@ final class TLSEndToEndTests: XCTestCase {
         let certificate = directory + "/cert.pem", key = directory + "/key.pem"
         try FileManager.default.copyItem(atPath: cert("server.pem"), toPath: certificate)
         try FileManager.default.copyItem(atPath: cert("server.key"), toPath: key)
-        let server = try RelayProcess.serve(["--tls-cert", certificate, "--tls-key", key])
+        let motd = directory + "/motd"
+        try "first day\n".write(toFile: motd, atomically: true, encoding: .utf8)
+        let server = try RelayProcess.serve(["--tls-cert", certificate, "--tls-key", key, "--motd", motd])
         defer { server.stop() }
         let before = try tlsUser(server, nick: "before", room: "#ops")
         XCTAssertEqual(before.tls?.peerFingerprint, try fingerprint(ofFile: cert("server.pem")))
@@ -156,12 +167,15 @@ final class TLSEndToEndTests: XCTestCase {
         try FileManager.default.removeItem(atPath: key)
         try FileManager.default.copyItem(atPath: cert("server2.pem"), toPath: certificate)
         try FileManager.default.copyItem(atPath: cert("server2.key"), toPath: key)
+        try "second day\n".write(toFile: motd, atomically: true, encoding: .utf8)
         kill(server.process.processIdentifier, SIGHUP)
         XCTAssertTrue(server.waitForStderr { $0.contains("reloaded") }.contains("relay: info reloaded"), server.stderr)
 
         let after = try tlsUser(server, nick: "after", room: "#ops")
         XCTAssertEqual(after.tls?.peerFingerprint, try fingerprint(ofFile: cert("server2.pem")))
         XCTAssertNotEqual(after.tls?.peerFingerprint, before.tls?.peerFingerprint)
+        after.sendLine("MOTD")
+        XCTAssertNotNil(after.waitFor { $0.contains(" 372 after :") && $0.hasSuffix("second day") }, "the MOTD was read again")
         before.sendLine("PRIVMSG #ops :still here")
         XCTAssertNotNil(after.waitFor { $0.hasPrefix(":before!") && $0.hasSuffix(" PRIVMSG #ops :still here") })
         XCTAssertTrue(server.process.isRunning, "SIGHUP no longer shuts the server down")
