@@ -87,18 +87,6 @@ final class ClientHost: ConnectionDelegate {
                                     sendQueueLimit: 1 << 20, transport: stream)
         connection.delegate = self
         self.connection = connection
-        if stream != nil {
-            let deadline = attemptDeadline ?? .now + attemptTimeout
-            handshakeTimer = loop.schedule(at: deadline) { [weak self] in
-                guard let self, let connection = self.connection, !connection.isSecured else { return }
-                self.handshakeTimer = nil
-                self.connection = nil
-                connection.delegate = nil
-                connection.abort()
-                self.delegate?.clientDisconnected(
-                    self, reason: "tls \(self.target.address): no handshake within \(self.attemptTimeout.components.seconds) s")
-            }
-        }
         do {
             try connection.start()
         } catch {
@@ -107,7 +95,17 @@ final class ClientHost: ConnectionDelegate {
             connection.abort()
             return fail("\(error)")
         }
-        if stream == nil { startSession() }
+        if stream == nil { return startSession() }
+        // The handshake counts against the attempt's deadline, like resolving and connecting.
+        handshakeTimer = loop.schedule(at: attemptDeadline ?? .now + attemptTimeout) { [weak self] in
+            guard let self, let connection = self.connection, !connection.isSecured else { return }
+            self.handshakeTimer = nil
+            self.connection = nil
+            connection.delegate = nil
+            connection.abort()
+            self.delegate?.clientDisconnected(
+                self, reason: "tls \(self.target.address): no handshake within \(self.attemptTimeout.components.seconds) s")
+        }
     }
 
     func connectionSecured(_ connection: Connection) {
@@ -166,7 +164,8 @@ final class ClientHost: ConnectionDelegate {
             if failure.isAuthentication {
                 delegate?.client(self, event: .failed(.authenticationFailed("the server refused our TLS certificate: \(failure.reason)")))
             }
-            return delegate?.clientDisconnected(self, reason: reason) ?? ()
+            delegate?.clientDisconnected(self, reason: reason)
+            return
         }
         delegate?.clientDisconnected(self, reason: reason ?? "connection closed")
     }
