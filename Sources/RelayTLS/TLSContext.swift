@@ -1,5 +1,8 @@
 import COpenSSL
 import RelayLoop
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One side's TLS settings (an OpenSSL SSL_CTX): what to trust, what to
 /// present. Connections keep the context they started with, so a server can
@@ -28,6 +31,7 @@ public final class TLSContext {
                               certificate: String? = nil, key: String? = nil) throws(Failure) -> TLSContext {
         let tls = try TLSContext(method: TLS_client_method(), insecure: insecure)
         if let caFile {
+            try Self.readable(caFile)
             guard SSL_CTX_load_verify_locations(tls.context, caFile, nil) == 1 else {
                 throw Failure(description: "\(caFile): not a CA certificate file (\(TLSErrors.take()))")
             }
@@ -50,6 +54,8 @@ public final class TLSContext {
     }
 
     private func use(certificate: String, key: String) throws(Failure) {
+        try Self.readable(certificate)
+        try Self.readable(key)
         guard SSL_CTX_use_certificate_chain_file(context, certificate) == 1 else {
             throw Failure(description: "\(certificate): not a PEM certificate (\(TLSErrors.take()))")
         }
@@ -62,6 +68,14 @@ public final class TLSContext {
         guard SSL_CTX_check_private_key(context) == 1 else {
             throw Failure(description: "\(key): the key does not match the certificate \(certificate)")
         }
+    }
+}
+
+extension TLSContext {
+    /// A missing or unreadable file, said the way every other file error is
+    /// ("PATH: No such file or directory"), not in OpenSSL's codes.
+    static func readable(_ path: String) throws(Failure) {
+        guard access(path, R_OK) == 0 else { throw Failure(description: "\(path): \(String(cString: strerror(errno)))") }
     }
 }
 

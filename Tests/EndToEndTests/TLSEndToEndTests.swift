@@ -233,7 +233,7 @@ final class TLSEndToEndTests: XCTestCase {
     func testBadTLSOptionsAreUsageErrors() throws {
         let missing = try RelayRun.run(["serve", "--port", "0", "--tls-port", "0", "--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"])
         XCTAssertEqual(missing.status, 2)
-        XCTAssertTrue(missing.stderr.hasPrefix("relay: /nonexistent.pem: not a PEM certificate"), missing.stderr)
+        XCTAssertEqual(missing.stderr, "relay: /nonexistent.pem: No such file or directory\n")
         let lonely = try RelayRun.run(["serve", "--port", "0", "--tls-cert", cert("server.pem")])
         XCTAssertEqual(lonely.status, 2)
         XCTAssertTrue(lonely.stderr.contains("--tls-cert and --tls-key go together"), lonely.stderr)

@@ -243,7 +243,7 @@ final class AnnounceTallyTests: XCTestCase {
     }
 
     func testAJSONReplyToAnEmptyOrBrokenTargetIsRefusedNotSent() {
-        // Found by fuzzing (fuzz/regressions/BotReply): "to": "" made "PRIVMSG  :text".
+        // Found by fuzzing (fuzz/regressions/BotReply): "to": "" went to "*", "a b" to "a_b".
         var config = BotConfig()
         config.coprocess = true
         config.json = true

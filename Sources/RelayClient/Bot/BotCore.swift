@@ -237,7 +237,7 @@ public final class BotCore {
     }
 
     /// One word a server can take as a room or a nick: no space, comma or control
-    /// byte, not starting with ":" (found by fuzzing: `"to": ""` made "PRIVMSG  :text").
+    /// byte, not starting with ":" (found by fuzzing: `"to": ""` went to "*", `"a b"` to "a_b").
     static func isTarget(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.count <= 200 && !text.hasPrefix(":")
             && text.utf8.allSatisfy { $0 > 32 && $0 != UInt8(ascii: ",") && $0 != 127 }
