@@ -69,7 +69,7 @@ final class NgircdInteropTests: XCTestCase {
         ngircd.stop()  // SIGTERM: ngircd tells its clients it is going down
         try ngircd.start()
         room = try watcher()
-        XCTAssertNotNil(room.waitFor(timeout: 20) { $0.hasPrefix(":logger!") && $0.contains(" JOIN ") }, logger.stderr)
+        XCTAssertTrue(ngircd.waitUntil("logger", isIn: "#interop", as: room, timeout: 20), logger.stderr)
         XCTAssertNil(logger.waitForExit(timeout: 0.1), "a restart is a reason to reconnect, not to exit: \(logger.stderr)")
     }
 

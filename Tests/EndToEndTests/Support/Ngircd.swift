@@ -87,6 +87,24 @@ final class Ngircd {
         return client
     }
 
+    /// Waits until `nick` is in `room` as `client` (a member of it) sees it: its JOIN, or
+    /// its name in a NAMES reply asked for every half second. A JOIN alone races: a
+    /// reconnecting client may join before the watcher does.
+    func waitUntil(_ nick: String, isIn room: String, as client: TestClient, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            client.sendLine("NAMES \(room)")
+            let seen = client.waitFor(timeout: 0.5) { line in
+                (line.hasPrefix(":\(nick)!") && line.contains(" JOIN "))
+                    || (line.contains(" 353 ") && line.split(separator: ":").last.map {
+                        $0.split(separator: " ").contains { $0.trimmingCharacters(in: CharacterSet(charactersIn: "@+")) == nick }
+                    } == true)
+            }
+            if seen != nil { return true }
+        }
+        return false
+    }
+
     deinit {
         stop()
         try? FileManager.default.removeItem(atPath: directory)
