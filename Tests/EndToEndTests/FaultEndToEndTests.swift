@@ -48,6 +48,38 @@ final class FaultEndToEndTests: XCTestCase {
         try assertFailsPromptly(server, "127.0.0.1:\(server.port): no answer within 3 s")
     }
 
+    func testANameThatNeverResolvesIsNoAnswerWithinTheTimeout() throws {
+        let dns = try SilentNameServer()
+        let run = try RelayRun.run(["connect", "irc://irc.slow.test/#ops", "--nick", "cron", "--send", "x", "--timeout", "3"],
+                                   timeout: 15, wrapper: dns.wrapper)
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertLessThan(run.seconds, 5, "the lookup hangs for 20 s; relay must not wait for it")
+        XCTAssertEqual(run.stderr, "relay: resolve irc.slow.test: no answer within 3 s\n")
+    }
+
+    func testABridgeKeepsRelayingWhileOneNetworksNameNeverResolves() throws {
+        let dns = try SilentNameServer()
+        let a = try RelayProcess.serve()
+        let b = try RelayProcess.serve()
+        defer { a.stop(); b.stop() }
+        let ana = try plainUser(a, nick: "ana")
+        let bob = try plainUser(b, nick: "bob")
+        for client in [ana, bob] { client.sendLine("/join #dev") }
+        let bridge = try RelayProcess(["bridge", "irc://127.0.0.1:\(a.port)/#dev", "irc://irc.slow.test/#dev",
+                                       "irc://127.0.0.1:\(b.port)/#dev", "--nick", "bridge", "--rate", "0", "--timeout", "2"],
+                                      wrapper: dns.wrapper)
+        defer { bridge.stop() }
+        ana.waitFor("-!- bridge joined #dev")
+        bob.waitFor("-!- bridge joined #dev")
+        ana.sendLine("still bridged")
+        XCTAssertNotNil(bob.waitFor { $0.hasSuffix("na> still bridged") })
+        let said = bridge.waitForStderr(timeout: 5) { $0.contains("resolve irc.slow.test: no answer within 2 s") }
+        XCTAssertTrue(said.contains("resolve irc.slow.test: no answer within 2 s"), said)
+        bob.sendLine("and back")
+        XCTAssertNotNil(ana.waitFor { $0.hasSuffix("ob> and back") })
+        XCTAssertNil(bridge.waitForExit(timeout: 0.1), bridge.stderr)
+    }
+
     func testABridgeKeepsRelayingBetweenHealthyNetworksWhileOneSpeaksGarbage() throws {
         let garbage = try FakeServer { fd in
             for _ in 0..<100 {

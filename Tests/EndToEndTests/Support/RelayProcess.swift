@@ -19,11 +19,16 @@ final class RelayProcess {
         Bundle.main.bundleURL.appendingPathComponent("relay")
     }
 
-    /// Runs `relay ARGUMENTS`; with `limitDescriptors`, under `ulimit -n` of that many.
-    init(_ arguments: [String], environment: [String: String] = [:], limitDescriptors: Int? = nil) throws {
+    /// Runs `relay ARGUMENTS`; with `limitDescriptors`, under `ulimit -n` of that many;
+    /// with a `wrapper` command, under it (relay's path and arguments follow the wrapper's).
+    init(_ arguments: [String], environment: [String: String] = [:], limitDescriptors: Int? = nil,
+         wrapper: [String] = []) throws {
         if let limitDescriptors {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "ulimit -n \(limitDescriptors) && exec \"$0\" \"$@\"", Self.binary.path] + arguments
+        } else if let command = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(wrapper.dropFirst()) + [Self.binary.path] + arguments
         } else {
             process.executableURL = Self.binary
             process.arguments = arguments

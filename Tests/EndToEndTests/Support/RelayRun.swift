@@ -11,12 +11,18 @@ struct RelayRun {
     var stdoutLines: [String] { stdout.split(separator: "\n").map(String.init) }
 
     /// Runs `relay ARGUMENTS`. With `environment` set and `inherit` false, the
-    /// child gets only that environment (cron's is nearly empty).
+    /// child gets only that environment (cron's is nearly empty). A `wrapper`
+    /// command runs relay (its path, then the arguments, follow the wrapper's).
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                    inherit: Bool = true, timeout: TimeInterval = 60) throws -> RelayRun {
+                    inherit: Bool = true, timeout: TimeInterval = 60, wrapper: [String] = []) throws -> RelayRun {
         let process = Process()
-        process.executableURL = RelayProcess.binary
-        process.arguments = arguments
+        if let command = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(wrapper.dropFirst()) + [RelayProcess.binary.path] + arguments
+        } else {
+            process.executableURL = RelayProcess.binary
+            process.arguments = arguments
+        }
         var env = inherit ? ProcessInfo.processInfo.environment : [:]
         env.merge(environment) { $1 }
         process.environment = env
