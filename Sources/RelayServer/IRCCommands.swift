@@ -138,6 +138,13 @@ extension ChatServer {
             reply(user, .passwordMismatch)
             return disconnect(user, reason: "Bad password", farewell: "")
         }
+        // A nick is only claimed at registration: someone else may have registered
+        // (or renamed to) it since this user's NICK. Ask for another, as at NICK.
+        if let holder = nicks[Casemapping.fold(user.nick)], holder !== user {
+            let taken = user.nick
+            user.nick = "*"
+            return reply(user, .nickInUse(taken))
+        }
         register(user)
         let name = config.name
         numeric(user, "001", "Welcome to the \(config.network) IRC Network \(user.prefix)")

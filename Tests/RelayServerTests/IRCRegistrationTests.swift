@@ -90,6 +90,29 @@ final class IRCRegistrationTests: XCTestCase {
         ])
     }
 
+    func testANickTakenBetweenNICKAndUSERIsRefusedAtRegistration() {
+        let harness = Harness()
+        let ana = harness.ircUser("ana")
+        let slow = harness.connect()
+        harness.send(slow, "NICK cy")
+        let quick = harness.connect()
+        harness.send(quick, "NICK cy")
+        harness.send(quick, "USER cy 0 * :Quick")
+        XCTAssertTrue(quick.take().first!.contains(" 001 cy "))
+        harness.send(slow, "USER cy 0 * :Slow")
+        XCTAssertEqual(slow.take(), [":test.server 433 * cy :Nickname is already in use"], "two users may never share a nick")
+        harness.send(slow, "NICK cy_")
+        XCTAssertTrue(slow.take().first!.contains(" 001 cy_ "))
+        // The same when a registered user renames to the nick a newcomer asked for.
+        let late = harness.connect()
+        harness.send(late, "NICK dee")
+        harness.send(ana, "NICK dee")
+        XCTAssertEqual(ana.take(), [":ana!ana@127.0.0.1 NICK dee"])
+        harness.send(late, "USER dee 0 * :Late")
+        XCTAssertEqual(late.take(), [":test.server 433 * dee :Nickname is already in use"])
+        XCTAssertNil(harness.server.consistencyProblem())
+    }
+
     func testUnknownCommandsMissingParametersAndOverlongInput() {
         let harness = Harness()
         let ana = harness.ircUser("ana")
