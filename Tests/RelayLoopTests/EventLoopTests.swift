@@ -154,6 +154,26 @@ final class EventLoopTests: XCTestCase {
         }
     }
 
+    func testAStopAskedForDuringAFlushEndsTheRunWithoutWaiting() throws {
+        // A TLS handshake driven by a flush can fail at once (a fast server's
+        // answer is already there); the client then stops the loop from inside
+        // the flush. Waiting for events after that, with no timer, hung forever.
+        final class Stopper: Flushable {
+            unowned let loop: EventLoop
+            init(loop: EventLoop) { self.loop = loop }
+            func flush() { loop.stop() }
+        }
+        try forEachBackend { loop, name in
+            let stopper = Stopper(loop: loop)
+            loop.flushSoon(stopper)
+            var rescued = false
+            let rescue = loop.schedule(after: .seconds(2)) { rescued = true; loop.stop() }
+            try loop.run()
+            XCTAssertFalse(rescued, "\(name): the run waited for the next event after a stop")
+            loop.cancel(rescue)
+        }
+    }
+
     func testWaitTimeoutsRoundUpSoAWakeUpIsNeverEarly() {
         XCTAssertEqual(EventLoop.milliseconds(until: nil), -1)
         XCTAssertEqual(EventLoop.milliseconds(until: .now - .seconds(1)), 0)

@@ -150,6 +150,9 @@ public final class EventLoop {
     /// One turn; `maximumWait` bounds the wait (tests use it to avoid sleeping forever).
     public func runOnce(maximumWait: Duration? = nil) throws {
         flushPending()
+        // A flush may have stopped the loop (a TLS handshake it drove failed at
+        // once): waiting now could wait forever, with nothing left to wake it.
+        if stopRequested { return }
         var timeout = Self.milliseconds(until: timers.nextDeadline())
         if let maximumWait {
             let cap = Self.milliseconds(until: .now + maximumWait)
