@@ -161,6 +161,22 @@ final class ClientSessionTests: SessionTestCase {
         XCTAssertLessThanOrEqual(pong[0].count, 512)
         XCTAssertTrue(String(decoding: pong[0], as: UTF8.self).hasPrefix("PONG \u{FFFD}"))
     }
+
+    func testACTCPQueryFromANickTooLongToAnswerIsNotAnswered() {
+        // Found by fuzzing: a VERSION query from a 220-byte "nick" of 0xFF bytes
+        // (660 once they became U+FFFD) made a 599-byte NOTICE. No real server
+        // sends such a nick; a reply that cannot fit is not sent at all.
+        let client = session()
+        _ = out(client)
+        var line = Array(":".utf8) + [UInt8](repeating: 0xFF, count: 220)
+        line += Array("!b@h PRIVMSG ana :\u{1}VERSION\u{1}".utf8)
+        _ = client.receive(ArraySlice(line), now: now)
+        XCTAssertEqual(client.takeOutgoing(now: now), [])
+        _ = client.receive(ArraySlice(":bob!b@h PRIVMSG ana :\u{1}VERSION\u{1}".utf8), now: now)
+        let reply = client.takeOutgoing(now: now).map { String(decoding: $0, as: UTF8.self) }
+        XCTAssertEqual(reply.count, 1)
+        XCTAssertTrue(reply.first?.hasPrefix("NOTICE bob :\u{1}VERSION relay") == true, "\(reply)")
+    }
 }
 
 final class OutputFormatTests: XCTestCase {
