@@ -22,7 +22,7 @@ enum ServerTarget {
             precondition(!closed, "a line after close()")
             precondition(isCleanWireLine(line), "a line break or NUL inside a line: \(String(decoding: line, as: UTF8.self).debugDescription)")
             guard irc else { return }
-            precondition(line.count <= 512, "an IRC line over 512 bytes: \(line.count)")
+            precondition(line.count <= 512, "an IRC line over 512 bytes: \(line.count): \(String(decoding: line, as: UTF8.self).debugDescription)")
             precondition((try? Message.parse(line.dropLast(2))) != nil, "an IRC line that does not parse")
         }
 

@@ -90,3 +90,18 @@ extension Message {
         return result
     }
 }
+
+extension Message {
+    /// A wire line (CRLF included) cut to IRC's 512 bytes, as ircds cut what they
+    /// write: after at most 510 bytes, at a UTF-8 character boundary, trailing
+    /// spaces dropped, CRLF again. For lines built around text nobody bounded in
+    /// advance (a 401 naming a 500-byte target, a QUIT reason behind a long
+    /// prefix); a line that fits is returned as it is.
+    public static func cutToFit(_ line: [UInt8]) -> [UInt8] {
+        guard line.count > maxLength + 2 else { return line }
+        var end = maxLength
+        while end > 0 && line[end] & 0xC0 == 0x80 { end -= 1 }  // not inside a character
+        while end > 0 && line[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        return Array(line[..<end]) + [13, 10]
+    }
+}

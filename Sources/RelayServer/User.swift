@@ -85,8 +85,11 @@ final class User {
     /// The room a plain user talks to.
     var currentRoom: Room? { rooms.last }
 
+    /// IRC clients get at most 512 bytes a line (a relayed reason or an echoed
+    /// target can make more); plain readers get lines of any length.
     func send(_ line: [UInt8]) {
-        if !gone { endpoint.send(line) }
+        guard !gone else { return }
+        endpoint.send(line.count > Message.maxLength + 2 && !isPlain ? Message.cutToFit(line) : line)
     }
 
     func send(_ message: Message) {

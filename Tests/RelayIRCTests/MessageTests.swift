@@ -91,6 +91,21 @@ final class MessageTests: XCTestCase {
         XCTAssertEqual(bytes.suffix(2), [0x0D, 0x0A])
     }
 
+    func testALineTooLongIsCutAtACharacterBoundaryTo512Bytes() throws {
+        let short = Array(":a PRIVMSG #x :hi\r\n".utf8)
+        XCTAssertEqual(Message.cutToFit(short), short)
+        // 505 ASCII bytes, then "é" (2 bytes) repeated: byte 510 falls inside one.
+        let long = Array((":s 401 n " + String(repeating: "y", count: 496) + String(repeating: "é", count: 40) + " :No such nick\r\n").utf8)
+        let cut = Message.cutToFit(long)
+        XCTAssertEqual(cut.count, 511, "509 bytes of whole characters and CRLF")
+        XCTAssertEqual(Array(cut.suffix(2)), [13, 10])
+        XCTAssertNotNil(String(validating: cut, as: UTF8.self))
+        XCTAssertEqual(try Message.parse(cut.dropLast(2)).command, "401")
+        // A cut that would end in spaces drops them.
+        let spaced = Array((":s NOTICE n :" + String(repeating: "z", count: 496) + String(repeating: " ", count: 30) + "\r\n").utf8)
+        XCTAssertEqual(Message.cutToFit(spaced), Array((":s NOTICE n :" + String(repeating: "z", count: 496) + "\r\n").utf8))
+    }
+
     func testRoundTrip() throws {
         let messages = [
             Message(source: "ana!a@h", "PRIVMSG", "#room", "hello: world"),

@@ -82,4 +82,31 @@ final class IRCMessagingTests: XCTestCase {
         XCTAssertEqual(lines.count, 1, "one message in, one out: never split (CTCP, counts, message ids)")
         XCTAssertEqual(lines[0].utf8.count, 510)
     }
+
+    func testEveryLineToAnIRCClientFits512BytesWhateverItEchoes() {
+        // Found by fuzzing: a plain user's long /part reason reached IRC members in
+        // a 517-byte PART. Lines that echo unbounded text are cut as ircds cut them;
+        // plain readers, who have no such limit, get the whole text.
+        let harness = Harness()
+        let ana = harness.ircUser("ana")
+        let bob = harness.ircUser("bob")
+        let cy = harness.plainUser(nick: "cy")
+        harness.send(ana, "JOIN #lobby")
+        harness.send(bob, "JOIN #lobby")
+        _ = ana.take(); _ = bob.take(); _ = cy.take()
+        let long = String(repeating: "y", count: 495)
+        harness.send(bob, "QUIT :" + long)
+        let quit = ana.take()
+        XCTAssertEqual(quit.map { $0.utf8.count }, [510])
+        XCTAssertTrue(quit[0].hasPrefix(":bob!bob@127.0.0.1 QUIT :Quit: yyy"), quit[0])
+        XCTAssertEqual(cy.take(), ["-!- bob quit (Quit: \(long))"])
+        harness.send(cy, "/part " + long)
+        let part = ana.take()
+        XCTAssertEqual(part.map { $0.utf8.count }, [510])
+        XCTAssertTrue(part[0].hasPrefix(":cy!guest1@127.0.0.1 PART #lobby :yyy"), part[0])
+        harness.send(ana, "PRIVMSG \(long) :hi")
+        let noSuchNick = ana.take()
+        XCTAssertEqual(noSuchNick.map { $0.utf8.count }, [510])
+        XCTAssertTrue(noSuchNick[0].hasPrefix(":test.server 401 ana yyy"), noSuchNick[0])
+    }
 }
