@@ -92,24 +92,26 @@ extension Message {
 
     static func unescapeTagValue(_ value: String) -> String {
         guard value.contains("\\") else { return value }
-        var result = ""
+        // By scalar, like the escaping: a backslash followed by a combining mark
+        // is one Character, but still an escape.
+        var result = String.UnicodeScalarView()
         var escaping = false
-        for character in value {
+        for scalar in value.unicodeScalars {
             if escaping {
-                switch character {
+                switch scalar {
                 case ":": result.append(";")
                 case "s": result.append(" ")
                 case "r": result.append("\r")
                 case "n": result.append("\n")
-                default: result.append(character)
+                default: result.append(scalar)
                 }
                 escaping = false
-            } else if character == "\\" {
+            } else if scalar == "\\" {
                 escaping = true
             } else {
-                result.append(character)
+                result.append(scalar)
             }
         }
-        return result
+        return String(result)
     }
 }

@@ -68,7 +68,8 @@ extension Message {
     private static func appendSafe(_ text: String, to out: inout [UInt8], spaces: Bool) {
         for byte in text.utf8 {
             switch byte {
-            case 0, UInt8(ascii: "\r"), UInt8(ascii: "\n"): out.append(UInt8(ascii: " "))
+            // Where a space would end the field, what stands for a line break must not be one.
+            case 0, UInt8(ascii: "\r"), UInt8(ascii: "\n"): out.append(UInt8(ascii: spaces ? " " : "_"))
             case UInt8(ascii: " ") where !spaces: out.append(UInt8(ascii: "_"))
             default: out.append(byte)
             }
@@ -76,18 +77,20 @@ extension Message {
     }
 
     static func escapeTagValue(_ value: String) -> String {
-        var result = ""
-        for character in value {
-            switch character {
-            case ";": result += "\\:"
-            case " ": result += "\\s"
-            case "\\": result += "\\\\"
-            case "\r": result += "\\r"
-            case "\n": result += "\\n"
-            default: result.append(character)
+        // By scalar, not Character: "\r\n" is one Character, and so is ";" or " "
+        // followed by a combining mark; none of them may reach the wire unescaped.
+        var result = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case ";": result.append(contentsOf: "\\:".unicodeScalars)
+            case " ": result.append(contentsOf: "\\s".unicodeScalars)
+            case "\\": result.append(contentsOf: "\\\\".unicodeScalars)
+            case "\r": result.append(contentsOf: "\\r".unicodeScalars)
+            case "\n": result.append(contentsOf: "\\n".unicodeScalars)
+            default: result.append(scalar)
             }
         }
-        return result
+        return String(result)
     }
 }
 

@@ -91,6 +91,20 @@ final class MessageTests: XCTestCase {
         XCTAssertEqual(bytes.suffix(2), [0x0D, 0x0A])
     }
 
+    func testNoFieldsLineBreakOrSpaceEverEndsItEarly() throws {
+        // Found by fuzzing: a tag value holding "\r\n" (one Character) was not
+        // escaped, became two spaces, and the rest of the value was read as the
+        // command. A ";" or " " with a combining mark is one Character too.
+        var message = Message("P", "x")
+        message.tags = ["k": "a\r\nb; \u{301}c;\u{301}d"]
+        let wire = message.bytes
+        XCTAssertEqual(String(decoding: wire, as: UTF8.self), "@k=a\\r\\nb\\:\\s\u{301}c\\:\u{301}d P x\r\n")
+        XCTAssertEqual(try Message.parse(wire.dropLast(2)), message)
+        // A line break in a middle parameter (or the source) must not split it.
+        let middle = Message(source: "a\rb", command: "KICK", params: ["#r", "x\ny", "bye"]).bytes
+        XCTAssertEqual(String(decoding: middle, as: UTF8.self), ":a_b KICK #r x_y :bye\r\n")
+    }
+
     func testALineTooLongIsCutAtACharacterBoundaryTo512Bytes() throws {
         let short = Array(":a PRIVMSG #x :hi\r\n".utf8)
         XCTAssertEqual(Message.cutToFit(short), short)
