@@ -59,14 +59,10 @@ final class FaultEndToEndTests: XCTestCase {
 
     func testABridgeKeepsRelayingWhileOneNetworksNameNeverResolves() throws {
         let dns = try SilentNameServer()
-        let a = try RelayProcess.serve()
-        let b = try RelayProcess.serve()
-        defer { a.stop(); b.stop() }
-        let ana = try plainUser(a, nick: "ana")
-        let bob = try plainUser(b, nick: "bob")
-        for client in [ana, bob] { client.sendLine("/join #dev") }
-        let bridge = try RelayProcess(["bridge", "irc://127.0.0.1:\(a.port)/#dev", "irc://irc.slow.test/#dev",
-                                       "irc://127.0.0.1:\(b.port)/#dev", "--nick", "bridge", "--rate", "0", "--timeout", "2"],
+        let rooms = try TwoRooms()
+        defer { rooms.stop() }
+        let (ana, bob) = (rooms.ana, rooms.bob)
+        let bridge = try RelayProcess(["bridge"] + rooms.urls + ["irc://irc.slow.test/#dev", "--nick", "bridge", "--rate", "0", "--timeout", "2"],
                                       wrapper: dns.wrapper)
         defer { bridge.stop() }
         ana.waitFor("-!- bridge joined #dev")
@@ -89,14 +85,10 @@ final class FaultEndToEndTests: XCTestCase {
             close(fd)
         }
         defer { garbage.stop() }
-        let a = try RelayProcess.serve()
-        let b = try RelayProcess.serve()
-        defer { a.stop(); b.stop() }
-        let ana = try plainUser(a, nick: "ana")
-        let bob = try plainUser(b, nick: "bob")
-        for client in [ana, bob] { client.sendLine("/join #dev") }
-        let bridge = try RelayProcess(["bridge", "irc://127.0.0.1:\(a.port)/#dev", "irc://127.0.0.1:\(b.port)/#dev",
-                                       "irc://127.0.0.1:\(garbage.port)/#dev", "--nick", "bridge", "--rate", "0"])
+        let rooms = try TwoRooms()
+        defer { rooms.stop() }
+        let (ana, bob) = (rooms.ana, rooms.bob)
+        let bridge = try RelayProcess(["bridge"] + rooms.urls + ["irc://127.0.0.1:\(garbage.port)/#dev", "--nick", "bridge", "--rate", "0"])
         defer { bridge.stop() }
         ana.waitFor("-!- bridge joined #dev")
         bob.waitFor("-!- bridge joined #dev")

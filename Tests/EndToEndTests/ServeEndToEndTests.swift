@@ -324,20 +324,16 @@ final class ClientLogEndToEndTests: XCTestCase {
     }
 
     func testABridgeAtWarnLeavesOutProgressButRelays() throws {
-        let a = try RelayProcess.serve()
-        let b = try RelayProcess.serve()
-        defer { a.stop(); b.stop() }
-        let ana = try plainUser(a, nick: "ana")
-        let bob = try plainUser(b, nick: "bob")
-        for client in [ana, bob] { client.sendLine("/join #dev") }
-        let bridge = try RelayProcess(["bridge", "irc://127.0.0.1:\(a.port)/#dev", "irc://127.0.0.1:\(b.port)/#dev",
-                                       "--nick", "bridge", "--rate", "0", "--log-level", "warn"])
+        let rooms = try TwoRooms()
+        defer { rooms.stop() }
+        let (ana, bob) = (rooms.ana, rooms.bob)
+        let bridge = try RelayProcess(["bridge"] + rooms.urls + ["--nick", "bridge", "--rate", "0", "--log-level", "warn"])
         defer { bridge.stop() }
         ana.waitFor("-!- bridge joined #dev")
         bob.waitFor("-!- bridge joined #dev")
         ana.sendLine("quietly")
         XCTAssertNotNil(bob.waitFor { $0.hasSuffix("na> quietly") })
-        b.stop()
+        rooms.b.stop()
         XCTAssertTrue(bridge.waitForStderr("lost"), "a loss is a warning: \(bridge.stderr)")
         XCTAssertFalse(bridge.stderr.contains("connected as"), "progress is info: \(bridge.stderr)")
     }

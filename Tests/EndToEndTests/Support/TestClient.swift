@@ -199,3 +199,28 @@ func ircUser(port: Int, nick: String, room: String, file: StaticString = #filePa
     XCTAssertNotNil(client.waitFor { $0.contains(" 366 \(nick) ") }, "\(nick) joined \(room)", file: file, line: line)
     return client
 }
+
+/// What a bridge test bridges: two `relay serve`s, ana in #dev on `a`, bob in
+/// #dev on `b`. `stop()` both servers when done.
+struct TwoRooms {
+    let a: RelayProcess
+    let b: RelayProcess
+    let ana: TestClient
+    let bob: TestClient
+
+    init() throws {
+        a = try RelayProcess.serve()
+        b = try RelayProcess.serve()
+        ana = try plainUser(a, nick: "ana")
+        bob = try plainUser(b, nick: "bob")
+        for client in [ana, bob] { client.sendLine("/join #dev") }
+    }
+
+    /// The two rooms as bridge endpoints.
+    var urls: [String] { ["irc://127.0.0.1:\(a.port)/#dev", "irc://127.0.0.1:\(b.port)/#dev"] }
+
+    func stop() {
+        a.stop()
+        b.stop()
+    }
+}
