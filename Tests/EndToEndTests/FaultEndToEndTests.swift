@@ -57,6 +57,20 @@ final class FaultEndToEndTests: XCTestCase {
         XCTAssertEqual(run.stderr, "relay: resolve irc.slow.test: no answer within 3 s\n")
     }
 
+    func testAFullDiskOnStdoutEndsTheRunWithOneLine() throws {
+        // Lines that cannot be written are not lost without a word: the run ends.
+        let server = try RelayProcess.serve()
+        defer { server.stop() }
+        let ana = try ircUser(port: server.port, nick: "ana", room: "#dev")
+        let watcher = try RelayProcess(["connect", "irc://127.0.0.1:\(server.port)/#dev", "--nick", "watch", "--stay"],
+                                       wrapper: ["/bin/sh", "-c", "exec \"$0\" \"$@\" > /dev/full"])
+        defer { watcher.stop() }
+        XCTAssertNotNil(ana.waitFor { $0.hasPrefix(":watch!") && $0.contains(" JOIN ") })
+        ana.sendLine("PRIVMSG #dev :anyone there?")
+        XCTAssertEqual(watcher.waitForExit(timeout: 5), 1, watcher.stderr)
+        XCTAssertEqual(watcher.stderr, "relay: stdout: No space left on device\n")
+    }
+
     func testABridgeKeepsRelayingWhileOneNetworksNameNeverResolves() throws {
         let dns = try SilentNameServer()
         let rooms = try TwoRooms()

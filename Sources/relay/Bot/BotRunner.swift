@@ -83,8 +83,10 @@ final class BotRunner: ClientHostDelegate, Flushable {
     func client(_ client: ClientHost, event: ClientEvent) {
         guard let session = client.session else { return }
         if options.verbose, !client.isAboutMe(event), let line = options.format.line(for: event, unixTime: Int64(time(nil))) {
-            print(line)
-            fflush(stdout)
+            if let problem = Diagnostics.output(line) {
+                Diagnostics.say(problem)
+                return stop(status: ExitStatus.failure)
+            }
         }
         switch event {
         case .registered(let nick):

@@ -63,8 +63,7 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
     func client(_ client: ClientHost, event: ClientEvent) {
         if options.printIncoming, !client.isAboutMe(event),
            let line = options.format.line(for: event, unixTime: Int64(time(nil))) {
-            print(line)
-            fflush(stdout)
+            if let problem = Diagnostics.output(line) { return perform(policy.timedOut(problem)) }
         }
         switch event {
         case .registered:
