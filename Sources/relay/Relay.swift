@@ -41,20 +41,10 @@ enum Diagnostics {
     nonisolated(unsafe) static var level = Level.info
     nonisolated(unsafe) static var json = false
 
-    /// Prints one line of output on stdout; the reason when it could not be
-    /// written (a full disk, a closed pipe), so that the caller ends the run
-    /// instead of losing every line after it without a word.
-    static func output(_ line: String) -> String? {
-        clearerr(stdout)
-        let written = line.withCString { fputs($0, stdout) } >= 0 && putc(10, stdout) != EOF
-        guard written && fflush(stdout) == 0 else { return "stdout: \(String(cString: strerror(errno)))" }
-        return nil
-    }
-
     static func write(_ text: String) {
         var line = text
         if !line.hasSuffix("\n") { line += "\n" }
-        _ = line.withCString { fputs($0, stderr) }
+        _ = OutputWriter.writeAll(STDERR_FILENO, Array(line.utf8))
     }
 
     /// An error: why a run (or a network) ended.

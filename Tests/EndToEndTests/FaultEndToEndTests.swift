@@ -57,6 +57,94 @@ final class FaultEndToEndTests: XCTestCase {
         XCTAssertEqual(run.stderr, "relay: resolve irc.slow.test: no answer within 3 s\n")
     }
 
+    /// A server that welcomes "lurker", confirms its JOIN, sends `lines` messages
+    /// to #a as fast as the socket takes them, then answers PINGs until QUIT.
+    private func floodingServer(lines: Int) throws -> FakeServer {
+        try FakeServer { fd in
+            var received = ""
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            func readMore() -> Bool {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count > 0 { received += String(decoding: buffer[0..<count], as: UTF8.self) }
+                return count > 0
+            }
+            func readUntil(_ text: String) -> Bool {
+                while !received.contains(text) { guard readMore() else { return false } }
+                return true
+            }
+            defer { close(fd) }
+            guard readUntil("USER ") else { return }
+            FakeServer.send(fd, ":srv 001 lurker :Welcome\r\n")
+            guard readUntil("JOIN #a") else { return }
+            FakeServer.send(fd, ":lurker!u@h JOIN #a\r\n")
+            let padding = String(repeating: "x", count: 200)
+            for number in 0..<lines { FakeServer.send(fd, ":ana!u@h PRIVMSG #a :\(padding) \(number)\r\n") }
+            var answered = 0
+            repeat {
+                let pings = received.components(separatedBy: "\r\n").filter { $0.hasPrefix("PING ") }
+                for ping in pings.dropFirst(answered) { FakeServer.send(fd, ":srv PONG srv \(ping.dropFirst(5))\r\n") }
+                answered = pings.count
+            } while !received.contains("QUIT") && readMore()
+        }
+    }
+
+    /// Waits until relay's stdout pipe holds `bytes` unread: relay is behind.
+    private func waitUntilUnread(_ relay: RelayProcess, atLeast bytes: Int32, timeout: TimeInterval = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        var unread: Int32 = 0
+        while Date() < deadline {
+            _ = ioctl(relay.stdout.fileDescriptor, UInt(FIONREAD), &unread)
+            if unread >= bytes { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    func testASignalEndsARunWhoseStdoutNobodyReads() throws {
+        // relay used to block in write(2) once the pipe was full, where no signal
+        // reached it (signals come through the loop): SIGTERM did nothing.
+        try assertASignalEndsTheRunWithStdoutStalled(["--json", "--stay"])
+    }
+
+    func testASignalEndsABotWhoseStdoutNobodyReads() throws {
+        try assertASignalEndsTheRunWithStdoutStalled(["--on", "!x=echo x", "--verbose", "--log-level", "warn"])
+    }
+
+    private func assertASignalEndsTheRunWithStdoutStalled(_ options: [String]) throws {
+        let server = try floodingServer(lines: 5000)
+        defer { server.stop() }
+        let lurker = try RelayProcess(["connect", "irc://127.0.0.1:\(server.port)/#a", "--nick", "lurker"] + options)
+        defer { lurker.stop() }
+        XCTAssertTrue(waitUntilUnread(lurker, atLeast: 60_000), "the pipe fills")
+        usleep(300_000)
+        lurker.signal(SIGTERM)
+        XCTAssertEqual(lurker.waitForExit(timeout: 3), 1, "SIGTERM ends the run at once")
+        let lines = lurker.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, lurker.stderr)
+        XCTAssertTrue(lurker.stderr.hasPrefix("relay: stdout: "), lurker.stderr)
+        XCTAssertTrue(lurker.stderr.hasSuffix(" bytes of output not written (the reader stopped reading)\n"), lurker.stderr)
+    }
+
+    func testAReaderThatFallsBehindStillGetsEveryLineInOrder() throws {
+        // Behind, relay stops reading the server instead of dropping lines, and
+        // reads again once the reader catches up; --send still ends with 0.
+        let server = try floodingServer(lines: 5000)
+        defer { server.stop() }
+        let lurker = try RelayProcess(["connect", "irc://127.0.0.1:\(server.port)/#a", "--nick", "lurker", "--json",
+                                       "--send", "done", "--timeout", "20"])
+        defer { lurker.stop() }
+        XCTAssertTrue(waitUntilUnread(lurker, atLeast: 60_000), "the pipe fills")
+        sleep(1)
+        XCTAssertNil(lurker.waitForExit(timeout: 0.1), "waiting for the reader, not gone")
+        let output = String(decoding: lurker.stdout.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(lurker.waitForExit(timeout: 10), 0, lurker.stderr)
+        let lines = output.split(separator: "\n")
+        XCTAssertEqual(lines.count, 5000)
+        for (number, line) in lines.enumerated() where !line.contains(" \(number)\"") {
+            return XCTFail("line \(number) is \(line)")
+        }
+    }
+
     func testAFullDiskOnStdoutEndsTheRunWithOneLine() throws {
         // Lines that cannot be written are not lost without a word: the run ends.
         let server = try RelayProcess.serve()

@@ -45,6 +45,37 @@ final class ConnectionTests: XCTestCase {
         return String(decoding: out, as: UTF8.self)
     }
 
+    func testWhilePausedNothingIsReadAndResumingDeliversEveryLineInOrder() throws {
+        let (loop, connection, recorder, peer) = try pair()
+        defer { close(peer) }
+        connection.pauseReading()
+        XCTAssertEqual(write(peer, "one\r\ntwo\r\n", 10), 10)
+        for _ in 0..<5 { try loop.runOnce(maximumWait: .milliseconds(20)) }
+        XCTAssertEqual(recorder.lines, [], "paused: the lines wait in the kernel")
+        connection.send(Array("still writing\r\n".utf8))
+        var written = [UInt8](repeating: 0, count: 64)
+        var count = 0
+        try turn(loop) {
+            count = recv(peer, &written, written.count, Int32(MSG_DONTWAIT))
+            return count > 0
+        }
+        XCTAssertEqual(String(decoding: written[0..<max(count, 0)], as: UTF8.self), "still writing\r\n", "writing goes on")
+        connection.resumeReading()
+        try turn(loop) { recorder.lines.count == 2 }
+        XCTAssertEqual(recorder.lines, ["one", "two"])
+        XCTAssertEqual(connection.state, .open)
+    }
+
+    func testAPeerThatHangsUpWhilePausedIsStillNoticed() throws {
+        let (loop, connection, recorder, peer) = try pair()
+        connection.pauseReading()
+        close(peer)
+        connection.send(Array("anyone?\r\n".utf8))
+        try turn(loop) { connection.state == .closed }
+        XCTAssertEqual(connection.state, .closed)
+        XCTAssertEqual(recorder.closed.count, 1)
+    }
+
     func testACloseWritesWhatIsQueuedShutsDownThenWaitsForThePeer() throws {
         let (loop, connection, recorder, peer) = try pair()
         defer { close(peer) }

@@ -54,6 +54,7 @@ public final class Connection: ReadinessHandler, Flushable {
     private var flushQueued = false
     /// The peer half-closed and the owner keeps writing: read interest is off for good.
     private var readEnded = false
+    private var readPaused = false
     /// Set when the connection failed inside `send`; reported at the next flush,
     /// outside the caller's broadcast.
     private var failure: String?
@@ -133,10 +134,10 @@ public final class Connection: ReadinessHandler, Flushable {
                 if state == .draining {
                     linger()
                 } else if loop.interest(of: fd).contains(.write) {
-                    try loop.setInterest(fd, readEnded ? [] : .read)
+                    try loop.setInterest(fd, wantsInput ? .read : [])
                 }
             case .pending:
-                try loop.setInterest(fd, readEnded ? .write : [.read, .write])
+                try loop.setInterest(fd, wantsInput ? [.read, .write] : .write)
             }
         } catch {
             finish(reason: Self.reason(error))
@@ -144,6 +145,28 @@ public final class Connection: ReadinessHandler, Flushable {
     }
 
     // MARK: Input
+
+    /// Whether to ask the selector for input: not after the peer's half-close,
+    /// not while the owner has paused reading.
+    private var wantsInput: Bool { !readEnded && !readPaused }
+
+    /// Stops reading: what the peer sends waits in the kernel, then in the
+    /// peer's own send queue (TCP's backpressure), until `resumeReading()`.
+    /// For an owner whose consumer is behind (a stdout nobody reads).
+    public func pauseReading() {
+        guard !readPaused, state == .open else { return }
+        readPaused = true
+        try? loop.setInterest(fd, loop.interest(of: fd).subtracting(.read))
+    }
+
+    public func resumeReading() {
+        guard readPaused else { return }
+        readPaused = false
+        guard state == .open, !readEnded else { return }
+        try? loop.setInterest(fd, loop.interest(of: fd).union(.read))
+        // TLS may hold decrypted input the selector cannot see: read it next turn.
+        if transport != nil { loop.schedule(after: .zero) { [weak self] in self?.driveTransport() } }
+    }
 
     public func handle(_ event: ReadyEvent) {
         if transport != nil {
@@ -154,6 +177,7 @@ public final class Connection: ReadinessHandler, Flushable {
         if !event.readable && !event.writable { return finish(reason: "Remote host closed the connection") }
         if event.writable && state != .closed { flush() }
         // After a half-close nothing more is asked to be read: an event now is the peer gone for good.
+        // While paused, it is an error or a hang-up: reading says which.
         if event.readable && state != .closed { readEnded && state == .open ? finish(reason: "Remote host closed the connection") : readAvailable() }
     }
 
@@ -240,7 +264,7 @@ public final class Connection: ReadinessHandler, Flushable {
     private func readThroughTransport(_ transport: StreamTransport) -> TransportResult? {
         var budget = Self.scratch.count
         do {
-            while state == .open, !readEnded, budget > 0 || transport.hasBufferedInput {
+            while state == .open, !readEnded, !readPaused, budget > 0 || transport.hasBufferedInput {
                 let result = try Self.read(transport)
                 guard case .done(let count) = result else { return result }
                 if count == 0 {
@@ -273,7 +297,8 @@ public final class Connection: ReadinessHandler, Flushable {
 
     private func setTransportInterest(write: Bool) throws(TransportError) {
         guard state != .closed else { return }
-        var interest: Interest = readEnded && state == .open ? [] : .read
+        // A handshake reads whether or not the owner has paused: it delivers no lines.
+        var interest: Interest = (readEnded || (readPaused && isSecured)) && state == .open ? [] : .read
         if write { interest.insert(.write) }
         do {
             if loop.interest(of: fd) != interest { try loop.setInterest(fd, interest) }

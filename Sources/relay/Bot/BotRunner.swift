@@ -44,6 +44,8 @@ final class BotRunner: ClientHostDelegate, Flushable {
     private var throttled = false
     private var stopping = false
     private var exitStatus = ExitStatus.success
+    private var printer: StdoutPrinter?
+    private var signalled = false
 
     init(loop: EventLoop, client: ClientHost, core: BotCore, options: Options) {
         self.loop = loop
@@ -56,7 +58,17 @@ final class BotRunner: ClientHostDelegate, Flushable {
         client.delegate = self
         reaper = try ChildReaper(loop: loop)
         for signo in [SIGINT, SIGTERM, SIGHUP] {
-            try loop.onSignal(signo) { [unowned self] _ in stop(status: exitStatus) }
+            try loop.onSignal(signo) { [unowned self] _ in
+                signalled = true
+                stop(status: exitStatus)
+            }
+        }
+        if options.verbose {
+            printer = StdoutPrinter(loop: loop, client: client)
+            printer?.onFailure = { [unowned self] problem in
+                Diagnostics.say(problem)
+                stop(status: ExitStatus.failure)
+            }
         }
         if let path = options.listen {
             announce = AnnounceQueue(timeout: options.timeout)
@@ -75,6 +87,10 @@ final class BotRunner: ClientHostDelegate, Flushable {
         announceServer?.close()
         coprocessGroup?.kill()
         for handler in handlers.values { handler.kill() }
+        if let problem = try printer?.finish(loop, waiting: !signalled) {
+            Diagnostics.say(problem)
+            if exitStatus == ExitStatus.success { exitStatus = ExitStatus.failure }
+        }
         return exitStatus
     }
 
@@ -83,7 +99,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
     func client(_ client: ClientHost, event: ClientEvent) {
         guard let session = client.session else { return }
         if options.verbose, !client.isAboutMe(event), let line = options.format.line(for: event, unixTime: Int64(time(nil))) {
-            if let problem = Diagnostics.output(line) {
+            if let problem = printer?.print(line) {
                 Diagnostics.say(problem)
                 return stop(status: ExitStatus.failure)
             }

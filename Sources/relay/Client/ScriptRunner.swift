@@ -32,6 +32,8 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
     private var stdinBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var timeoutTimer: TimerID?
     private var exitStatus = ExitStatus.success
+    private var printer: StdoutPrinter?
+    private var signalled = false
     /// Stop reading stdin while this many lines wait for the pacer.
     private let backlogLimit = 1000
 
@@ -47,7 +49,14 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
     func run() throws -> Int32 {
         client.delegate = self
         for signo in [SIGINT, SIGTERM, SIGHUP] {
-            try loop.onSignal(signo) { [unowned self] _ in perform(policy.interrupted()) }
+            try loop.onSignal(signo) { [unowned self] _ in
+                signalled = true
+                perform(policy.interrupted())
+            }
+        }
+        if options.printIncoming {
+            printer = StdoutPrinter(loop: loop, client: client)
+            printer?.onFailure = { [unowned self] problem in perform(policy.timedOut(problem)) }
         }
         startTimeout { [client] in
             client.isResolving ? "resolve \(client.target.host): no answer"
@@ -55,6 +64,10 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         }
         client.connect(timeout: options.timeout)
         try loop.run()
+        if let problem = try printer?.finish(loop, waiting: !signalled) {
+            Diagnostics.say(problem)
+            if exitStatus == ExitStatus.success { exitStatus = ExitStatus.failure }
+        }
         return exitStatus
     }
 
@@ -63,7 +76,7 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
     func client(_ client: ClientHost, event: ClientEvent) {
         if options.printIncoming, !client.isAboutMe(event),
            let line = options.format.line(for: event, unixTime: Int64(time(nil))) {
-            if let problem = Diagnostics.output(line) { return perform(policy.timedOut(problem)) }
+            if let problem = printer?.print(line) { return perform(policy.timedOut(problem)) }
         }
         switch event {
         case .registered:

@@ -39,6 +39,7 @@ final class ClientHost: ConnectionDelegate {
     private var attemptDeadline: ContinuousClock.Instant?
     private var attemptTimeout: Duration = .seconds(30)
     private var handshakeTimer: TimerID?
+    private var readingPaused = false
     /// --insecure is said once per process, not once per reconnect.
     nonisolated(unsafe) private static var warnedInsecure = false
 
@@ -95,6 +96,7 @@ final class ClientHost: ConnectionDelegate {
             connection.abort()
             return fail("\(error)")
         }
+        if readingPaused { connection.pauseReading() }
         if stream == nil { return startSession() }
         // The handshake counts against the attempt's deadline, like resolving and connecting.
         handshakeTimer = loop.schedule(at: attemptDeadline ?? .now + attemptTimeout) { [weak self] in
@@ -127,6 +129,18 @@ final class ClientHost: ConnectionDelegate {
         self.session = session
         session.start(now: .now)
         pump()
+    }
+
+    /// Stops reading from the server (and from the next connection) until
+    /// `resumeReading()`: the owner cannot keep up with what it is told.
+    func pauseReading() {
+        readingPaused = true
+        connection?.pauseReading()
+    }
+
+    func resumeReading() {
+        readingPaused = false
+        connection?.resumeReading()
     }
 
     fileprivate func fail(_ reason: String) {

@@ -98,6 +98,8 @@ final class RelayProcess {
     }
 
     var pid: Int32 { process.processIdentifier }
+    /// Relay's stdout, for a test that reads it (or, to play a stalled reader, does not).
+    var stdout: FileHandle { stdoutPipe.fileHandleForReading }
 
     func signal(_ signo: Int32) { kill(pid, signo) }
 

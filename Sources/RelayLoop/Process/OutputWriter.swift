@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Lines to a descriptor relay inherited (stdout), written so that a reader
+/// who stops reading never stalls the loop.
+///
+/// A blocking write to a full pipe would park the whole process: no timer, no
+/// signal (they arrive through the loop), so not even SIGTERM ends it. When the
+/// descriptor is a pipe or a socket it is made non-blocking for the life of the
+/// process (its flags are put back at exit: the shell may share it) and what it
+/// does not take waits here, written when it is writable again. The owner
+/// watches `isBehind` and stops producing (stops reading the server) until
+/// `onDrained`; nothing is dropped. A terminal or a regular file is written
+/// directly, as stdio would: a file takes what it is given, and a terminal is
+/// the user's own (Ctrl-S stops it, Ctrl-Q starts it again).
+public final class OutputWriter: ReadinessHandler {
+    public private(set) var fd: Int32
+    private unowned let loop: EventLoop
+    private var output: OutputBuffer
+    private let behindAt: Int
+    private var throughLoop = false
+    private var waited = false
+    /// What ended the output (a closed pipe, a full disk); nothing more is written.
+    public private(set) var failure: String?
+    /// Called once when a write that was waiting fails.
+    public var onFailure: ((String) -> Void)?
+    /// Called when everything that had to wait for the reader has been written.
+    public var onDrained: (() -> Void)?
+
+    /// `behindAt`: the bytes waiting at which the owner should stop producing;
+    /// `limit`: the most that may wait at all (one read's worth of lines past
+    /// `behindAt` must fit).
+    public init(fd: Int32 = STDOUT_FILENO, loop: EventLoop, behindAt: Int = 64 * 1024, limit: Int = 4 * 1024 * 1024) {
+        self.fd = fd
+        self.loop = loop
+        self.behindAt = behindAt
+        self.output = OutputBuffer(limit: limit)
+        var info = stat()
+        let isStream = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT == S_IFIFO || info.st_mode & S_IFMT == S_IFSOCK)
+        guard isStream, Self.makeNonBlocking(fd) else { return }
+        throughLoop = (try? loop.watch(fd, interest: [], handler: self)) != nil
+    }
+
+    /// Bytes written to the descriptor's queue but not yet taken by it.
+    public var pendingByteCount: Int { output.count }
+    /// The reader is slow: stop producing until `onDrained`.
+    public var isBehind: Bool { output.count >= behindAt }
+
+    /// Writes `line` and a newline, or queues what the reader does not take now.
+    /// Returns the reason when the output has failed (now or before).
+    @discardableResult
+    public func write(line: String) -> String? {
+        var bytes = Array(line.utf8)
+        bytes.append(10)
+        return write(bytes)
+    }
+
+    @discardableResult
+    public func write(_ bytes: [UInt8]) -> String? {
+        if let failure { return failure }
+        guard throughLoop else { return writeDirectly(bytes) }
+        guard output.append(bytes) else {
+            return fail("the reader is \(output.count) bytes behind; giving up")
+        }
+        if output.count == bytes.count { flush() }
+        return failure
+    }
+
+    public func handle(_ event: ReadyEvent) {
+        // Nothing waiting means nothing was asked for: the event is the kernel
+        // saying the reader is gone (an error or hang-up is always reported).
+        if output.isEmpty { _ = fail(String(cString: strerror(EPIPE))) } else { flush() }
+        if let failure { onFailure?(failure) }
+    }
+
+    private func flush() {
+        guard fd >= 0, failure == nil else { return }
+        let fd = self.fd
+        do {
+            let outcome = try output.write { bytes in
+                let written = Glibc.write(fd, bytes.baseAddress, bytes.count)
+                if written >= 0 { return written }
+                if errno == EAGAIN || errno == EINTR { return nil }
+                throw SystemError("write", code: errno)
+            }
+            switch outcome {
+            case .flushed:
+                try? loop.setInterest(fd, [])
+                if waited {
+                    waited = false
+                    onDrained?()
+                }
+            case .pending:
+                waited = true
+                try? loop.setInterest(fd, .write)
+            }
+        } catch {
+            _ = fail((error as? SystemError)?.reason ?? "\(error)")
+        }
+    }
+
+    private func writeDirectly(_ bytes: [UInt8]) -> String? {
+        let code = Self.writeAll(fd, bytes)
+        return code == 0 ? nil : fail(String(cString: strerror(code)))
+    }
+
+    /// Writes all of `bytes`, waiting as a blocking write would even if the
+    /// descriptor is non-blocking (stderr shares stdout's open file in `2>&1`).
+    /// Returns 0, or the errno that stopped it.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 && errno == EAGAIN {
+                var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&ready, 1, -1)
+                continue
+            }
+            guard written > 0 else { return written < 0 ? errno : EIO }
+            offset += written
+        }
+        return 0
+    }
+
+    private func fail(_ reason: String) -> String {
+        failure = reason
+        output.removeAll()
+        if throughLoop, fd >= 0 { loop.unwatch(fd) }
+        fd = -1
+        return reason
+    }
+
+    // MARK: The descriptor's flags
+
+    /// Flags to put back at exit, by descriptor; O_NONBLOCK lives in the open
+    /// file, which the shell or the next command of a pipeline may share.
+    nonisolated(unsafe) private static var savedFlags: [(fd: Int32, flags: Int32)] = []
+
+    private static func makeNonBlocking(_ fd: Int32) -> Bool {
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0 else { return false }
+        if flags & O_NONBLOCK != 0 { return true }
+        guard fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else { return false }
+        if savedFlags.isEmpty { atexit { OutputWriter.restoreFlags() } }
+        savedFlags.append((fd, flags))
+        return true
+    }
+
+    /// Puts back the flags of every descriptor made non-blocking (at exit).
+    public static func restoreFlags() {
+        for saved in savedFlags { _ = fcntl(saved.fd, F_SETFL, saved.flags) }
+        savedFlags = []
+    }
+}
