@@ -1,4 +1,8 @@
-/// Bytes waiting to be written to one socket, with a bound.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bytes waiting to be written to one socket (or pipe), with a bound.
 ///
 /// Lines are appended as they are produced and written together, once per loop
 /// turn, so many lines cost one write. A short write leaves the rest here and the
@@ -59,6 +63,16 @@ public struct OutputBuffer {
             case .done(let count): return count
             case .wouldBlock: return nil
             }
+        }
+    }
+
+    /// Writes to a non-blocking pipe (or any descriptor `send` does not take).
+    public mutating func write(toPipe fd: Int32) throws -> WriteOutcome {
+        try write { bytes in
+            let written = Glibc.write(fd, bytes.baseAddress, bytes.count)
+            if written >= 0 { return written }
+            if errno == EAGAIN || errno == EINTR { return nil }
+            throw SystemError("write", code: errno)
         }
     }
 

@@ -76,14 +76,8 @@ public final class OutputWriter: ReadinessHandler {
 
     private func flush() {
         guard fd >= 0, failure == nil else { return }
-        let fd = self.fd
         do {
-            let outcome = try output.write { bytes in
-                let written = Glibc.write(fd, bytes.baseAddress, bytes.count)
-                if written >= 0 { return written }
-                if errno == EAGAIN || errno == EINTR { return nil }
-                throw SystemError("write", code: errno)
-            }
+            let outcome = try output.write(toPipe: fd)
             switch outcome {
             case .flushed:
                 try? loop.setInterest(fd, [])

@@ -103,14 +103,8 @@ public final class PipeWriter: ReadinessHandler {
 
     private func flush() {
         guard fd >= 0 else { return }
-        let fd = self.fd
         do {
-            let outcome = try output.write { bytes in
-                let written = Glibc.write(fd, bytes.baseAddress, bytes.count)
-                if written >= 0 { return written }
-                if errno == EAGAIN || errno == EINTR { return nil }
-                throw SystemError("write", code: errno)
-            }
+            let outcome = try output.write(toPipe: fd)
             switch outcome {
             case .flushed:
                 if closeWhenFlushed { return close() }
