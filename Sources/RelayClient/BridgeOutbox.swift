@@ -104,6 +104,10 @@ public struct BridgeHealth: Sendable {
 
     public func isRefused(_ network: Int) -> Bool { refused.contains(network) }
 
+    /// Whether the network has ever registered us: a drop then is a loss; before,
+    /// it is a network not reached yet.
+    public func wasReached(_ network: Int) -> Bool { reached.contains(network) }
+
     /// A network configured anew gets a fresh start.
     public mutating func forget(_ network: Int) {
         refused.remove(network)

@@ -195,6 +195,8 @@ final class BridgeEndToEndTests: XCTestCase {
                                         "--timeout", "2"], timeout: 15)
         XCTAssertEqual(nothing.status, 1)
         XCTAssertTrue(nothing.stderr.contains("no network could be reached within 2 s"), nothing.stderr)
+        XCTAssertTrue(nothing.stderr.contains(": not reached (connect 127.0.0.1:"), nothing.stderr)
+        XCTAssertFalse(nothing.stderr.contains("lost ("), "never reached is not lost: \(nothing.stderr)")
         let guarded = try RelayProcess.serve(environment: ["RELAY_PASSWORD": "right"])
         defer { guarded.stop() }
         let refused = try RelayRun.run(["bridge", "irc://x:no@127.0.0.1:\(guarded.port)/#a", "irc://y:no@127.0.0.1:\(guarded.port)/#b"],

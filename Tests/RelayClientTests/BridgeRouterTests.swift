@@ -128,8 +128,11 @@ final class BridgeOutboxTests: XCTestCase {
         var health = BridgeHealth()
         XCTAssertTrue(health.startFailed)
         XCTAssertNil(health.refused(0, live: [0, 1]))
+        XCTAssertFalse(health.wasReached(1))
         health.registered(1)
         XCTAssertFalse(health.startFailed)
+        XCTAssertTrue(health.wasReached(1), "a drop now is a loss")
+        XCTAssertFalse(health.wasReached(0))
         XCTAssertEqual(health.refused(1, live: [0, 1]), 3, "every network refused")
     }
 }

@@ -173,7 +173,11 @@ final class BridgeRunner: ClientHostDelegate {
         }
         guard let network = index(of: client), !health.isRefused(network) else { return }
         let seconds = client.reconnectLater(timeout: settings.timeout)
-        Diagnostics.warn("bridge: \(label(network)): lost (\(reason)); reconnecting in \(seconds) s")
+        if health.wasReached(network) {
+            Diagnostics.warn("bridge: \(label(network)): lost (\(reason)); reconnecting in \(seconds) s")
+        } else {
+            Diagnostics.warn("bridge: \(label(network)): not reached (\(reason)); trying again in \(seconds) s")
+        }
     }
 
     // MARK: Sending
