@@ -89,7 +89,7 @@ final class User {
     /// target can make more); plain readers get lines of any length.
     func send(_ line: [UInt8]) {
         guard !gone else { return }
-        endpoint.send(line.count > Message.maxLength + 2 && !isPlain ? Message.cutToFit(line) : line)
+        endpoint.send(isPlain ? line : Message.cutToFit(line))
     }
 
     func send(_ message: Message) {
