@@ -32,7 +32,9 @@ final class OutputWriterTests: XCTestCase {
         let loop = try EventLoop.makeDefault()
         let writer = OutputWriter(fd: fds[1], loop: loop, behindAt: 8 * 1024)
         var drained = 0
+        var behind = 0
         writer.onDrained = { drained += 1 }
+        writer.onBehind = { behind += 1 }
         let line = String(repeating: "x", count: 99)
         var lines = 0
         // A pipe holds 64 KiB: this is more, and write() returns every time.
@@ -44,6 +46,7 @@ final class OutputWriterTests: XCTestCase {
         XCTAssertGreaterThan(writer.pendingByteCount, 0)
         try loop.runOnce(maximumWait: .milliseconds(20))  // the loop still turns
         XCTAssertEqual(drained, 0)
+        XCTAssertGreaterThan(behind, 0, "the owner was told to stop producing")
 
         var received: [UInt8] = []
         let end = ContinuousClock.now + .seconds(5)
@@ -59,12 +62,23 @@ final class OutputWriterTests: XCTestCase {
         XCTAssertEqual(text.last.map(String.init), line + "\(lines - 1)", "every line, in order")
     }
 
+    func testLinesOfOneTurnAreWrittenTogetherAtItsEnd() throws {
+        let loop = try EventLoop.makeDefault()
+        let writer = OutputWriter(fd: fds[1], loop: loop)
+        for number in 1...3 { XCTAssertNil(writer.write(line: "line \(number)")) }
+        XCTAssertEqual(readAvailable(fds[0]), [], "nothing yet: one write for the turn")
+        try loop.runOnce(maximumWait: .milliseconds(10))
+        XCTAssertEqual(String(decoding: readAvailable(fds[0]), as: UTF8.self), "line 1\nline 2\nline 3\n")
+    }
+
     func testAReaderThatGoesAwayIsAFailureEvenWithNothingToWrite() throws {
         let loop = try EventLoop.makeDefault()
         let writer = OutputWriter(fd: fds[1], loop: loop)
         var failures: [String] = []
         writer.onFailure = { failures.append($0) }
         XCTAssertNil(writer.write(line: "read this"))
+        try loop.runOnce(maximumWait: .milliseconds(10))
+        XCTAssertEqual(writer.pendingByteCount, 0, "written: nothing is left to write")
         close(fds[0])
         fds[0] = -1
         try loop.runOnce(maximumWait: .milliseconds(50))

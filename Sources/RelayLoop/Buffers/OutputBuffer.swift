@@ -33,12 +33,27 @@ public struct OutputBuffer {
     @discardableResult
     public mutating func append(_ bytes: [UInt8]) -> Bool {
         guard count + bytes.count <= limit else { return false }
+        compact()
+        storage.append(contentsOf: bytes)
+        return true
+    }
+
+    /// Appends `text`'s UTF-8 and a newline (no copy of its own on the way),
+    /// unless that would pass the limit.
+    public mutating func append(line text: String) -> Bool {
+        guard count + text.utf8.count + 1 <= limit else { return false }
+        compact()
+        storage.append(contentsOf: text.utf8)
+        storage.append(10)
+        return true
+    }
+
+    /// Drops what was written, once it is half the storage.
+    private mutating func compact() {
         if head > 0 && head >= storage.count / 2 {
             storage.removeSubrange(0..<head)
             head = 0
         }
-        storage.append(contentsOf: bytes)
-        return true
     }
 
     /// Writes as much as `write` takes. `write` returns the bytes it took, or nil

@@ -8,23 +8,27 @@ import Glibc
 /// A blocking write to a full pipe would park the whole process: no timer, no
 /// signal (they arrive through the loop), so not even SIGTERM ends it. When the
 /// descriptor is a pipe or a socket it is made non-blocking for the life of the
-/// process (its flags are put back at exit: the shell may share it) and what it
-/// does not take waits here, written when it is writable again. The owner
-/// watches `isBehind` and stops producing (stops reading the server) until
-/// `onDrained`; nothing is dropped. A terminal or a regular file is written
-/// directly, as stdio would: a file takes what it is given, and a terminal is
-/// the user's own (Ctrl-S stops it, Ctrl-Q starts it again).
-public final class OutputWriter: ReadinessHandler {
+/// process (its flags are put back at exit: the shell may share it). Lines are
+/// queued and written together once per loop turn, like a connection's; what
+/// the reader does not take waits, written when it is writable again. Past
+/// `behindAt` waiting bytes the owner hears `onBehind` and stops producing
+/// (stops reading the server) until `onDrained`; nothing is dropped. A terminal
+/// or a regular file is written directly, as stdio would: a file takes what it
+/// is given, and a terminal is the user's own (Ctrl-S stops it, Ctrl-Q starts it).
+public final class OutputWriter: ReadinessHandler, Flushable {
     public private(set) var fd: Int32
     private unowned let loop: EventLoop
     private var output: OutputBuffer
     private let behindAt: Int
     private var throughLoop = false
+    private var flushQueued = false
     private var waited = false
     /// What ended the output (a closed pipe, a full disk); nothing more is written.
     public private(set) var failure: String?
-    /// Called once when a write that was waiting fails.
+    /// Called once when a queued write fails (a failure inside `write` is its result instead).
     public var onFailure: ((String) -> Void)?
+    /// Called when a write leaves `behindAt` bytes or more waiting for the reader.
+    public var onBehind: (() -> Void)?
     /// Called when everything that had to wait for the reader has been written.
     public var onDrained: (() -> Void)?
 
@@ -42,43 +46,43 @@ public final class OutputWriter: ReadinessHandler {
         throughLoop = (try? loop.watch(fd, interest: [], handler: self)) != nil
     }
 
-    /// Bytes written to the descriptor's queue but not yet taken by it.
+    /// Bytes queued but not yet taken by the descriptor.
     public var pendingByteCount: Int { output.count }
-    /// The reader is slow: stop producing until `onDrained`.
+    /// The reader is slow: the owner should stop producing until `onDrained`.
     public var isBehind: Bool { output.count >= behindAt }
 
-    /// Writes `line` and a newline, or queues what the reader does not take now.
-    /// Returns the reason when the output has failed (now or before).
+    /// Queues `line` and a newline for this turn's write (or writes them now to
+    /// a file or terminal). Returns the reason when the output has failed.
     @discardableResult
     public func write(line: String) -> String? {
-        var bytes = Array(line.utf8)
-        bytes.append(10)
-        return write(bytes)
-    }
-
-    @discardableResult
-    public func write(_ bytes: [UInt8]) -> String? {
         if let failure { return failure }
-        guard throughLoop else { return writeDirectly(bytes) }
-        guard output.append(bytes) else {
+        guard throughLoop else {
+            var bytes = Array(line.utf8)
+            bytes.append(10)
+            return writeDirectly(bytes)
+        }
+        guard output.append(line: line) else {
             return fail("the reader is \(output.count) bytes behind; giving up")
         }
-        if output.count == bytes.count { flush() }
-        return failure
+        if !flushQueued {
+            flushQueued = true
+            loop.flushSoon(self)
+        }
+        return nil
     }
 
     public func handle(_ event: ReadyEvent) {
         // Nothing waiting means nothing was asked for: the event is the kernel
         // saying the reader is gone (an error or hang-up is always reported).
-        if output.isEmpty { _ = fail(String(cString: strerror(EPIPE))) } else { flush() }
-        if let failure { onFailure?(failure) }
+        guard output.isEmpty else { return flush() }
+        onFailure?(fail(String(cString: strerror(EPIPE))))
     }
 
-    private func flush() {
-        guard fd >= 0, failure == nil else { return }
+    public func flush() {
+        flushQueued = false
+        guard fd >= 0, failure == nil, !output.isEmpty else { return }
         do {
-            let outcome = try output.write(toPipe: fd)
-            switch outcome {
+            switch try output.write(toPipe: fd) {
             case .flushed:
                 try? loop.setInterest(fd, [])
                 if waited {
@@ -86,11 +90,12 @@ public final class OutputWriter: ReadinessHandler {
                     onDrained?()
                 }
             case .pending:
+                if !waited { try? loop.setInterest(fd, .write) }
                 waited = true
-                try? loop.setInterest(fd, .write)
+                if isBehind { onBehind?() }
             }
         } catch {
-            _ = fail((error as? SystemError)?.reason ?? "\(error)")
+            onFailure?(fail((error as? SystemError)?.reason ?? "\(error)"))
         }
     }
 

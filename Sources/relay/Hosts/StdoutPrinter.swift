@@ -22,14 +22,13 @@ final class StdoutPrinter {
             self.client.resumeReading()
             onDrained?()
         }
+        writer.onBehind = { [unowned client] in client.pauseReading() }
         writer.onFailure = { [unowned self] reason in onFailure?("stdout: \(reason)") }
     }
 
     /// Prints `line`; "stdout: REASON" when it cannot be written.
     func print(_ line: String) -> String? {
-        if let reason = writer.write(line: line) { return "stdout: \(reason)" }
-        if writer.isBehind { client.pauseReading() }
-        return nil
+        writer.write(line: line).map { "stdout: \($0)" }
     }
 
     /// Before exiting: what still waits is written, running the loop until it
