@@ -87,11 +87,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
         announceServer?.close()
         coprocessGroup?.kill()
         for handler in handlers.values { handler.kill() }
-        if let problem = try printer?.finish(loop, waiting: !signalled) {
-            Diagnostics.say(problem)
-            if exitStatus == ExitStatus.success { exitStatus = ExitStatus.failure }
-        }
-        return exitStatus
+        return try printer?.finish(loop, waiting: !signalled, status: exitStatus) ?? exitStatus
     }
 
     // MARK: The server

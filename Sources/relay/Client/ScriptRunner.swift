@@ -64,11 +64,7 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         }
         client.connect(timeout: options.timeout)
         try loop.run()
-        if let problem = try printer?.finish(loop, waiting: !signalled) {
-            Diagnostics.say(problem)
-            if exitStatus == ExitStatus.success { exitStatus = ExitStatus.failure }
-        }
-        return exitStatus
+        return try printer?.finish(loop, waiting: !signalled, status: exitStatus) ?? exitStatus
     }
 
     // MARK: Events

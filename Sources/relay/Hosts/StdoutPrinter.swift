@@ -1,3 +1,4 @@
+import RelayClient
 import RelayLoop
 #if canImport(Glibc)
 import Glibc
@@ -33,9 +34,15 @@ final class StdoutPrinter {
 
     /// Before exiting: what still waits is written, running the loop until it
     /// is, the reader is gone, or a signal says stop; unless the run was itself
-    /// ended by a signal (`waiting` false): then it is only counted. The reason
-    /// when some of it was not written.
-    func finish(_ loop: EventLoop, waiting: Bool) throws -> String? {
+    /// ended by a signal (`waiting` false): then it is only counted. Says what
+    /// was not written, and returns the run's `status`, a failure if it was.
+    func finish(_ loop: EventLoop, waiting: Bool, status: Int32) throws -> Int32 {
+        guard let problem = try drain(loop, waiting: waiting) else { return status }
+        Diagnostics.say(problem)
+        return status == ExitStatus.success ? ExitStatus.failure : status
+    }
+
+    private func drain(_ loop: EventLoop, waiting: Bool) throws -> String? {
         guard writer.pendingByteCount > 0, writer.failure == nil else { return nil }
         var signalled = !waiting
         if waiting {
