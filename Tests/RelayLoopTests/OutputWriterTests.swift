@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 @testable import RelayLoop
 import XCTest
@@ -84,6 +85,28 @@ final class OutputWriterTests: XCTestCase {
         try loop.runOnce(maximumWait: .milliseconds(50))
         XCTAssertEqual(failures, ["Broken pipe"])
         XCTAssertEqual(writer.write(line: "and this?"), "Broken pipe", "once failed, it stays failed")
+    }
+
+    func testStderrSharingANonBlockingPipeWaitsInsteadOfLosingALine() throws {
+        // Under 2>&1 stderr is stdout's open file, made non-blocking: a diagnostic
+        // written while the pipe is full must wait for the reader, not fail.
+        let loop = try EventLoop.makeDefault()
+        _ = OutputWriter(fd: fds[1], loop: loop)
+        let filler = [UInt8](repeating: 46, count: 4096)
+        while write(fds[1], filler, filler.count) > 0 {}
+        XCTAssertEqual(errno, EAGAIN, "the pipe is full")
+        let reader = fds[0]
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            usleep(100_000)
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while read(reader, &buffer, buffer.count) > 0 {}
+            done.signal()
+        }.start()
+        XCTAssertEqual(OutputWriter.writeAll(fds[1], Array("relay: a warning\n".utf8)), 0)
+        close(fds[1])
+        fds[1] = -1
+        done.wait()
     }
 
     func testThePipesFlagsArePutBackForWhoeverSharesIt() throws {
