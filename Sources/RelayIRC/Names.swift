@@ -15,7 +15,11 @@ public enum Names {
     public static func isValidChannel(_ name: String, maxLength: Int) -> Bool {
         let bytes = Array(name.utf8)
         guard bytes.count >= 2, bytes.count <= maxLength, bytes[0] == UInt8(ascii: "#") else { return false }
-        return !bytes.contains { [0, 7, 10, 13, 32, 44, 58].contains($0) }
+        // No space, comma or colon (they end the name on the wire), and no control
+        // character, C0, DEL or C1 (U+0080-U+009F): a name like "#x\e[2J" would
+        // drive every terminal that shows it.
+        if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 32 || $0 == 44 || $0 == 58 }) { return false }
+        return !zip(bytes, bytes.dropFirst()).contains { $0 == 0xC2 && (0x80...0x9F).contains($1) }
     }
 
     public static func isChannel(_ target: String) -> Bool {

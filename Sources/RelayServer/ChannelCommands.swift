@@ -37,10 +37,9 @@ extension ChatServer {
 
     func ircNames(_ user: User, _ message: Message) throws(ChatError) {
         guard let list = message.params.first, !list.isEmpty else {
-            for room in rooms.values.sorted(by: { $0.folded < $1.folded }) where isVisible(room, to: user) {
-                sendNames(user, room)
-            }
-            return
+            // Bare NAMES: the user's own rooms, not a walk of the whole server (as Ergo and InspIRCd do).
+            for room in user.rooms { sendNames(user, room) }
+            return numeric(user, "366", "*", "End of /NAMES list")
         }
         let names = list.split(separator: ",").map(String.init)
         if names.count > config.maxTargets { throw .tooManyTargets(list) }

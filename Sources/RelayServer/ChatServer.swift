@@ -97,20 +97,22 @@ public final class ChatServer {
     }
 
     /// One line from a client, without its line ending. Past the flood
-    /// allowance it waits in the user's queue and is processed later.
+    /// allowance it waits in the user's queue and is processed later; a queue
+    /// past `floodQueueLimit` (each line's bytes plus two, so empty lines count)
+    /// is "Excess Flood".
     public func receive(_ id: ClientID, line: ArraySlice<UInt8>, now: ContinuousClock.Instant) {
         guard let user = users[id] else { return }
         user.lastActivity = now
         user.pingSentAt = nil
         guard config.floodRate > 0 else { return process(user, line, now: now) }
         refillFloodTokens(user, now: now)
-        if user.floodQueue.isEmpty && user.floodTokens >= 1 {
-            user.floodTokens -= 1
+        let cost = floodCost(of: line, for: user)
+        if user.floodQueue.isEmpty && user.floodTokens >= cost {
+            user.floodTokens -= cost
             return process(user, line, now: now)
         }
-        user.floodQueue.append(Array(line))
-        user.floodQueuedBytes += line.count
-        if user.floodQueuedBytes > config.floodQueueLimit {
+        user.floodQueue.append(line)
+        if user.floodQueue.cost > config.floodQueueLimit {
             return disconnect(user, reason: "Excess Flood", farewell: "Disconnected: you sent too much too fast (Excess Flood)")
         }
         schedule(user, at: nextFloodToken(user))
@@ -125,15 +127,12 @@ public final class ChatServer {
     }
 
     /// The connection is gone (EOF, reset, or the host gave up on it). Lines
-    /// it sent that flood control was still holding are processed first: a
-    /// client that says twenty lines and hangs up has said twenty lines.
+    /// flood control was still holding are dropped, as ircds do: a client that
+    /// queued a thousand lines and hung up does not go on talking for minutes.
     public func connectionLost(_ id: ClientID, reason: String, now: ContinuousClock.Instant = .now) {
         guard let user = users[id] else { return }
         user.gone = true
-        while users[id] != nil, let line = user.floodQueue.popFirst() {
-            user.floodQueuedBytes -= line.count
-            process(user, line[...], now: now)
-        }
+        user.floodQueue.removeAll()
         remove(user, reason: reason)
     }
 
@@ -245,17 +244,20 @@ public final class ChatServer {
         user.floodRefilledAt = now
     }
 
+    /// When the queue's oldest line can go.
     private func nextFloodToken(_ user: User) -> ContinuousClock.Instant {
-        let missing = max(0, 1 - user.floodTokens)
+        let cost = user.floodQueue.first.map { floodCost(of: $0, for: user) } ?? 1
+        let missing = max(0, cost - user.floodTokens)
         return user.floodRefilledAt + .nanoseconds(Int64((missing / config.floodRate * 1e9).rounded(.up)))
     }
 
     private func drainFloodQueue(_ user: User, now: ContinuousClock.Instant) {
         guard !user.floodQueue.isEmpty else { return }
         refillFloodTokens(user, now: now)
-        while user.floodTokens >= 1, users[user.id] != nil, let line = user.floodQueue.popFirst() {
-            user.floodTokens -= 1
-            user.floodQueuedBytes -= line.count
+        while users[user.id] != nil, let next = user.floodQueue.first {
+            let cost = floodCost(of: next, for: user)
+            guard user.floodTokens >= cost, let line = user.floodQueue.popFirst() else { break }
+            user.floodTokens -= cost
             process(user, line[...], now: now)
         }
     }
@@ -284,18 +286,26 @@ public final class ChatServer {
         return body.starts(with: message.command.utf8)
     }
 
+    /// PASS, OPER and AUTHENTICATE lines, in any case: what they carry is a secret.
+    static func carriesSecret(_ line: [UInt8]) -> Bool {
+        guard let message = try? Message.parse(line[...]) else { return false }
+        return ["PASS", "OPER", "AUTHENTICATE"].contains(message.command.uppercased())
+    }
+
     /// The trial as IRC is over without registration: a person typed the first
     /// line after all. Forget the IRC state and replay every line as plain text.
     private func fallBackToPlain(_ user: User, adding line: ArraySlice<UInt8>?) {
         guard var lines = user.ircTrial?.lines else { return }
         if let line { lines.append(Array(line)) }
+        // A password typed as an IRC command is never said in a room (nor kept in its history).
+        lines.removeAll(where: Self.carriesSecret)
         user.ircTrial = nil
         user.nick = "*"
         user.username = ""
         user.realname = ""
         user.passwordGiven = nil
         user.negotiatingCaps = false
-        becomePlain(user, firstLine: lines[0][...])
+        becomePlain(user, firstLine: lines.first?[...])
         for line in lines.dropFirst() where users[user.id] != nil { handlePlain(user, line: line[...]) }
     }
 

@@ -127,7 +127,7 @@ extension ChatServer {
         guard !message.params[3].isEmpty else { throw .needMoreParams("USER") }
         user.username = String(decoding: cleaned.prefix(10), as: UTF8.self)
         if user.username.isEmpty { user.username = "user" }
-        user.realname = message.params[3]
+        user.realname = TextSplitter.prefix(message.params[3], maxBytes: config.realnameLength)
         completeRegistration(user)
     }
 

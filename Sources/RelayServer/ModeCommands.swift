@@ -30,6 +30,7 @@ extension ChatServer {
         }
         var parameterModes = 0
         var listsSent: Set<Character> = []
+        var unknownReported = false
         for mode in modes {
             switch mode {
             case "+": adding = true
@@ -44,6 +45,10 @@ extension ChatServer {
                 parameterModes += 1
                 guard mayChange() else { continue }
                 let normalized = Self.normalizeMask(mask)
+                if adding && normalized.utf8.count > config.maskLength {
+                    reply(user, .invalidModeParam(room.name, String(mode), mask, "Mask too long: at most \(config.maskLength) bytes"))
+                    continue
+                }
                 let exists = room.modes[keyPath: list.path].contains { Casemapping.equal($0.mask, normalized) }
                 if adding && !exists && room.modes[keyPath: list.path].count >= config.maxListEntries {
                     numeric(user, "478", room.name, String(mode), "Channel \(list.name) list is full")
@@ -107,7 +112,9 @@ extension ChatServer {
                     applied.append((adding, mode, nil))
                 }
             default:
-                reply(user, .unknownMode(String(mode), room.name))
+                // One reply per MODE line: 480 unknown letters are not 480 replies.
+                if !unknownReported { reply(user, .unknownMode(String(mode), room.name)) }
+                unknownReported = true
             }
         }
         guard !applied.isEmpty else { return }

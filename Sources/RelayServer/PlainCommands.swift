@@ -57,8 +57,11 @@ extension ChatServer {
             var target = rest.split(separator: " ").first.map(String.init)
             if let name = target, !Names.isChannel(name) { target = "#" + name }
             guard let name = target ?? user.currentRoom?.name else { throw .notInARoom }
-            guard let room = rooms[Casemapping.fold(name)] else { throw .noSuchChannel(name) }
-            let names = room.members.map { room.decoratedNick($0) }
+            // The same rules as WHO and NAMES: a +s room is not there for outsiders,
+            // and its +i members are hidden from those who share no room with them.
+            guard let room = rooms[Casemapping.fold(name)], isVisible(room, to: user) else { throw .noSuchChannel(name) }
+            let inside = room.contains(user)
+            let names = room.members.filter { inside || canSee($0, from: user) }.map { room.decoratedNick($0) }
             user.send(Plain.info("In \(room.name) (\(names.count)): \(Plain.list(names))"))
         case "msg", "query", "tell":
             let parts = rest.split(separator: " ", maxSplits: 1)
@@ -74,6 +77,10 @@ extension ChatServer {
             if rest.isEmpty {
                 sendTopic(user, room)
             } else {
+                // +t: only the room's operators (or server operators) change it, as for IRC's TOPIC.
+                if room.modes.topicProtected && !room.isOperator(user) && !user.isOperator {
+                    throw .chanOpPrivsNeeded(room.name)
+                }
                 setTopic(user, room, to: rest)
             }
         case "quit", "exit", "bye":
@@ -86,10 +93,10 @@ extension ChatServer {
     }
 
     private func listRooms(_ user: User) {
-        let sorted = rooms.values.sorted { $0.folded < $1.folded }
+        let sorted = rooms.values.filter { isVisible($0, to: user) }.sorted { $0.folded < $1.folded }
         user.send(Plain.info("Rooms (\(sorted.count)):"))
         for room in sorted {
-            let count = room.members.count
+            let count = room.contains(user) ? room.members.count : room.members.filter { canSee($0, from: user) }.count
             let people = count == 1 ? "1 person" : "\(count) people"
             let topic = room.topic.map { ": \($0.text)" } ?? ""
             user.send(Plain.info("  \(room.name) (\(people))\(topic)"))

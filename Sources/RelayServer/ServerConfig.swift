@@ -22,8 +22,12 @@ public struct ServerConfig: Sendable {
     /// A rate of 0 turns flood control off.
     public var floodBurst = 10
     public var floodRate = 2.0
-    /// Unprocessed input a flooding client may have queued before "Excess Flood".
+    /// Unprocessed input a flooding client may have queued before "Excess Flood":
+    /// each line's bytes plus two, so a flood of empty lines counts too.
     public var floodQueueLimit = 64 * 1024
+    /// Tokens a command that walks every user or room costs (WHO, LIST, bare
+    /// NAMES, WHOIS with a mask); at most `floodBurst`.
+    public var expensiveCommandCost = 4
     public var maxClients = 10_000
     /// Connections from one address; 0 for no limit.
     public var maxPerIP = 0
@@ -32,6 +36,10 @@ public struct ServerConfig: Sendable {
     public var topicLength = 390
     public var kickLength = 390
     public var awayLength = 200
+    /// A realname (USER's last parameter) is cut to this many bytes: WHO matches masks against it.
+    public var realnameLength = 100
+    /// A WHO mask, or a ban, exception or invite mask, longer than this matches nothing / is refused.
+    public var maskLength = 100
     public var channelsPerUser = 50
     /// Targets one PRIVMSG/NOTICE may name.
     public var maxTargets = 4

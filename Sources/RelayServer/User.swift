@@ -59,8 +59,7 @@ final class User {
     // Flood control: a token bucket and the lines waiting for tokens.
     var floodTokens: Double
     var floodRefilledAt: ContinuousClock.Instant
-    var floodQueue = Deque<[UInt8]>()
-    var floodQueuedBytes = 0
+    var floodQueue = InputQueue()
     /// Set once the user is gone: late sends are dropped.
     var gone = false
 

@@ -13,7 +13,9 @@ extension ChatServer {
             ?? (options, nil)
         let operatorsOnly = flags.contains("o")
         var matched: [(User, Room?)] = []
-        if Names.isChannel(mask) {
+        if mask.utf8.count > config.maskLength {
+            // Too long to be a real mask: matches nothing rather than costing a scan.
+        } else if Names.isChannel(mask) {
             if let room = rooms[Casemapping.fold(mask)], isVisible(room, to: user) {
                 for member in room.members where (!operatorsOnly || member.isOperator) && canSee(member, from: user) {
                     matched.append((member, room))

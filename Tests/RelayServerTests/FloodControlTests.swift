@@ -28,16 +28,6 @@ final class FloodControlTests: XCTestCase {
         XCTAssertEqual(ana.take().last, "-!- bob quit (Excess Flood)")
     }
 
-    func testLinesHeldByFloodControlStillArriveWhenTheSenderHangsUp() {
-        let harness = Harness { $0.floodBurst = 2 }
-        let ana = harness.plainUser(nick: "ana"), bob = harness.plainUser(nick: "bob")
-        harness.advance(by: .seconds(10))
-        _ = bob.take()
-        for index in 1...6 { harness.send(ana, "line \(index)") }
-        harness.server.connectionLost(ana.id, reason: "Remote host closed the connection", now: harness.now)
-        XCTAssertEqual(bob.take(), (1...6).map { "<ana> line \($0)" } + ["-!- ana quit (Remote host closed the connection)"])
-    }
-
     func testRateZeroTurnsItOff() {
         let harness = Harness { $0.floodRate = 0 }
         let ana = harness.ircUser("ana"), bob = harness.ircUser("bob")

@@ -34,6 +34,7 @@ final class IRCQueryTests: XCTestCase {
         harness.send(ana, "ISON bob nobody ANA")
         harness.send(ana, "USERHOST bob")
         XCTAssertEqual(ana.take(), [":test.server 303 ana :bob ana", ":test.server 302 ana :bob=+bob@127.0.0.1"])
+        harness.advance(by: .seconds(5))  // WHO cost four flood tokens
         harness.send(bob, "QUIT")
         harness.send(ana, "WHOWAS bob")
         XCTAssertEqual(Array(ana.take().suffix(3)), [":test.server 314 ana bob bob 127.0.0.1 * :bob Real",

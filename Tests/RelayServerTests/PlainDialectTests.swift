@@ -133,6 +133,7 @@ final class PlainDialectTests: XCTestCase {
         _ = bob.take()
         harness.send(ana, "/rooms")
         XCTAssertEqual(ana.take().suffix(3), ["-!- Rooms (2):", "-!-   #dev (1 person): builds", "-!-   #lobby (1 person)"])
+        harness.advance(by: .seconds(5))  // /rooms and /who cost four flood tokens each
         harness.send(ana, "/who dev")
         XCTAssertEqual(ana.take(), ["-!- In #dev (1): @bob"])
         harness.send(ana, "/who")
