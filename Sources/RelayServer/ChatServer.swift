@@ -71,13 +71,18 @@ public final class ChatServer {
     /// A new connection. Over `maxClients` (or `maxPerIP`) it is refused with a
     /// readable line that is also a valid IRC ERROR, and closed.
     /// `secure`: the connection came in over TLS (WHOIS says so).
+    /// `awaitingHandshake`: a TLS connection whose handshake is still going on
+    /// (the host calls `secured` when it is done); until then silence does not
+    /// make it a plain user, and it must finish within the registration timeout.
     public func accept(_ id: ClientID, endpoint: ClientEndpoint, host: String, secure: Bool = false,
-                       now: ContinuousClock.Instant) {
+                       awaitingHandshake: Bool = false, now: ContinuousClock.Instant) {
         var refusal: String?
+        let group = AddressGroup.key(host)
+        let counted = !(config.maxPerIPExemptsLoopback && AddressGroup.isLoopback(host))
         if users.count >= config.maxClients {
             refusal = "Server is full: \(config.maxClients) clients; try again later"
-        } else if config.maxPerIP > 0 && connectionsPerHost[host, default: 0] >= config.maxPerIP {
-            refusal = "Too many connections from \(host) (at most \(config.maxPerIP))"
+        } else if counted && config.maxPerIP > 0 && connectionsPerHost[group, default: 0] >= config.maxPerIP {
+            refusal = "Too many connections from \(group == host ? host : "\(host) (\(group))") (at most \(config.maxPerIP))"
         }
         if let refusal {
             log(.warn, "refused", [("host", host), ("reason", refusal)])
@@ -90,10 +95,20 @@ public final class ChatServer {
         user.floodTokens = Double(config.floodBurst)
         user.signedOnAt = wallClock()
         user.isSecure = secure
+        user.awaitingHandshake = awaitingHandshake
         users[id] = user
         log(.info, "connected", [("client", String(id)), ("host", host)] + (secure ? [("tls", "yes")] : []))
-        connectionsPerHost[host, default: 0] += 1
-        schedule(user, at: deadline)
+        connectionsPerHost[group, default: 0] += 1
+        schedule(user, at: awaitingHandshake ? now + config.registrationTimeout : deadline)
+    }
+
+    /// The TLS handshake of a connection accepted `awaitingHandshake` is done:
+    /// from now on it may speak, or stay silent and be a plain user.
+    public func secured(_ id: ClientID, now: ContinuousClock.Instant) {
+        guard let user = users[id], user.awaitingHandshake else { return }
+        user.awaitingHandshake = false
+        user.dialect = .undecided(deadline: now + config.plainAfter)
+        schedule(user, at: now + config.plainAfter)
     }
 
     /// One line from a client, without its line ending. Past the flood
@@ -198,15 +213,22 @@ public final class ChatServer {
 
     /// Everything time decides for one user, then its next check.
     private func check(_ user: User, now: ContinuousClock.Instant) {
+        if user.awaitingHandshake {
+            if now - user.connectedAt >= config.registrationTimeout {
+                return disconnect(user, reason: "Registration timed out", farewell: "")
+            }
+            return schedule(user, at: user.connectedAt + config.registrationTimeout)
+        }
         if case .undecided(let deadline) = user.dialect {
             if deadline <= now { becomePlain(user) } else { return schedule(user, at: deadline) }
         }
         if let trial = user.ircTrial, trial.until <= now { fallBackToPlain(user, adding: nil) }
         drainFloodQueue(user, now: now)
         guard users[user.id] != nil else { return }
-        if user.isIRC && !user.registered {
+        if !user.registered {
+            // IRC registration, or the password a plain user was asked for.
             if now - user.connectedAt >= config.registrationTimeout {
-                return disconnect(user, reason: "Registration timed out", farewell: "")
+                return disconnect(user, reason: "Registration timed out", farewell: "Disconnected: no password within \(config.registrationTimeout.components.seconds) s")
             }
         } else if user.isIRC {
             if let sentAt = user.pingSentAt {
@@ -227,9 +249,9 @@ public final class ChatServer {
         func consider(_ candidate: ContinuousClock.Instant) { next = min(next ?? candidate, candidate) }
         if !user.floodQueue.isEmpty { consider(nextFloodToken(user)) }
         if let trial = user.ircTrial { consider(trial.until) }
-        if user.isIRC {
-            if !user.registered { consider(user.connectedAt + config.registrationTimeout) }
-            else if let sentAt = user.pingSentAt { consider(sentAt + config.pingInterval) }
+        if !user.registered { consider(user.connectedAt + config.registrationTimeout) }
+        else if user.isIRC {
+            if let sentAt = user.pingSentAt { consider(sentAt + config.pingInterval) }
             else { consider(user.lastActivity + config.pingInterval) }
         }
         return next
@@ -380,8 +402,9 @@ public final class ChatServer {
         guard users.removeValue(forKey: user.id) != nil else { return }
         log(.info, "disconnected", [("client", String(user.id)), ("host", user.host), ("nick", user.nick),
                                     ("reason", Self.loggedReason(reason))])
-        if let count = connectionsPerHost[user.host] {
-            connectionsPerHost[user.host] = count > 1 ? count - 1 : nil
+        let group = AddressGroup.key(user.host)
+        if let count = connectionsPerHost[group] {
+            connectionsPerHost[group] = count > 1 ? count - 1 : nil
         }
         guard user.registered else { return }
         nicks[Casemapping.fold(user.nick)] = nil

@@ -14,7 +14,8 @@ public struct ServerConfig: Sendable {
     /// A first line that looks like IRC registration must be followed by more IRC
     /// (or finish registering) within this, or the connection is a plain user after all.
     public var ircTrial: Duration = .seconds(2)
-    /// An IRC client must finish registering within this.
+    /// A connection must finish registering within this: the TLS handshake, the
+    /// password a plain user is asked for, or IRC registration.
     public var registrationTimeout: Duration = .seconds(60)
     /// Silence after which an IRC client is PINGed; as long again without an answer drops it.
     public var pingInterval: Duration = .seconds(60)
@@ -29,8 +30,11 @@ public struct ServerConfig: Sendable {
     /// NAMES, WHOIS with a mask); at most `floodBurst`.
     public var expensiveCommandCost = 4
     public var maxClients = 10_000
-    /// Connections from one address; 0 for no limit.
-    public var maxPerIP = 0
+    /// Connections from one address (an IPv6 /64 counts as one); 0 for no limit.
+    public var maxPerIP = 10
+    /// Loopback connections are not counted against `maxPerIP` (a local bouncer,
+    /// tests, nc on the same machine); an operator who sets the limit explicitly counts them too.
+    public var maxPerIPExemptsLoopback = true
     public var nickLength = 30
     public var channelLength = 50
     public var topicLength = 390

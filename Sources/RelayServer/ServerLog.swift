@@ -32,11 +32,28 @@ public struct ServerLogEvent: Equatable, Sendable {
 
     /// `event key=value ...`, values quoted where they hold spaces or quotes.
     public var text: String {
-        ([event] + fields.map { field in
-            let needsQuotes = field.value.isEmpty || field.value.contains { $0 == " " || $0 == "\"" || $0 == "=" }
-            let value = needsQuotes ? "\"" + field.value.replacing("\"", with: "\\\"") + "\"" : field.value
-            return "\(field.key)=\(value)"
-        }).joined(separator: " ")
+        ([event] + fields.map { "\($0.key)=\(Self.escaped($0.value))" }).joined(separator: " ")
+    }
+
+    /// A value as the text log shows it: quoted where it holds a space, a quote
+    /// or "=", and every control character (C0, DEL, C1) written as `\xNN`, so
+    /// what a client typed (`OPER \e]0;...`) can never drive the terminal that
+    /// shows the log, nor forge a line of it.
+    static func escaped(_ value: String) -> String {
+        var out = ""
+        var needsQuotes = value.isEmpty
+        for scalar in value.unicodeScalars {
+            switch scalar.value {
+            case 0x22: out += "\\\""; needsQuotes = true
+            case 0x5C: out += "\\\\"
+            case 0x20, 0x3D: out.unicodeScalars.append(scalar); needsQuotes = true
+            case 0..<0x20, 0x7F...0x9F:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\x" + (hex.count < 2 ? "0" : "") + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return needsQuotes ? "\"" + out + "\"" : out
     }
 }
 

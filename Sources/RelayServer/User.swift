@@ -31,6 +31,9 @@ final class User {
     var isOperator = false
     /// Connected over TLS.
     var isSecure = false
+    /// A TLS connection whose handshake is not done: it has said nothing yet,
+    /// and silence must not make it a plain guest.
+    var awaitingHandshake = false
     /// User mode +i: left out of WHO, NAMES and LIST counts for those who share no room with them.
     var invisible = false
     var receivesWallops = false

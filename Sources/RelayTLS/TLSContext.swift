@@ -49,6 +49,7 @@ public final class TLSContext {
     /// A server's settings: its certificate chain and key. Clients are not asked for certificates.
     public static func server(certificate: String, key: String) throws(Failure) -> TLSContext {
         let tls = try TLSContext(method: TLS_server_method())
+        guard relay_ssl_ctx_server_ciphers(tls.context) == 1 else { throw Failure(description: "tls: \(TLSErrors.take())") }
         try tls.use(certificate: certificate, key: key)
         return tls
     }

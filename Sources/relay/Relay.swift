@@ -41,7 +41,11 @@ enum Diagnostics {
     nonisolated(unsafe) static var level = Level.info
     nonisolated(unsafe) static var json = false
 
+    /// Where lines go instead of a blocking write (serve's bounded stderr).
+    nonisolated(unsafe) static var sink: StderrSink?
+
     static func write(_ text: String) {
+        if let sink { return sink.write(text) }
         var line = text
         if !line.hasSuffix("\n") { line += "\n" }
         _ = OutputWriter.writeAll(STDERR_FILENO, Array(line.utf8))
@@ -75,6 +79,7 @@ enum Diagnostics {
     /// Says why and exits with `status`.
     static func fail(_ text: String, status: Int32 = ExitStatus.failure) -> Never {
         say(text)
+        sink?.flushNow()
         Glibc.exit(status)
     }
 }

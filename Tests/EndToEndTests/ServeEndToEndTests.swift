@@ -290,7 +290,7 @@ final class OperatorLogEndToEndTests: XCTestCase {
         let objects = text.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
         }
-        XCTAssertEqual(objects.map { $0["event"] ?? "" }, ["connected", "registered", "disconnected"], text)
+        XCTAssertEqual(objects.map { $0["event"] ?? "" }, ["listening", "connected", "registered", "disconnected"], text)
         XCTAssertEqual(objects.last?["reason"], "Quit")
         XCTAssertEqual(objects.last?["level"], "info")
         XCTAssertNotNil(objects.first?["time"])

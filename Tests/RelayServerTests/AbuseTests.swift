@@ -196,4 +196,62 @@ final class AbuseTests: XCTestCase {
         harness.send(ana, "MODE #dev b")
         XCTAssertEqual(ana.take(), [":test.server 368 ana #dev :End of channel ban list"])
     }
+
+    // MARK: Slots
+
+    func testAddressesAreCountedPerIPv4AndPerIPv6Slash64() {
+        XCTAssertEqual(AddressGroup.key("192.0.2.7"), "192.0.2.7")
+        XCTAssertEqual(AddressGroup.key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64")
+        XCTAssertEqual(AddressGroup.key("2001:db8:1:2::ffff"), "2001:db8:1:2::/64")
+        XCTAssertEqual(AddressGroup.key("::ffff:198.51.100.3"), "198.51.100.3")
+        XCTAssertTrue(AddressGroup.isLoopback("127.0.0.1"))
+        XCTAssertTrue(AddressGroup.isLoopback("0::1"))
+        XCTAssertTrue(AddressGroup.isLoopback("::ffff:127.0.0.2"))
+        XCTAssertFalse(AddressGroup.isLoopback("2001:db8::1"))
+
+        let harness = Harness { $0.maxPerIP = 2 }
+        var clients: [FakeClient] = []
+        for index in 1...3 {
+            let client = FakeClient(id: 100 + index)
+            harness.server.accept(client.id, endpoint: client, host: "2001:db8:0:1::\(index)", now: harness.now)
+            clients.append(client)
+        }
+        XCTAssertEqual(clients[2].take(), ["ERROR :Closing Link: 2001:db8:0:1::3 (Too many connections from 2001:db8:0:1::3 (2001:db8:0:1::/64) (at most 2))"])
+        let elsewhere = FakeClient(id: 200)
+        harness.server.accept(200, endpoint: elsewhere, host: "2001:db8:0:2::1", now: harness.now)
+        XCTAssertFalse(elsewhere.closed, "another /64")
+    }
+
+    func testLoopbackIsExemptUnlessTheLimitWasSetExplicitly() {
+        let relaxed = Harness { $0.maxPerIP = 1 }
+        let a = relaxed.connect(), b = relaxed.connect()
+        XCTAssertFalse(a.closed || b.closed)
+        let strict = Harness { $0.maxPerIP = 1; $0.maxPerIPExemptsLoopback = false }
+        _ = strict.connect()
+        XCTAssertTrue(strict.connect().closed)
+    }
+
+    func testATLSConnectionIsNotAGuestBeforeItsHandshakeAndTimesOut() {
+        let harness = Harness { $0.registrationTimeout = .seconds(5) }
+        let client = FakeClient(id: 50)
+        harness.server.accept(50, endpoint: client, host: "127.0.0.1", secure: true, awaitingHandshake: true, now: harness.now)
+        harness.advance(by: .seconds(4))
+        XCTAssertEqual(client.take(), [], "silence before the handshake is not a plain user")
+        harness.advance(by: .seconds(1))
+        XCTAssertTrue(client.closed)
+
+        let other = FakeClient(id: 51)
+        harness.server.accept(51, endpoint: other, host: "127.0.0.1", secure: true, awaitingHandshake: true, now: harness.now)
+        harness.advance(by: .seconds(3))
+        harness.server.secured(51, now: harness.now)
+        harness.advance(by: .seconds(1))
+        XCTAssertEqual(other.take().first, "-!- Welcome to relay, guest1! Type to talk, /help for commands.")
+    }
+
+    // MARK: The log
+
+    func testTextLogValuesCannotCarryControlCharacters() {
+        let event = ServerLogEvent(.warn, "oper-refused", [("name", "\u{1B}]0;pwned\u{7}"), ("nick", "a\\b"), ("c1", "x\u{9B}2J")])
+        XCTAssertEqual(event.text, #"oper-refused name=\x1b]0;pwned\x07 nick=a\\b c1=x\x9b2J"#)
+    }
 }

@@ -32,9 +32,19 @@ enum Secrets {
         }
     }
 
+    /// Says on stderr when a file holding a secret (a password, a private key)
+    /// can be read by its group or by everyone: anyone on the machine has it then.
+    static func warnIfExposed(_ path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & 0o077 != 0 else { return }
+        let mode = String(info.st_mode & 0o777, radix: 8)
+        Diagnostics.warn("\(path) holds a secret and is readable by others (mode \(mode)); chmod 600 \(path)")
+    }
+
     /// A secret from `file` if given, else from the environment variable; nil if neither.
     static func read(file: String?, environment: String) throws -> String? {
         if let file {
+            warnIfExposed(file)
             let secret = try contents(of: file)
             if secret.isEmpty { throw Failure(description: "\(file): the file is empty") }
             return secret
@@ -48,6 +58,7 @@ enum Secrets {
         var shared: String?
         var byName: [String: String] = [:]
         if let file {
+            warnIfExposed(file)
             let lines = try lines(of: file).filter { !$0.isEmpty }
             if lines.count == 1 && !lines[0].contains(" ") {
                 shared = lines[0]

@@ -81,8 +81,11 @@ struct Serve: ParsableCommand {
     @Option(help: "Flood control: lines per second after the burst; 0 turns it off.")
     var floodRate = 2.0
 
-    @Option(help: "Connections from one address; 0 for no limit.")
-    var maxPerIp = 0
+    @Option(help: "Connections from one address (an IPv6 /64 counts as one address); 0 for no limit. Default 10, loopback not counted unless this is given.")
+    var maxPerIp: Int?
+
+    @Option(help: "Seconds a connection has to finish registering: the TLS handshake, a plain user's password, or IRC registration.")
+    var registerTimeout = 60
 
     @Option(help: "What the operator's log on stderr says: error, warn, info (connections, disconnections and why, operator actions) or debug.")
     var logLevel: ServerLogEvent.Level = .info
@@ -113,7 +116,8 @@ struct Serve: ParsableCommand {
         try Limits.check("--ping-interval", pingInterval, Limits.pingInterval)
         try Limits.check("--flood-burst", floodBurst, Limits.floodBurst)
         try Limits.check("--flood-rate", floodRate, Limits.rate)
-        try Limits.check("--max-per-ip", maxPerIp, Limits.perIP)
+        if let maxPerIp { try Limits.check("--max-per-ip", maxPerIp, Limits.perIP) }
+        try Limits.check("--register-timeout", registerTimeout, Limits.timeout)
         try Limits.check("--nick-length", nickLength, Limits.nickLength)
         try Limits.check("--channel-length", channelLength, Limits.channelLength)
         try Limits.check("--topic-length", topicLength, Limits.topicLength)
@@ -133,7 +137,11 @@ struct Serve: ParsableCommand {
         config.defaultRoom = lobby.isEmpty ? nil : ClientTarget.roomName(lobby)
         config.maxListEntries = maxList
         config.maxClients = maxClients
-        config.maxPerIP = maxPerIp
+        if let maxPerIp {
+            config.maxPerIP = maxPerIp
+            config.maxPerIPExemptsLoopback = false
+        }
+        config.registrationTimeout = .seconds(registerTimeout)
         config.pingInterval = .seconds(pingInterval)
         config.floodBurst = floodBurst
         config.floodRate = floodRate
@@ -155,14 +163,16 @@ struct Serve: ParsableCommand {
     /// The TLS settings from --tls-cert and --tls-key, nil without them.
     func makeTLS() throws -> TLSContext? {
         guard let tlsCert, let tlsKey else { return nil }
+        Secrets.warnIfExposed(tlsKey)
         return try TLSContext.server(certificate: tlsCert, key: tlsKey)
     }
 
     func run() throws {
-        let config: ServerConfig
+        var config: ServerConfig
         let tls: TLSContext?
         do {
             config = try makeConfig()
+            config.maxClients = DescriptorLimit.raise(toServe: config.maxClients)
             tls = try makeTLS()
         } catch {
             Diagnostics.fail("\(error)", status: ExitStatus.usage)
@@ -181,15 +191,29 @@ struct Serve: ParsableCommand {
                 Diagnostics.fail("listen \(host):\(number): \(error)")
             }
         }
-        let server = ServerHost(loop: loop, ports: ports, tls: tls, config: config, sendQueueLimit: sendQueue,
-                                log: OperatorLog(level: logLevel, format: logFormat))
+        // From here on stderr never blocks the loop: a log nobody reads drops lines, counted.
+        let log = OperatorLog(level: logLevel, format: logFormat)
+        Diagnostics.json = logFormat == .json
+        let sink = StderrSink(loop: loop)
+        sink.reportDropped = { log.line(for: ServerLogEvent(.warn, "log-dropped", [("lines", String($0)), ("why", "stderr was not read")])) }
+        Diagnostics.sink = sink
+        defer { sink.flushNow() }
+        let server = ServerHost(loop: loop, ports: ports, tls: tls, config: config, sendQueueLimit: sendQueue, log: log)
         server.reload = {
             let fresh = try makeConfig()
             return (try makeTLS(), fresh.motd, fresh.password)
         }
         do {
             try server.start()
-            for port in ports { Diagnostics.say("listening on \(port.listener.address)\(port.tls ? " (TLS)" : "")") }
+            for port in ports {
+                if logFormat == .json {
+                    // Whatever the level: it is the line that says the server is up.
+                    Diagnostics.write(log.line(for: ServerLogEvent(.info, "listening", [("address", "\(port.listener.address)"),
+                                                                                        ("tls", port.tls ? "yes" : "no")])))
+                } else {
+                    Diagnostics.say("listening on \(port.listener.address)\(port.tls ? " (TLS)" : "")")
+                }
+            }
             try loop.run()
         } catch {
             Diagnostics.fail("\(error)")

@@ -21,13 +21,18 @@ struct OperatorLog {
 
     func write(_ event: ServerLogEvent) {
         guard event.level <= level else { return }
+        Diagnostics.write(line(for: event))
+    }
+
+    /// The event as one line of this log's format.
+    func line(for event: ServerLogEvent) -> String {
         switch format {
         case .text:
-            Diagnostics.say("\(event.level.name) \(event.text)")
+            return "relay: \(event.level.name) \(event.text)"
         case .json:
             let fields = [("time", CivilTime(unixSeconds: Int64(time(nil))).iso8601), ("level", event.level.name), ("event", event.event)]
                 + event.fields.map { ($0.key, $0.value) }
-            Diagnostics.write("{" + fields.map { "\(OutputFormat.quote($0.0)):\(OutputFormat.quote($0.1))" }.joined(separator: ",") + "}")
+            return "{" + fields.map { "\(OutputFormat.quote($0.0)):\(OutputFormat.quote($0.1))" }.joined(separator: ",") + "}"
         }
     }
 }

@@ -134,7 +134,8 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
             return
         }
         connections[nextTag] = connection
-        core.accept(nextTag, endpoint: connection, host: Self.hostName(of: fd), secure: secure, now: .now)
+        core.accept(nextTag, endpoint: connection, host: Self.hostName(of: fd), secure: secure,
+                    awaitingHandshake: secure, now: .now)
     }
 
     /// Out of descriptors: stop listening for a moment instead of spinning on a
@@ -169,6 +170,12 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
         case .tooLong(let length):
             core.receiveTooLong(connection.tag, length: length, now: .now)
         }
+        syncCoreTimer()
+    }
+
+    /// A TLS client finished its handshake: only now may its silence make it a plain user.
+    func connectionSecured(_ connection: Connection) {
+        core.secured(connection.tag, now: .now)
         syncCoreTimer()
     }
 
@@ -207,6 +214,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
     private func shutdown(signal signo: Int32) {
         if shuttingDown {
             Diagnostics.say("second signal; exiting now")
+            Diagnostics.sink?.flushNow()
             exit(128 + signo)
         }
         shuttingDown = true

@@ -63,6 +63,12 @@ final class RelayProcess {
         let wantsTLS = process.arguments?.contains("--tls-cert") == true
         let wantsPlain = process.arguments?.contains("--tls-only") != true
         while Date() < deadline {
+            for json in relay.stderr.split(separator: "\n") where json.contains("\"event\":\"listening\"") {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String],
+                      let address = object["address"], let colon = address.lastIndex(of: ":"),
+                      let port = Int(address[address.index(after: colon)...]) else { continue }
+                if object["tls"] == "yes" { relay.tlsPort = port } else { relay.port = port }
+            }
             for line in relay.stderr.split(separator: "\n") where line.hasPrefix("relay: listening on ") {
                 let secure = line.hasSuffix(" (TLS)")
                 let address = secure ? line.dropLast(6) : line[...]
