@@ -6,12 +6,20 @@ public struct ChatLine: Equatable, Sendable {
     public var nick: String
     public var text: String
     public var kind: Kind
+    /// The sender's host (from `nick!user@host`), for rate limits that a nick
+    /// change must not escape; not part of what the line says, so not of equality.
+    public var host: String?
 
-    public init(room: String?, nick: String, text: String, kind: Kind) {
+    public init(room: String?, nick: String, text: String, kind: Kind, host: String? = nil) {
         self.room = room
         self.nick = nick
         self.text = text
         self.kind = kind
+        self.host = host
+    }
+
+    public static func == (a: ChatLine, b: ChatLine) -> Bool {
+        a.room == b.room && a.nick == b.nick && a.text == b.text && a.kind == b.kind
     }
 }
 

@@ -48,6 +48,10 @@ public final class ClientSession {
     private var pendingNames: [String: [String]] = [:]
     private var nickAttempts = 0
     private var pacer: Pacer
+    /// CTCP replies get a budget of their own (3, then one every 10 s), and are
+    /// dropped while anything waits for the pacer: 300 VERSION queries must not
+    /// delay a bot's real replies or a bridge's relaying by minutes.
+    private var ctcpReplies: Pacer
     /// Lines that go out at once (registration, PONG) and lines that wait for the pacer.
     private var urgent = Deque<[UInt8]>()
     private var paced = Deque<[UInt8]>()
@@ -61,6 +65,7 @@ public final class ClientSession {
         self.config = config
         self.nick = config.nick
         self.pacer = Pacer(burst: config.pacingBurst, rate: config.pacingRate, now: now)
+        self.ctcpReplies = Pacer(burst: 3, rate: 0.1, now: now)
         self.lastReceived = now
     }
 
@@ -310,10 +315,10 @@ public final class ClientSession {
             let argument = String(body.drop { $0 != " " }.dropFirst())
             switch (verb, isNotice) {
             case ("ACTION", _):
-                events.append(.chat(ChatLine(room: room, nick: from, text: argument, kind: .action)))
-            case ("VERSION", false):
+                events.append(.chat(ChatLine(room: room, nick: from, text: argument, kind: .action, host: Self.host(of: message))))
+            case ("VERSION", false) where mayReplyToCTCP():
                 sendPaced(Message("NOTICE", from, "\u{1}VERSION \(config.version)\u{1}"))
-            case ("PING", false):
+            case ("PING", false) where mayReplyToCTCP():
                 sendPaced(Message("NOTICE", from, "\u{1}PING \(argument)\u{1}"))
             default:
                 break  // other CTCP queries and replies are not chat
@@ -324,7 +329,19 @@ public final class ClientSession {
             events.append(.serverText(text))  // a notice from the server itself
             return
         }
-        events.append(.chat(ChatLine(room: room, nick: from, text: text, kind: isNotice ? .notice : .message)))
+        events.append(.chat(ChatLine(room: room, nick: from, text: text, kind: isNotice ? .notice : .message,
+                                     host: Self.host(of: message))))
+    }
+
+    /// The host part of a `nick!user@host` source.
+    static func host(of message: Message) -> String? {
+        guard let source = message.source, let at = source.lastIndex(of: "@") else { return nil }
+        return String(source[source.index(after: at)...])
+    }
+
+    /// A CTCP reply may go: nothing waits for the pacer and the CTCP budget has a token.
+    private func mayReplyToCTCP() -> Bool {
+        paced.isEmpty && ctcpReplies.take(now: lastReceived)
     }
 
     private func numericText(_ message: Message, into events: inout [ClientEvent]) {

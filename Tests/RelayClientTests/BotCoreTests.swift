@@ -63,6 +63,42 @@ final class BotCoreTests: XCTestCase {
         XCTAssertEqual(runs(core.receive(said("#ops", "ana", "!uptime"), ownNick: "bot", now: start + .seconds(2))).count, 1)
     }
 
+    func testAChangedNickFromTheSameHostIsStillInItsCooldown() {
+        let core = bot { $0.cooldown = .seconds(2) }
+        func from(_ nick: String, _ host: String) -> ClientEvent {
+            .chat(ChatLine(room: "#ops", nick: nick, text: "!uptime", kind: .message, host: host))
+        }
+        XCTAssertEqual(runs(core.receive(from("ana", "evil.example"), ownNick: "bot", now: start)).count, 1)
+        XCTAssertEqual(core.receive(from("ana_", "evil.example"), ownNick: "bot", now: start + .milliseconds(500)), [])
+        XCTAssertEqual(core.receive(from("ana__", "EVIL.example"), ownNick: "bot", now: start + .seconds(1)), [])
+        XCTAssertEqual(runs(core.receive(from("bob", "good.example"), ownNick: "bot", now: start + .seconds(1))).count, 1)
+    }
+
+    func testEveryoneTogetherHasATriggerRate() {
+        let core = bot { $0.triggerBurst = 10; $0.triggerRate = 1; $0.maxHandlers = 64 }
+        var started = 0, warnings = 0
+        for index in 0..<100 {
+            let event = ClientEvent.chat(ChatLine(room: "#ops", nick: "n\(index)", text: "!uptime", kind: .message, host: "h\(index)"))
+            let actions = core.receive(event, ownNick: "bot", now: start)
+            started += runs(actions).count
+            warnings += actions.filter { if case .warn = $0 { return true } else { return false } }.count
+        }
+        XCTAssertEqual(started, 10)
+        XCTAssertEqual(warnings, 1, "said once per spell")
+        let later = ClientEvent.chat(ChatLine(room: "#ops", nick: "late", text: "!uptime", kind: .message, host: "h-late"))
+        XCTAssertEqual(runs(core.receive(later, ownNick: "bot", now: start + .seconds(1))).count, 1)
+    }
+
+    func testAHandlerKilledAfterPrintingSaysSo() throws {
+        let core = bot()
+        let run = try XCTUnwrap(runs(core.receive(said("#ops", "ana", "!uptime"), ownNick: "bot", now: start)).first)
+        core.handlerOutput(id: run.id, line: "partial")
+        XCTAssertEqual(core.handlerExited(id: run.id, status: 128 + 9, now: start), [
+            .say(to: "#ops", text: "partial", kind: .message),
+            .say(to: "#ops", text: "!uptime was killed by signal 9", kind: .message),
+        ])
+    }
+
     func testAtMostMaxHandlersRunTheRestQueueThenBusy() {
         let core = bot { $0.maxHandlers = 2; $0.handlerQueueLimit = 3; $0.cooldown = .zero }
         var started: [HandlerRun] = []

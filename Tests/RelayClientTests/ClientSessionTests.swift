@@ -111,8 +111,32 @@ final class ClientSessionTests: SessionTestCase {
         XCTAssertEqual(feed(client, ":bob!b@h PRIVMSG #ops :\u{1}ACTION waves\u{1}"), [.chat(ChatLine(room: "#ops", nick: "bob", text: "waves", kind: .action))])
         XCTAssertEqual(feed(client, ":bob!b@h PRIVMSG ana :psst"), [.chat(ChatLine(room: nil, nick: "bob", text: "psst", kind: .message))])
         XCTAssertEqual(feed(client, ":bob!b@h PRIVMSG ana :\u{1}VERSION\u{1}"), [])
+        XCTAssertEqual(out(client), ["NOTICE bob :\u{1}VERSION relay 0.1.0\u{1}"])
         XCTAssertEqual(feed(client, ":bob!b@h PRIVMSG ana :\u{1}PING 123\u{1}"), [])
-        XCTAssertEqual(out(client), ["NOTICE bob :\u{1}VERSION relay 0.1.0\u{1}", "NOTICE bob :\u{1}PING 123\u{1}"])
+        XCTAssertEqual(out(client), ["NOTICE bob :\u{1}PING 123\u{1}"])
+    }
+
+    func testACTCPFloodGetsAFewRepliesAndNeverDelaysRealLines() {
+        let client = session()
+        feed(client, ":srv 001 ana :hi")
+        _ = out(client)
+        now += .seconds(60)
+        client.say("the real reply", to: "#ops")
+        for index in 0..<300 { feed(client, ":x\(index)!b@h PRIVMSG ana :\u{1}VERSION\u{1}") }
+        XCTAssertEqual(out(client), ["PRIVMSG #ops :the real reply"], "nothing queued behind a backlog of CTCP replies")
+        for index in 0..<300 {
+            feed(client, ":y\(index)!b@h PRIVMSG ana :\u{1}VERSION\u{1}")
+            now += .milliseconds(100)
+            _ = out(client)
+        }
+        var replies = 0
+        for index in 0..<300 {
+            feed(client, ":z\(index)!b@h PRIVMSG ana :\u{1}PING \(index)\u{1}")
+            now += .seconds(1)
+            replies += out(client).count
+        }
+        XCTAssertLessThanOrEqual(replies, 31, "one reply every ten seconds")
+        XCTAssertGreaterThanOrEqual(replies, 29)
     }
 
     func testConfirmationComesAfterEverythingQueued() {

@@ -35,8 +35,11 @@ public struct BotConfig: Sendable {
     public var allowNicks: [String] = []
     /// Rooms whose messages may trigger; empty: every room the bot is in (and private messages).
     public var allowRooms: [String] = []
-    /// One nick may trigger a handler at most once per `cooldown`.
+    /// One nick, or one host whatever its nick, may trigger a handler at most once per `cooldown`.
     public var cooldown: Duration = .seconds(2)
+    /// Triggers from everyone together: `triggerBurst` at once, then `triggerRate` per second.
+    public var triggerBurst = 10
+    public var triggerRate = 1.0
     public var maxHandlers = 4
     /// Triggers waiting for a free handler slot; past it, "busy, try later".
     public var handlerQueueLimit = 64

@@ -41,7 +41,12 @@ public final class BotCore {
     private var nextID = 0
     private var running: [Int: Running] = [:]
     private var queued = Deque<(run: HandlerRun, replyTo: String)>()
+    /// When each folded nick and each host last triggered (the cooldown).
     private var lastTrigger: [String: ContinuousClock.Instant] = [:]
+    /// Every trigger together: many nicks from many hosts still cannot make the bot fork without bound.
+    private var triggers: Pacer?
+    /// Said once per spell of refused triggers.
+    private var rateWarned = false
     /// Where an unaddressed coprocess line goes: the last event's room, or nick for a private one.
     public private(set) var lastConversation: String?
     /// Nicks that wrote to the bot privately, newest last: `nick text` from the coprocess reaches them.
@@ -115,9 +120,17 @@ public final class BotCore {
         let word = String(line.text.prefix { $0 != " " })
         let handler = config.handlers.first { $0.prefix == word }
         guard handler != nil || (word == "!help" && !config.handlers.isEmpty) else { return [] }
-        let key = Casemapping.fold(line.nick)
-        if let last = lastTrigger[key], now - last < config.cooldown { return [] }
-        lastTrigger[key] = now
+        // Per nick and per host: a nick change does not reset the cooldown.
+        let keys = ["nick:" + Casemapping.fold(line.nick)] + (line.host.map { ["host:" + $0.lowercased()] } ?? [])
+        if keys.contains(where: { key in lastTrigger[key].map { now - $0 < config.cooldown } ?? false }) { return [] }
+        for key in keys { lastTrigger[key] = now }
+        if lastTrigger.count > 10_000 { lastTrigger = lastTrigger.filter { now - $0.value < config.cooldown } }
+        if triggers == nil { triggers = Pacer(burst: config.triggerBurst, rate: config.triggerRate, now: now) }
+        guard triggers!.take(now: now) else {
+            defer { rateWarned = true }
+            return rateWarned ? [] : [.warn("more than \(config.triggerBurst) triggers at once and \(config.triggerRate) a second after: ignoring the excess")]
+        }
+        rateWarned = false
         let replyTo = line.room ?? line.nick
         guard let handler else {
             let names = config.handlers.map(\.prefix).joined(separator: ", ")
@@ -158,7 +171,10 @@ public final class BotCore {
             if entry.extra > 0 {
                 actions.append(.say(to: entry.replyTo, text: "… (\(entry.extra) more line\(entry.extra == 1 ? "" : "s"))", kind: .message))
             }
-            if entry.lines.isEmpty && status != 0 {
+            if status > 128 {
+                // Killed (or its shell said so): what it printed may be cut short; never pass that off as the answer.
+                actions.append(.say(to: entry.replyTo, text: "\(entry.run.name) was killed by signal \(status - 128)", kind: .message))
+            } else if entry.lines.isEmpty && status != 0 {
                 actions.append(.say(to: entry.replyTo, text: "\(entry.run.name) failed (exit \(status))", kind: .message))
             }
         }

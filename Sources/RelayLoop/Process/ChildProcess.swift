@@ -27,8 +27,10 @@ public final class ChildProcess {
         self.stderr = stderr
     }
 
-    /// Runs `command` under `/bin/sh -c`, with relay's environment plus `environment`.
-    public static func spawn(shellCommand command: String, environment: [String: String] = [:]) throws -> ChildProcess {
+    /// Runs `command` under `/bin/sh -c`, with relay's environment plus
+    /// `environment`, less the variables named in `removing` (secrets).
+    public static func spawn(shellCommand command: String, environment: [String: String] = [:],
+                             removing hidden: [String] = []) throws -> ChildProcess {
         var pipes: [[Int32]] = []
         defer { for pair in pipes { for fd in pair where fd >= 0 { closeDescriptor(fd) } } }
         for _ in 0..<3 {
@@ -67,6 +69,7 @@ public final class ChildProcess {
             if let equals = text.firstIndex(of: "=") { merged[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
             cursor += 1
         }
+        for name in hidden { merged[name] = nil }
         merged.merge(environment) { $1 }
         let words: [String] = ["/bin/sh", "-c", command]
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]

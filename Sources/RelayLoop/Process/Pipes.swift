@@ -30,15 +30,30 @@ public final class PipeReader: ReadinessHandler {
     public func resume() { if fd >= 0 { try? loop.setInterest(fd, .read) } }
 
     public func handle(_ event: ReadyEvent) {
-        guard fd >= 0 else { return }
+        _ = readOnce()
+    }
+
+    /// Reads what the pipe holds now, up to its end, without waiting for more
+    /// (before giving up on a writer that keeps it open).
+    public func drain() {
+        while fd >= 0 && readOnce() {}
+    }
+
+    /// One read; false when nothing more is there now (or the pipe ended).
+    private func readOnce() -> Bool {
+        guard fd >= 0 else { return false }
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0 && (errno == EAGAIN || errno == EINTR) { return }
+        if count < 0 && errno == EINTR { return true }
+        if count < 0 && errno == EAGAIN { return false }
         guard count > 0 else {
+            // EOF, or an error (EIO...): either way nothing more will come.
             if let last = framer.finish() { onFrame(last) }
             close()
-            return onEnd()
+            onEnd()
+            return false
         }
         framer.feed(buffer[0..<count]) { onFrame($0) }
+        return true
     }
 
     /// Stops reading and closes our end (the writer gets EPIPE).

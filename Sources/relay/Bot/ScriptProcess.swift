@@ -7,8 +7,11 @@ import Glibc
 ///
 /// Its stdout lines and its exit reach the owner as callbacks; its stderr goes
 /// to relay's stderr prefixed with its name. It is finished once it has exited
-/// and its stdout is at EOF, or shortly after it exited if a grandchild still
-/// holds the pipe open (a backgrounded job must not keep the reply waiting).
+/// and its stdout and stderr are at EOF (so its last words are never lost), or
+/// shortly after it exited if a grandchild still holds a pipe open (a
+/// backgrounded job must not keep the reply waiting). Then what is left of its
+/// process group is killed: a handler's `sleep 300 &` does not outlive it.
+/// Its environment never holds relay's secrets (RELAY_PASSWORD and the like).
 final class ScriptProcess {
     let name: String
     let child: ChildProcess
@@ -28,7 +31,7 @@ final class ScriptProcess {
         self.loop = loop
         self.onLine = onLine
         self.onFinished = onFinished
-        child = try ChildProcess.spawn(shellCommand: command, environment: environment)
+        child = try ChildProcess.spawn(shellCommand: command, environment: environment, removing: Secrets.environmentVariables)
         input = try PipeWriter(fd: child.stdin, loop: loop, limit: inputLimit)
         output = try PipeReader(fd: child.stdout, loop: loop, onFrame: { [weak self] frame in
             guard let self else { return }
@@ -40,7 +43,7 @@ final class ScriptProcess {
         errors = try PipeReader(fd: child.stderr, loop: loop, onFrame: { [weak self] frame in
             guard let self, case .line(let bytes) = frame else { return }
             Diagnostics.say("\(self.name): " + String(decoding: bytes, as: UTF8.self))
-        }, onEnd: {})
+        }, onEnd: { [weak self] in self?.finishIfDone() })
         reaper.watch(child.pid) { [weak self] status in self?.exited(status) }
     }
 
@@ -53,21 +56,26 @@ final class ScriptProcess {
 
     private func exited(_ status: Int32) {
         exitStatus = status
-        if output?.isOpen != true { return finishIfDone() }
-        // Its stdout may still hold lines, or a grandchild may hold it open.
+        if output?.isOpen != true && errors?.isOpen != true { return finishIfDone() }
+        // Its pipes may still hold lines, or a grandchild may hold them open:
+        // read what is there, then stop waiting.
         loop.schedule(after: .milliseconds(200)) { [weak self] in
-            self?.output?.close()
-            self?.finishIfDone()
+            guard let self else { return }
+            output?.drain()
+            errors?.drain()
+            output?.close()
+            errors?.close()
+            finishIfDone()
         }
     }
 
     private func finishIfDone() {
-        guard !finished, let exitStatus, output?.isOpen != true else { return }
+        guard !finished, let exitStatus, output?.isOpen != true, errors?.isOpen != true else { return }
         finished = true
         output = nil
-        errors?.close()
         errors = nil
         input.close()
+        child.signalGroup(SIGKILL)  // whatever it left running in its group
         onFinished(exitStatus)
     }
 

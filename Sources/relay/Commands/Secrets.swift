@@ -8,6 +8,22 @@ enum Secrets {
         let description: String
     }
 
+    /// Every environment variable relay takes a secret from: a script relay
+    /// starts never sees them (`!env` would post them in the room).
+    static var environmentVariables: [String] {
+        var names = ["RELAY_PASSWORD", "RELAY_SASL_PASSWORD", "RELAY_OPER_PASSWORD", "RELAY_NICKSERV_PASSWORD"]
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let name = String(cString: entry).prefix { $0 != "=" }
+            // Any other RELAY_*PASSWORD* or *_TOKEN a wrapper may have set for us.
+            if name.hasPrefix("RELAY_") && (name.contains("PASSWORD") || name.hasSuffix("_TOKEN") || name.contains("SECRET")) {
+                names.append(String(name))
+            }
+            cursor += 1
+        }
+        return names
+    }
+
     /// The whole file, without its trailing newline.
     static func contents(of path: String) throws -> String {
         guard let file = fopen(path, "r") else {
