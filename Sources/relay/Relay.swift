@@ -19,8 +19,11 @@ struct Relay: ParsableCommand {
     static func main() {
         // First thing, before any thread exists: signals are read through the loop.
         Signals.prepare([SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD, SIGUSR1])
+        // Swift's copy of the arguments first; then the passwords in URLs are hidden from ps.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        ArgvScrubber.hidePasswordsInURLs()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {

@@ -87,7 +87,7 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
         return exitStatus
     }
 
-    private var prompt: String { "[\(currentRoom ?? client.target.host)] " }
+    private var prompt: String { "[\(TerminalStyle.safe(currentRoom ?? client.target.host))] " }
 
     // MARK: Terminal
 

@@ -11,7 +11,8 @@ struct TerminalStyle {
 
     private static let palette = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96]
 
-    func nick(_ name: String) -> String {
+    func nick(_ raw: String) -> String {
+        let name = Self.safe(raw)
         guard colors else { return name }
         // FNV-1a: a stable hash, unlike Swift's seeded Hasher.
         var hash: UInt32 = 2_166_136_261
@@ -30,10 +31,17 @@ struct TerminalStyle {
         return "\(two(parts.tm_hour)):\(two(parts.tm_min))"
     }
 
-    /// Text from others is stripped of control bytes: no escape sequence of
-    /// theirs reaches the terminal.
+    /// Text from others is stripped of control characters, C0, DEL and C1
+    /// (U+0080-U+009F, which many terminals take as CSI, OSC...): no escape
+    /// sequence of theirs reaches the terminal. Nicks, room names and topics
+    /// come from the server as much as messages do.
     static func safe(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.filter { !isControl($0) }))
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
     func info(_ text: String) -> String {
@@ -43,7 +51,7 @@ struct TerminalStyle {
     func format(_ line: ChatLine, currentRoom: String?) -> String {
         let text = Self.safe(line.text)
         var place = ""
-        if let room = line.room, room.lowercased() != currentRoom?.lowercased() { place = "\(room) " }
+        if let room = line.room, room.lowercased() != currentRoom?.lowercased() { place = "\(Self.safe(room)) " }
         let body: String
         switch (line.kind, line.room == nil) {
         case (.message, false): body = "<\(nick(line.nick))> \(text)"

@@ -20,7 +20,7 @@ struct Bridge: ParsableCommand {
             SIGUSR1 prints counters; SIGINT or SIGTERM quits.
             """)
 
-    @Argument(help: "irc[s]://[nick[:password]@]host[:port]/#room[?key], two or more (or use --config).")
+    @Argument(help: "irc[s]://[nick[:password]@]host[:port]/#room[?key], two or more (or use --config). Passwords are hidden from ps once relay starts; --password-file HOST=FILE is safer.")
     var endpoints: [String] = []
 
     @Option(help: ArgumentHelp("A TOML file of networks and groups (see the README); SIGHUP re-reads it.", valueName: "file"))

@@ -20,7 +20,7 @@ struct Connect: ParsableCommand {
             Exit codes: 0 success, 1 failure, 2 usage, 3 refused (password, ban, SASL or NickServ login, TLS client certificate).
             """)
 
-    @Argument(help: "irc[s]://[nick[:password]@]host[:port]/#room[,#room2][?key], host[:port] (port 6667; ircs:// 6697), or unix:PATH.")
+    @Argument(help: "irc[s]://[nick[:password]@]host[:port]/#room[,#room2][?key], host[:port] (port 6667; ircs:// 6697), or unix:PATH. A password here is hidden from ps once relay starts, but --password-file is safer (shell history, the moment before).")
     var target: String
 
     @OptionGroup(title: "TLS and login")

@@ -12,6 +12,9 @@ import Glibc
 final class StdoutPrinter {
     private let writer: OutputWriter
     private let client: ClientHost
+    /// stdout is someone's terminal (`--stay` or `--verbose` watched live):
+    /// what the server sent is stripped of control characters as the chat UI does.
+    private let terminal = isatty(STDOUT_FILENO) == 1
     /// A write that was waiting failed: "stdout: REASON".
     var onFailure: ((String) -> Void)?
     private var onDrained: (() -> Void)?
@@ -29,7 +32,7 @@ final class StdoutPrinter {
 
     /// Prints `line`; "stdout: REASON" when it cannot be written.
     func print(_ line: String) -> String? {
-        writer.write(line: line).map { "stdout: \($0)" }
+        writer.write(line: terminal ? TerminalStyle.safe(line) : line).map { "stdout: \($0)" }
     }
 
     /// Before exiting: what still waits is written, running the loop until it

@@ -84,6 +84,12 @@ final class TmuxSession {
         return lines
     }
 
+    /// The pane's title, which an OSC 0/2 sequence reaching the terminal would set.
+    func title() -> String {
+        ((try? tmux(["display-message", "-p", "-t", name, "#{pane_title}"], capture: true)) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// The session still exists: tmux closes it when the program in it exits.
     var isRunning: Bool {
         _ = try? tmux(["has-session", "-t", name])
