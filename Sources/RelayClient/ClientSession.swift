@@ -54,7 +54,19 @@ public final class ClientSession {
     private var ctcpReplies: Pacer
     /// Lines that go out at once (registration, PONG) and lines that wait for the pacer.
     private var urgent = Deque<[UInt8]>()
-    private var paced = Deque<[UInt8]>()
+    private var paced = Deque<Paced>()
+    /// Messages (`say`) still waiting for the pacer: what a run that ends now did not send.
+    public private(set) var unsentMessageCount = 0
+    /// Confirmation PINGs written since the host last asked (`takeWrittenConfirmations`).
+    private var writtenConfirmations: [String] = []
+
+    /// What waits for the pacer: a line, or a confirmation PING, which takes no
+    /// token (it only marks a place in the order: a run's confirmation must not
+    /// wait a pacing interval of its own, nor count against the server's flood limit as a message).
+    private enum Paced {
+        case line([UInt8], message: Bool)
+        case confirmation(token: String, line: [UInt8])
+    }
     private var lastReceived: ContinuousClock.Instant
     private var keepalivePingAt: ContinuousClock.Instant?
     private var confirmCounter = 0
@@ -84,7 +96,11 @@ public final class ClientSession {
     }
 
     private func sendNow(_ message: Message) { Self.fitted(message).map { urgent.append($0) } }
-    private func sendPaced(_ message: Message) { Self.fitted(message).map { paced.append($0) } }
+    private func sendPaced(_ message: Message, isMessage: Bool = false) {
+        guard let bytes = Self.fitted(message) else { return }
+        paced.append(.line(bytes, message: isMessage))
+        if isMessage { unsentMessageCount += 1 }
+    }
 
     /// The wire form, its last parameter cut (between characters) so that the line
     /// fits IRC's 512 bytes. Text is split before it gets here; what can still be
@@ -106,24 +122,46 @@ public final class ClientSession {
     public func takeOutgoing(now: ContinuousClock.Instant) -> [[UInt8]] {
         var out = Array(urgent)
         urgent.removeAll()
-        while !paced.isEmpty && pacer.take(now: now) {
-            out.append(paced.removeFirst())
+        while let next = paced.first {
+            switch next {
+            case .confirmation(let token, let line):
+                writtenConfirmations.append(token)
+                out.append(line)
+            case .line(let line, let isMessage):
+                guard pacer.take(now: now) else { return out }
+                if isMessage { unsentMessageCount -= 1 }
+                out.append(line)
+            }
+            paced.removeFirst()
         }
         return out
     }
 
+    /// Lines waiting for the pacer.
     public var pacedBacklog: Int { paced.count }
+
+    /// The tokens of confirmation PINGs written since the last call: from now
+    /// on their PONG is what the host waits for (a timeout counts from here, not
+    /// from when the PING was queued behind a paced backlog).
+    public func takeWrittenConfirmations() -> [String] {
+        defer { writtenConfirmations.removeAll() }
+        return writtenConfirmations
+    }
 
     /// Sends text to a room or nick, split so each line fits 512 bytes once the
     /// server adds our prefix; CR, LF and NUL never leave as line breaks.
-    public func say(_ text: String, to target: String, kind: ChatLine.Kind = .message) {
+    /// Returns how many lines it took.
+    @discardableResult
+    public func say(_ text: String, to target: String, kind: ChatLine.Kind = .message) -> Int {
         // By scalar: "\r\n" is one Character, and must become two spaces like any CR and LF.
         let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\r" || $0 == "\n" || $0 == "\0" ? " " : $0 }))
         let command = kind == .notice ? "NOTICE" : "PRIVMSG"
-        for piece in TextSplitter.split(clean, maxBytes: textBudget(to: target, kind: kind)) {
+        let pieces = TextSplitter.split(clean, maxBytes: textBudget(to: target, kind: kind))
+        for piece in pieces {
             let payload = kind == .action ? "\u{1}ACTION \(piece)\u{1}" : piece
-            sendPaced(Message(command: command, params: [target, payload]))
+            sendPaced(Message(command: command, params: [target, payload]), isMessage: true)
         }
+        return pieces.count
     }
 
     /// How many bytes of text one line to `target` holds once the server adds
@@ -159,7 +197,7 @@ public final class ClientSession {
         let first = line.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         let clean = TextSplitter.prefix(String(String.UnicodeScalarView(first.unicodeScalars.filter { $0 != "\0" })), maxBytes: 510)
         guard !clean.isEmpty else { return }
-        paced.append(Array(clean.utf8) + [13, 10])
+        paced.append(.line(Array(clean.utf8) + [13, 10], message: false))
     }
 
     public func quit(_ reason: String? = nil) {
@@ -168,12 +206,14 @@ public final class ClientSession {
     }
 
     /// Queues a PING behind everything queued so far; its PONG proves the
-    /// server processed all of it. Returns the token to wait for.
+    /// server processed all of it. It is written as soon as what is before it
+    /// is (it takes no pacing token); `takeWrittenConfirmations` says when.
+    /// Returns the token to wait for.
     @discardableResult
     public func confirm() -> String {
         confirmCounter += 1
         let token = "relay-confirm-\(confirmCounter)"
-        sendPaced(Message("PING", token))
+        paced.append(.confirmation(token: token, line: Message("PING", token).bytes))
         return token
     }
 
@@ -461,7 +501,7 @@ public final class ClientSession {
     /// The next moment `tick` has work: a paced line, or the keepalive.
     public func nextDeadline(now: ContinuousClock.Instant) -> ContinuousClock.Instant {
         var next = keepalivePingAt.map { $0 + config.keepalive } ?? lastReceived + config.keepalive
-        if !paced.isEmpty { next = min(next, pacer.nextToken(now: now)) }
+        if case .confirmation? = paced.first { next = now } else if !paced.isEmpty { next = min(next, pacer.nextToken(now: now)) }
         if let identifyDeadline = login.identifyDeadline { next = min(next, identifyDeadline) }
         return next
     }

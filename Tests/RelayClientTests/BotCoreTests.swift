@@ -215,7 +215,8 @@ final class AnnounceQueueTests: XCTestCase {
 
     func testLinesWaitForTheServerThenGoOutJoiningFirstAndAreConfirmed() {
         let queue = AnnounceQueue(timeout: .seconds(30))
-        XCTAssertEqual(queue.submit("#ops backup done", from: 1, now: start), [], "not connected yet: it waits")
+        XCTAssertEqual(queue.submit("#ops backup done", from: 1, now: start),
+                       [.reply(writer: 1, text: "queued: waiting for the server (at most 30 s)")], "not connected yet: it waits, and says so")
         XCTAssertEqual(queue.registered(), [.send(target: "#ops", text: "backup done", join: true)])
         XCTAssertEqual(queue.submit("#ops again", from: 2, now: start), [.send(target: "#ops", text: "again", join: false)])
         XCTAssertEqual(queue.submit("ana psst", from: 2, now: start), [.send(target: "ana", text: "psst", join: false)])
@@ -223,6 +224,31 @@ final class AnnounceQueueTests: XCTestCase {
         queue.confirmationQueued(token: "t1")
         XCTAssertFalse(queue.needsConfirmation)
         XCTAssertEqual(queue.confirmed(token: "t1"), [.reply(writer: 1, text: "ok"), .reply(writer: 2, text: "ok"), .reply(writer: 2, text: "ok")])
+    }
+
+    func testASentLineIsNeverTimedOutOnlyLostAndABacklogIsNews() {
+        let queue = AnnounceQueue(timeout: .seconds(30))
+        _ = queue.registered()
+        XCTAssertEqual(queue.submit("#ops one", from: 1, now: start, backlog: 250), [
+            .reply(writer: 1, text: "queued: 250 lines ahead"), .send(target: "#ops", text: "one", join: true),
+        ])
+        queue.confirmationQueued(token: "t")
+        XCTAssertNil(queue.nextDeadline, "a sent line waits for its PONG however long the pacer or the server takes")
+        XCTAssertEqual(queue.tick(now: start + .seconds(600)), [])
+        _ = queue.submit("#ops two", from: 2, now: start)
+        XCTAssertEqual(queue.nextDeadline, start + .seconds(2))
+        XCTAssertEqual(queue.tick(now: start + .seconds(2)), [.reply(writer: 2, text: "queued: sent, not confirmed by the server yet")])
+        XCTAssertNil(queue.nextDeadline, "said once")
+        queue.confirmationQueued(token: "t2")
+        XCTAssertEqual(queue.confirmed(token: "t2"), [.reply(writer: 1, text: "ok"), .reply(writer: 2, text: "ok")])
+        var tally = AnnounceTally()
+        tally.post()
+        tally.inputDone = true
+        tally.reply("queued: 250 lines ahead")
+        XCTAssertTrue(tally.queued)
+        XCTAssertNil(tally.outcome, "news, not the answer")
+        tally.reply("ok")
+        XCTAssertEqual(tally.outcome, 0)
     }
 
     func testARefusalIsTheOldestUnconfirmedLineForItsTarget() {

@@ -149,6 +149,24 @@ final class ClientSessionTests: SessionTestCase {
         XCTAssertEqual(feed(client, ":srv PONG srv :\(token)"), [.confirmed(token: token)])
     }
 
+    func testAConfirmationTakesNoPacingTokenAndSaysWhenItWasWritten() {
+        let client = session { $0.pacingBurst = 2; $0.pacingRate = 1 }
+        feed(client, ":srv 001 ana :hi")
+        now += .seconds(10)
+        _ = out(client)  // NICK, USER, JOIN
+        now += .seconds(10)
+        for index in 1...4 { client.say("line \(index)", to: "#ops") }
+        let token = client.confirm()
+        XCTAssertEqual(client.unsentMessageCount, 4)
+        XCTAssertEqual(out(client), ["PRIVMSG #ops :line 1", "PRIVMSG #ops :line 2"])
+        XCTAssertEqual(client.takeWrittenConfirmations(), [], "still behind two lines")
+        XCTAssertEqual(client.unsentMessageCount, 2)
+        now += .seconds(2)
+        XCTAssertEqual(out(client), ["PRIVMSG #ops :line 3", "PRIVMSG #ops :line 4", "PING :\(token)"], "the PING follows at once")
+        XCTAssertEqual(client.takeWrittenConfirmations(), [token])
+        XCTAssertEqual(client.unsentMessageCount, 0)
+    }
+
     func testMembersAreTrackedForCompletion() {
         let client = session()
         feed(client, ":srv 001 ana :hi")

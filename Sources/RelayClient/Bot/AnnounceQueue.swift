@@ -3,13 +3,20 @@ import RelayIRC
 
 /// The announce socket's policy (irccat's model): many writers post `#room text`
 /// or `nick text` lines through one connection, and each writer is told `ok`
-/// once the server has confirmed the line, or `error REASON`.
+/// once the server has confirmed the line, or `error REASON` when it was
+/// really refused or lost; before that, `queued: ...` when the line has to
+/// wait (for the pacer, or for the server to come back), which is news, not an
+/// answer.
 ///
 /// Confirmation is the PING receipt `--send` uses: the server answers PINGs in
 /// order, so its PONG proves every line before it was processed. A refusal
 /// (404, 401, 475...) arriving before that PONG belongs to the oldest
-/// unconfirmed line for the target it names. Lines posted while the server is
-/// down wait for it, each no longer than `timeout`.
+/// unconfirmed line for the target it names. A line sent is never timed out
+/// while the connection lives (a slow server, or one whose flood control holds
+/// our lines, still delivers them: an error then would make a retrying cron job
+/// post twice); losing the connection is its error. Lines posted while the
+/// server is down wait for it, each no longer than `timeout`, and are then
+/// dropped unsent, so posting them again is safe.
 public final class AnnounceQueue {
     public enum Action: Equatable, Sendable {
         /// Send `text` to `target`, joining `target` first when `join` is set.
@@ -23,10 +30,19 @@ public final class AnnounceQueue {
         var writer: Int
         let target: String
         let text: String
+        /// Only while waiting for a connection: a sent line has no deadline.
         let deadline: ContinuousClock.Instant
         var token: String?
         var error: String?
+        /// When it was handed to the session, and whether its writer was told it is still on its way.
+        var sentAt: ContinuousClock.Instant?
+        var noted = false
     }
+
+    /// A sent line still unconfirmed after this is news for its writer (`queued:
+    /// sent, ...`): a server's flood control may hold it for minutes, and the
+    /// writer should wait for the answer rather than give up and post again.
+    public var noteAfter: Duration { min(.seconds(2), timeout / 2) }
 
     public let timeout: Duration
     public let limit: Int
@@ -45,8 +61,9 @@ public final class AnnounceQueue {
 
     public var pendingCount: Int { waiting.count + sent.count }
 
-    /// A line from `writer`: `#room text` or `nick text`.
-    public func submit(_ line: String, from writer: Int, now: ContinuousClock.Instant) -> [Action] {
+    /// A line from `writer`: `#room text` or `nick text`. `backlog`: lines
+    /// already waiting for the pacer ahead of it.
+    public func submit(_ line: String, from writer: Int, now: ContinuousClock.Instant, backlog: Int = 0) -> [Action] {
         let target = String(line.prefix { $0 != " " })
         let text = String(line.dropFirst(target.count + 1))
         guard !text.isEmpty, Names.isValidChannel(target, maxLength: 200) || Names.isValidNick(target, maxLength: 64) else {
@@ -55,13 +72,21 @@ public final class AnnounceQueue {
         guard pendingCount < limit else {
             return [.reply(writer: writer, text: "error busy: \(pendingCount) lines are waiting; try later")]
         }
-        let entry = Entry(writer: writer, target: target, text: text, deadline: now + timeout)
+        var entry = Entry(writer: writer, target: target, text: text, deadline: now + timeout)
         guard connected else {
             waiting.append(entry)
-            return []
+            return [.reply(writer: writer, text: "queued: waiting for the server (at most \(timeout.components.seconds) s)")]
+        }
+        entry.sentAt = now
+        if backlog > 0 {
+            entry.noted = true
+            return [.reply(writer: writer, text: "queued: \(backlog) line\(backlog == 1 ? "" : "s") ahead"), send(entry)]
         }
         return [send(entry)]
     }
+
+    /// Whether a reply is news (`queued: ...`) rather than a line's answer.
+    public static func isNote(_ reply: String) -> Bool { reply.hasPrefix("queued") }
 
     private func send(_ entry: Entry) -> Action {
         sent.append(entry)
@@ -95,11 +120,14 @@ public final class AnnounceQueue {
     }
 
     /// Registered on a (new) connection: what waited goes out.
-    public func registered() -> [Action] {
+    public func registered(now: ContinuousClock.Instant = .now) -> [Action] {
         connected = true
         rooms.removeAll()
         var actions: [Action] = []
-        while let entry = waiting.popFirst() { actions.append(send(entry)) }
+        while var entry = waiting.popFirst() {
+            entry.sentAt = now
+            actions.append(send(entry))
+        }
         return actions
     }
 
@@ -124,7 +152,8 @@ public final class AnnounceQueue {
     }
 
     public var nextDeadline: ContinuousClock.Instant? {
-        [waiting.first?.deadline, sent.first?.deadline].compactMap { $0 }.min()
+        let note = sent.first { !$0.noted && $0.writer >= 0 }?.sentAt.map { $0 + noteAfter }
+        return [waiting.first?.deadline, note].compactMap { $0 }.min()
     }
 
     /// Lines past their time: an error each.
@@ -135,9 +164,10 @@ public final class AnnounceQueue {
             waiting.removeFirst()
             actions += Self.reply(first, "error the server was not reachable within \(seconds) s")
         }
-        while let first = sent.first, first.deadline <= now {
-            sent.removeFirst()
-            actions += Self.reply(first, "error no confirmation from the server within \(seconds) s")
+        for index in sent.indices where !sent[index].noted && sent[index].writer >= 0 {
+            guard let sentAt = sent[index].sentAt, sentAt + noteAfter <= now else { break }
+            sent[index].noted = true
+            actions += Self.reply(sent[index], "queued: sent, not confirmed by the server yet")
         }
         return actions
     }
@@ -166,8 +196,12 @@ public struct AnnounceTally: Sendable {
         errors.append(reason)
     }
 
+    /// Whether a line waits behind others at the bot: its answer may take longer than one's own timeout.
+    public private(set) var queued = false
+
     /// One reply line from the socket.
     public mutating func reply(_ line: String) {
+        if AnnounceQueue.isNote(line) { return queued = true }
         if line == "ok" { confirmed += 1 } else { errors.append(line.hasPrefix("error ") ? String(line.dropFirst(6)) : line) }
     }
 

@@ -20,6 +20,7 @@ final class AnnouncePoster: ConnectionDelegate {
     private var stdin: PipeReader?
     private var status: Int32 = ExitStatus.failure
     private var done = false
+    private var timeoutTimer: TimerID?
 
     init(loop: EventLoop, path: String, rooms: [String], texts: [String], readStdin: Bool, timeout: Duration) {
         self.loop = loop
@@ -59,7 +60,7 @@ final class AnnouncePoster: ConnectionDelegate {
             tally.inputDone = true
         }
         let seconds = timeout.components.seconds
-        loop.schedule(after: timeout) { [weak self] in self?.fail("\(self?.path ?? ""): no answer within \(seconds) s") }
+        timeoutTimer = loop.schedule(after: timeout) { [weak self] in self?.fail("\(self?.path ?? ""): no answer within \(seconds) s") }
         check()
         try loop.run()
         return status
@@ -78,6 +79,12 @@ final class AnnouncePoster: ConnectionDelegate {
     func connection(_ connection: Connection, received frame: LineFramer.Frame) {
         guard case .line(let bytes) = frame else { return }
         tally.reply(String(decoding: bytes, as: UTF8.self))
+        // "queued": the bot holds the line and owes it an answer (ok, or an error
+        // if it is refused or lost): waiting on is not a failure of ours.
+        if tally.queued, let timer = timeoutTimer {
+            loop.cancel(timer)
+            timeoutTimer = nil
+        }
         check()
     }
 

@@ -1,3 +1,4 @@
+import RelayClient
 import RelayLoop
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +16,11 @@ final class AnnounceServer: ReadinessHandler, ConnectionDelegate {
     private var unanswered: [Int: Int] = [:]
     /// Writers that half-closed (nc after its input): closed once all is answered.
     private var doneWriting: Set<Int> = []
+    /// Lines received from each writer, so a quiet timer knows whether more came since.
+    private var received: [Int: Int] = [:]
+    /// A writer that has every answer and sends nothing more for this long is
+    /// closed: Debian's netcat-openbsd never half-closes, and would wait forever.
+    static let quietClose: Duration = .seconds(1)
     private var nextID = 0
     private let onLine: (Int, String) -> Void
     private let onGone: (Int) -> Void
@@ -69,11 +75,20 @@ final class AnnounceServer: ReadinessHandler, ConnectionDelegate {
     func reply(_ writer: Int, _ text: String) {
         guard let connection = writers[writer] else { return }
         connection.send(Array((text + "\n").utf8))
+        if AnnounceQueue.isNote(text) { return }  // news; the answer is still to come
         unanswered[writer, default: 1] -= 1
-        if unanswered[writer]! <= 0 && doneWriting.contains(writer) { connection.close() }
+        guard unanswered[writer]! <= 0 else { return }
+        if doneWriting.contains(writer) { return connection.close() }
+        let seen = received[writer, default: 0]
+        loop.schedule(after: Self.quietClose) { [weak self, weak connection] in
+            guard let self, let connection, self.received[writer, default: 0] == seen,
+                  self.unanswered[writer, default: 0] <= 0 else { return }
+            connection.close()
+        }
     }
 
     func connection(_ connection: Connection, received frame: LineFramer.Frame) {
+        received[connection.tag, default: 0] += 1
         switch frame {
         case .line(let bytes):
             unanswered[connection.tag, default: 0] += 1
@@ -93,6 +108,7 @@ final class AnnounceServer: ReadinessHandler, ConnectionDelegate {
     func connectionClosed(_ connection: Connection, reason: String?) {
         writers[connection.tag] = nil
         unanswered[connection.tag] = nil
+        received[connection.tag] = nil
         doneWriting.remove(connection.tag)
         onGone(connection.tag)
     }

@@ -73,7 +73,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
         if let path = options.listen {
             announce = AnnounceQueue(timeout: options.timeout)
             announceServer = try AnnounceServer(path: path, loop: loop, onLine: { [unowned self] writer, line in
-                perform(announce!.submit(line, from: writer, now: .now))
+                perform(announce!.submit(line, from: writer, now: .now, backlog: client.session?.pacedBacklog ?? 0))
             }, onGone: { [unowned self] writer in announce?.writerGone(writer) })
         }
         if let command = options.exec {

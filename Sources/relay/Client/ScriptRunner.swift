@@ -32,6 +32,8 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
     private var stdinBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var timeoutTimer: TimerID?
     private var exitStatus = ExitStatus.success
+    /// Message lines this run queued (a long text is several), for saying how many were not sent.
+    private var linesQueued = 0
     private var printer: StdoutPrinter?
     private var signalled = false
     /// Stop reading stdin while this many lines wait for the pacer.
@@ -92,6 +94,11 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         }
     }
 
+    func client(_ client: ClientHost, wroteConfirmations tokens: [String]) {
+        guard let awaited = policy.awaitingToken, tokens.contains(awaited) else { return }
+        startTimeout { [client] in "\(client.target.address): no confirmation" }
+    }
+
     func clientDisconnected(_ client: ClientHost, reason: String) {
         perform(policy.disconnected(reason: reason, address: client.target.address))
     }
@@ -110,9 +117,11 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
                     perform(policy.timedOut("stdin: \(error)"))
                 }
             case .confirm:
+                // The timeout starts once the PING is written (wroteConfirmations), not
+                // now: lines still waiting for the pacer are not the server's delay.
                 guard let session = client.session else { continue }
                 policy.confirmationQueued(token: session.confirm())
-                startTimeout { [client] in "\(client.target.address): no confirmation" }
+                cancelTimeout()
                 client.pump()
             case .retryWithJoin(let room, let texts):
                 guard let session = client.session else { continue }
@@ -120,7 +129,13 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
                 for text in texts { session.say(text, to: room, kind: options.notice ? .notice : .message) }
                 session.part(room)
             case .finish(let status, let reason):
-                if let reason { Diagnostics.say(reason) }
+                if var reason {
+                    let unsent = client.session?.unsentMessageCount ?? 0
+                    if status != ExitStatus.success && unsent > 0 {
+                        reason += "; \(unsent) of \(linesQueued) line\(linesQueued == 1 ? "" : "s") were not sent"
+                    }
+                    Diagnostics.say(reason)
+                }
                 finish(status)
             case .close(let note):
                 Diagnostics.warn(note)
@@ -136,7 +151,7 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
 
     private func send(_ text: String) {
         guard let session = client.session else { return }
-        for room in rooms { session.say(text, to: room, kind: options.notice ? .notice : .message) }
+        for room in rooms { linesQueued += session.say(text, to: room, kind: options.notice ? .notice : .message) }
         policy.sent(text, to: rooms)
         client.pump()
     }

@@ -11,6 +11,13 @@ protocol ClientHostDelegate: AnyObject {
     func client(_ client: ClientHost, event: ClientEvent)
     /// The connection is gone, or never came up; `reason` says why in one line.
     func clientDisconnected(_ client: ClientHost, reason: String)
+    /// Confirmation PINGs (`ClientSession.confirm`) just written to the server:
+    /// a wait for their PONG starts now.
+    func client(_ client: ClientHost, wroteConfirmations tokens: [String])
+}
+
+extension ClientHostDelegate {
+    func client(_ client: ClientHost, wroteConfirmations tokens: [String]) {}
 }
 
 /// One client connection to one server in the loop: connects (trying each
@@ -192,6 +199,8 @@ final class ClientHost: ConnectionDelegate {
             if trace { Diagnostics.write(">> " + Self.masked(line)) }
             connection.send(line)
         }
+        let written = session.takeWrittenConfirmations()
+        if !written.isEmpty { delegate?.client(self, wroteConfirmations: written) }
         let deadline = session.nextDeadline(now: now)
         if let at = sessionTimerAt, at <= deadline, at > now { return }
         if let sessionTimer { loop.cancel(sessionTimer) }
