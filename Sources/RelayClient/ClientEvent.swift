@@ -108,6 +108,10 @@ public enum ClientEvent: Equatable, Sendable {
     case refused(code: String, subject: String?, text: String)
     /// Text from the server worth showing a person (MOTD, replies, notices).
     case serverText(String)
+    /// Something did not go as asked and the session went on anyway (an
+    /// optional login refused, a nick cut to the server's length): hosts say it
+    /// on stderr even when they print nothing else.
+    case warning(String)
     /// The server answered the PING that proves everything before it was processed.
     case confirmed(token: String)
     case failed(SessionFailure)

@@ -47,6 +47,12 @@ public final class ClientSession {
     private var members: [String: [String]] = [:]
     private var pendingNames: [String: [String]] = [:]
     private var nickAttempts = 0
+    /// The nick alternatives are made from: the one asked for, or it cut to the server's length.
+    private lazy var baseNick = config.nick
+    /// 433s during registration: the underscores of the next alternative.
+    private var collisions = 0
+    /// RFC 1459's NICKLEN, which every server takes.
+    static let shortestNickLength = 9
     private var pacer: Pacer
     /// CTCP replies get a budget of their own (3, then one every 10 s), and are
     /// dropped while anything waits for the pacer: 300 VERSION queries must not
@@ -263,6 +269,15 @@ public final class ClientSession {
             break  // the mechanisms the server has; 904 follows and says the rest
         case "421" where params.count > 1 && params[1].uppercased() == "CAP":
             if login.negotiating { saslUnavailable("the server does not support CAP", into: &events) }
+        case "432" where !isRegistered && nick.count > Self.shortestNickLength && nickAttempts < config.maxNickAttempts:
+            // Most likely longer than the server's NICKLEN (not known before 005):
+            // cut to a length servers take (16, then RFC 1459's 9), and say so.
+            nickAttempts += 1
+            let shorter = String(nick.prefix(nick.count > 16 ? 16 : Self.shortestNickLength))
+            events.append(.warning("the server refused the nick \(nick) (too long for it?); trying \(shorter)"))
+            baseNick = shorter
+            nick = shorter
+            sendNow(Message("NICK", shorter))
         case "433" where !isRegistered, "432" where !isRegistered:
             nickAttempts += 1
             guard message.command == "433", nickAttempts <= config.maxNickAttempts else {
@@ -270,7 +285,10 @@ public final class ClientSession {
                 events.append(.failed(.nickUnavailable(reason)))
                 return
             }
-            let next = config.nick + String(repeating: "_", count: nickAttempts)
+            collisions += 1
+            // A nick already cut to the server's length keeps that length.
+            let stem = baseNick == config.nick ? baseNick : String(baseNick.dropLast(min(collisions, baseNick.count - 1)))
+            let next = stem + String(repeating: "_", count: collisions)
             events.append(.nickInUse(nick, next: next))
             nick = next
             sendNow(Message("NICK", next))
@@ -462,7 +480,7 @@ public final class ClientSession {
             events.append(.failed(.authenticationFailed("SASL: \(reason)")))
             return
         }
-        events.append(.serverText("SASL: \(reason); going on without logging in"))
+        events.append(.warning("SASL: \(reason); going on without logging in (--sasl-optional)"))
         endNegotiation()
     }
 

@@ -167,6 +167,21 @@ final class ClientSessionTests: SessionTestCase {
         XCTAssertEqual(client.unsentMessageCount, 0)
     }
 
+    func testANickTooLongForTheServerIsCutToFitWithAWarning() {
+        let client = session { $0.nick = "averyveryverylongnickname" }
+        _ = out(client)
+        XCTAssertEqual(feed(client, ":srv 432 * averyveryverylongnickname :Erroneous nickname"),
+                       [.warning("the server refused the nick averyveryverylongnickname (too long for it?); trying averyveryverylon")])
+        XCTAssertEqual(out(client), ["NICK averyveryverylon"])
+        XCTAssertEqual(feed(client, ":srv 432 * averyveryverylon :Erroneous nickname"),
+                       [.warning("the server refused the nick averyveryverylon (too long for it?); trying averyvery")])
+        XCTAssertEqual(out(client), ["NICK averyvery"])
+        XCTAssertEqual(feed(client, ":srv 433 * averyvery :Nickname is already in use"), [.nickInUse("averyvery", next: "averyver_")])
+        XCTAssertEqual(feed(client, ":srv 432 * b@d :Erroneous nickname").count, 1)
+        let short = session { $0.nick = "bad!nick" }
+        XCTAssertEqual(feed(short, ":srv 432 * bad!nick :Erroneous nickname"), [.failed(.nickUnavailable("the server refused the nick bad!nick"))])
+    }
+
     func testMembersAreTrackedForCompletion() {
         let client = session()
         feed(client, ":srv 001 ana :hi")

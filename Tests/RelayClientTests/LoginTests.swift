@@ -73,9 +73,19 @@ final class LoginTests: SessionTestCase {
         let relaxed = session { $0.sasl = SASLLogin(mechanism: .plain, user: "ana", password: "pw", optional: true) }
         _ = out(relaxed)
         XCTAssertEqual(feed(relaxed, ":srv CAP * LS :multi-prefix"),
-                       [.serverText("SASL: the server does not offer SASL; going on without logging in")])
+                       [.warning("SASL: the server does not offer SASL; going on without logging in (--sasl-optional)")])
         XCTAssertEqual(out(relaxed), ["CAP END"])
         XCTAssertEqual(feed(relaxed, ":srv 001 ana :Welcome"), [.registered(nick: "ana")])
+    }
+
+    func testAnOptionalLoginWithAWrongPasswordIsAWarningNotSilence() {
+        let relaxed = session { $0.sasl = SASLLogin(mechanism: .plain, user: "ana", password: "wrong", optional: true) }
+        feed(relaxed, ":srv CAP * LS :sasl=PLAIN")
+        feed(relaxed, ":srv CAP ana ACK :sasl")
+        feed(relaxed, "AUTHENTICATE +")
+        _ = out(relaxed)
+        XCTAssertEqual(feed(relaxed, ":srv 904 ana :SASL authentication failed"),
+                       [.warning("SASL: the server refused the login: SASL authentication failed; going on without logging in (--sasl-optional)")])
     }
 
     func testAServerThatIgnoresCAPAndRegistersUsIsAFailureForARequiredLogin() {

@@ -20,6 +20,8 @@ final class BotRunner: ClientHostDelegate, Flushable {
         /// Incoming events on stdout (else stdout stays quiet).
         var verbose = false
         var format: OutputFormat = .text
+        /// SIGHUP: read the password files again; the bot runs on.
+        var reload: (() -> Void)?
     }
 
     private let loop: EventLoop
@@ -57,12 +59,13 @@ final class BotRunner: ClientHostDelegate, Flushable {
     func run() throws -> Int32 {
         client.delegate = self
         reaper = try ChildReaper(loop: loop)
-        for signo in [SIGINT, SIGTERM, SIGHUP] {
+        for signo in [SIGINT, SIGTERM] {
             try loop.onSignal(signo) { [unowned self] _ in
                 signalled = true
                 stop(status: exitStatus)
             }
         }
+        try loop.onSignal(SIGHUP) { [options] _ in options.reload?() }
         if options.verbose {
             printer = StdoutPrinter(loop: loop, client: client)
             printer?.onFailure = { [unowned self] problem in
@@ -116,6 +119,8 @@ final class BotRunner: ClientHostDelegate, Flushable {
             Diagnostics.warn("\(subject.map { "\($0): " } ?? "")\(code) \(text)")
         case .nickInUse(let taken, let next):
             Diagnostics.warn("nick \(taken) is taken; trying \(next)")
+        case .warning(let text):
+            Diagnostics.warn("\(client.target.address): \(text)")
         case .failed(let failure):
             Diagnostics.log(failure.isRefusal ? .error : .warn, "\(client.target.address): \(failure)")
             if failure.isRefusal { return stop(status: failure.exitStatus) }

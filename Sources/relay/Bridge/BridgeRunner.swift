@@ -148,6 +148,8 @@ final class BridgeRunner: ClientHostDelegate {
             Diagnostics.warn("bridge: \(label(network)): \(subject.map { "\($0): " } ?? "")\(code) \(text)")
         case .nickInUse(let taken, let next):
             Diagnostics.warn("bridge: \(label(network)): \(taken) is taken; trying \(next)")
+        case .warning(let text):
+            Diagnostics.warn("bridge: \(label(network)): \(text)")
         case .failed(let failure):
             Diagnostics.log(failure.isRefusal ? .error : .warn, "bridge: \(label(network)): \(failure)")
             if failure.isRefusal {

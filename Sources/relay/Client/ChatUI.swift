@@ -289,6 +289,8 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
             }
         case .nickInUse(let taken, let next):
             show(style.info("\(taken) is taken; trying \(next)"))
+        case .warning(let text):
+            show(style.info(text))
         case .names(let room, let nicks):
             show(style.info("\(room): \(nicks.joined(separator: ", "))"))
         case .chat(let line):

@@ -21,6 +21,8 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         var printIncoming = true
         var format: OutputFormat = .text
         var timeout: Duration = .seconds(30)
+        /// SIGHUP: read what can be read again (the password files); the run goes on.
+        var reload: (() -> Void)?
     }
 
     private let loop: EventLoop
@@ -50,12 +52,13 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
 
     func run() throws -> Int32 {
         client.delegate = self
-        for signo in [SIGINT, SIGTERM, SIGHUP] {
+        for signo in [SIGINT, SIGTERM] {
             try loop.onSignal(signo) { [unowned self] _ in
                 signalled = true
                 perform(policy.interrupted())
             }
         }
+        try loop.onSignal(SIGHUP) { [options] _ in options.reload?() }
         if options.printIncoming {
             printer = StdoutPrinter(loop: loop, client: client)
             printer?.onFailure = { [unowned self] problem in perform(policy.timedOut(problem)) }
@@ -82,6 +85,8 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
             perform(policy.registered())
         case .nickInUse(let taken, let next):
             Diagnostics.warn("nick \(taken) is taken; trying \(next)")
+        case .warning(let text):
+            Diagnostics.warn("\(client.target.address): \(text)")
         case .refused(let code, let subject, let text):
             policy.refused(code: code, subject: subject, text: text)
         case .confirmed(let token):

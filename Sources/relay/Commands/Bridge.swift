@@ -126,7 +126,13 @@ struct Bridge: ParsableCommand {
             }
             settings.reload = { try BridgeConfigFile.load(path: config, defaults: defaults).setup }
         } else {
-            setup = setupFromEndpoints()
+            do {
+                setup = try setupFromEndpoints()
+            } catch {
+                Diagnostics.fail("\(error)", status: ExitStatus.usage)
+            }
+            // SIGHUP reads the --password-file files again (a network whose password changed reconnects).
+            settings.reload = { try setupFromEndpoints() }
         }
         settings.options = options
         settings.timeout = .seconds(timeout)
@@ -145,7 +151,7 @@ struct Bridge: ParsableCommand {
 
     /// One group of the endpoints named; endpoints on the same server, as the same
     /// nick, share a network (one connection).
-    private func setupFromEndpoints() -> BridgeSetup {
+    private func setupFromEndpoints() throws(Secrets.Failure) -> BridgeSetup {
         var networks: [BridgeNetwork] = []
         var members: [BridgeEndpoint] = []
         for text in endpoints {
@@ -153,10 +159,10 @@ struct Bridge: ParsableCommand {
             do {
                 target = try ClientTarget.parse(text)
             } catch {
-                Diagnostics.fail("\(error)", status: ExitStatus.usage)
+                throw Secrets.Failure(description: "\(error)")
             }
             guard target.rooms.count == 1 else {
-                Diagnostics.fail("\(text): name exactly one room per endpoint (irc://host/#room)", status: ExitStatus.usage)
+                throw Secrets.Failure(description: "\(text): name exactly one room per endpoint (irc://host/#room)")
             }
             let room = target.rooms[0]
             let nick = target.nick ?? self.nick
@@ -169,7 +175,7 @@ struct Bridge: ParsableCommand {
                 return networks.count - 1
             }()
             guard !members.contains(where: { $0.network == index && Casemapping.equal($0.room, room) }) else {
-                Diagnostics.fail("\(text): \(room) is named twice", status: ExitStatus.usage)
+                throw Secrets.Failure(description: "\(text): \(room) is named twice")
             }
             if let password = target.password { networks[index].password = password }
             if let key = target.key(for: room) { networks[index].keys[Casemapping.fold(room)] = key }
@@ -178,18 +184,18 @@ struct Bridge: ParsableCommand {
         // A password only ever goes to the network it belongs to.
         for entry in passwordFiles {
             guard let equals = entry.firstIndex(of: "="), !entry[..<equals].isEmpty else {
-                Diagnostics.fail("--password-file \(entry): expected HOST[:PORT]=FILE", status: ExitStatus.usage)
+                throw Secrets.Failure(description: "--password-file \(entry): expected HOST[:PORT]=FILE")
             }
             let name = String(entry[..<equals]), file = String(entry[entry.index(after: equals)...])
             let matching = networks.indices.filter { networks[$0].host == name || networks[$0].name == name }
             guard !matching.isEmpty else {
-                Diagnostics.fail("--password-file \(name): no endpoint is on that network", status: ExitStatus.usage)
+                throw Secrets.Failure(description: "--password-file \(name): no endpoint is on that network")
             }
             do {
                 let secret = try Secrets.read(file: file, environment: "")
                 for index in matching { networks[index].password = secret }
             } catch {
-                Diagnostics.fail("\(error)", status: ExitStatus.usage)
+                throw Secrets.Failure(description: "\(error)")
             }
         }
         // Labels: the host, or host:port where one host serves several networks.

@@ -156,6 +156,21 @@ struct Connect: ParsableCommand {
         }
         let client = ClientHost(loop: loop, target: parsed, session: config, tls: tls)
         client.trace = trace
+        // SIGHUP (scripts and bots): the password files again, for the next connection; a
+        // file that no longer reads keeps what was there. The run goes on either way.
+        let urlPassword = parsed.password
+        let reloadSecrets = { [passwordFile, login] in
+            do {
+                var fresh = client.sessionConfig
+                fresh.password = passwordFile == nil && urlPassword != nil
+                    ? urlPassword : try Secrets.read(file: passwordFile, environment: "RELAY_PASSWORD")
+                try login.apply(to: &fresh, tls: tls != nil)
+                client.sessionConfig = fresh
+                Diagnostics.info("SIGHUP: read the password files again (used from the next connection); still running")
+            } catch {
+                Diagnostics.warn("SIGHUP: \(error); keeping the previous settings and running on")
+            }
+        }
         let status: Int32
         do {
             if interactive {
@@ -167,6 +182,7 @@ struct Connect: ParsableCommand {
                 options.timeout = .seconds(timeout)
                 options.verbose = verbose
                 options.format = json ? .json : .text
+                options.reload = reloadSecrets
                 let core = BotCore(config: bot.config(server: parsed.address, rooms: rooms, json: json))
                 status = try BotRunner(loop: loop, client: client, core: core, options: options).run()
             } else {
@@ -179,6 +195,7 @@ struct Connect: ParsableCommand {
                 options.printIncoming = stay || json || verbose
                 options.format = json ? .json : .text
                 options.timeout = .seconds(timeout)
+                options.reload = reloadSecrets
                 status = try ScriptRunner(loop: loop, client: client, rooms: rooms, options: options).run()
             }
         } catch {

@@ -47,6 +47,9 @@ final class ClientHost: ConnectionDelegate {
     private var attemptTimeout: Duration = .seconds(30)
     private var handshakeTimer: TimerID?
     private var readingPaused = false
+    /// Something IRC-like arrived on this connection: a close before that, on a
+    /// plain connection, may be a TLS port refusing what it cannot read.
+    private var heardFromServer = false
     /// --insecure is said once per process, not once per reconnect.
     nonisolated(unsafe) private static var warnedInsecure = false
 
@@ -165,6 +168,12 @@ final class ClientHost: ConnectionDelegate {
             return
         }
         if trace { Diagnostics.write("<< " + String(decoding: line, as: UTF8.self)) }
+        if !heardFromServer && tls == nil && Self.looksLikeTLS(line) {
+            // A TLS record (an alert or a handshake), not IRC.
+            connection.abort()
+            return
+        }
+        heardFromServer = true
         for event in session.receive(line, now: .now) {
             if case .registered = event { backoff.reset() }
             delegate?.client(self, event: event)
@@ -188,7 +197,17 @@ final class ClientHost: ConnectionDelegate {
             delegate?.clientDisconnected(self, reason: reason)
             return
         }
-        delegate?.clientDisconnected(self, reason: reason ?? "connection closed")
+        var said = reason ?? "connection closed"
+        if tls == nil && !heardFromServer {
+            said += " (if \(target.address) is a TLS port, use ircs://)"
+        }
+        heardFromServer = false
+        delegate?.clientDisconnected(self, reason: said)
+    }
+
+    /// The first bytes of a TLS record: content type 21 (alert) or 22 (handshake), version 3.x.
+    static func looksLikeTLS(_ line: ArraySlice<UInt8>) -> Bool {
+        line.count >= 2 && (line.first == 0x15 || line.first == 0x16) && line[line.startIndex + 1] == 0x03
     }
 
     /// Writes what the session lets out now and wakes up when it has more.
