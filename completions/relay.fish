@@ -23,7 +23,7 @@ function __relay_parse_tokens -S
         __relay_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __relay_parse_subcommand 0 'host=' 'port=' 'tls-cert=' 'tls-key=' 'tls-port=' 'tls-only' 'history=' 'lobby=' 'max-list=' 'sendq=' 'max-clients=' 'name=' 'network=' 'password-file=' 'motd=' 'oper=+' 'oper-password-file=' 'ping-interval=' 'flood-burst=' 'flood-rate=' 'max-per-ip=' 'log-level=' 'log-format=' 'nick-length=' 'channel-length=' 'topic-length=' 'max-channels=' 'version' 'h/help'
+            __relay_parse_subcommand 0 'host=' 'port=' 'tls-cert=' 'tls-key=' 'tls-port=' 'tls-only' 'history=' 'lobby=' 'max-list=' 'sendq=' 'max-clients=' 'name=' 'network=' 'password-file=' 'motd=' 'oper=+' 'oper-password-file=' 'ping-interval=' 'flood-burst=' 'flood-rate=' 'max-per-ip=' 'register-timeout=' 'log-level=' 'log-format=' 'nick-length=' 'channel-length=' 'topic-length=' 'max-channels=' 'version' 'h/help'
         case 'connect'
             __relay_parse_subcommand 1 'tls' 'ca-file=' 'insecure' 'client-cert=' 'client-key=' 'sasl=' 'sasl-user=' 'sasl-password-file=' 'sasl-optional' 'nickserv-password-file=' 'exec=' 'on=+' 'listen=' 'allow=+' 'allow-room=+' 'allow-raw' 'max-handlers=' 'handler-timeout=' 'max-reply-lines=' 'cooldown=' 'join=+' 'key=+' 'nick=' 'password-file=' 'timeout=' 'send=+' 'notice' 'no-join' 'json' 'verbose' 'stay' 'trace' 'log-level=' 'log-format=' 'rate=' 'version' 'h/help'
         case 'bridge'
@@ -109,7 +109,8 @@ complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "r
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" ping-interval' -l 'ping-interval' -d 'Seconds of silence before an IRC client is PINGed; as long again without a reply drops it.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" flood-burst' -l 'flood-burst' -d 'Flood control: lines a client may send at once.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" flood-rate' -l 'flood-rate' -d 'Flood control: lines per second after the burst; 0 turns it off.' -rfka ''
-complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" max-per-ip' -l 'max-per-ip' -d 'Connections from one address; 0 for no limit.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" max-per-ip' -l 'max-per-ip' -d 'Connections from one address (an IPv6 /64 counts as one address); 0 for no limit. Default 10, loopback not counted unless this is given.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" register-timeout' -l 'register-timeout' -d 'Seconds a connection has to finish registering: the TLS handshake, a plain user\'s password, or IRC registration.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" log-level' -l 'log-level' -d 'What the operator\'s log on stderr says: error, warn, info (connections, disconnections and why, operator actions) or debug.' -rfka 'error warn info debug'
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" log-format' -l 'log-format' -d 'The operator\'s log as text or json (one object per line).' -rfka 'text json'
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" nick-length' -l 'nick-length' -d 'Longest nick.' -rfka ''

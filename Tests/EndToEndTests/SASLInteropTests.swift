@@ -20,6 +20,7 @@ final class SASLInteropTests: XCTestCase {
     private func secret(_ text: String) throws -> String {
         let path = directory + "/secret-\(UInt32.random(in: 0...UInt32.max))"
         try (text + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)  // as a password file should be (relay warns otherwise)
         return path
     }
 

@@ -36,7 +36,7 @@ final class FloodControlTests: XCTestCase {
     }
 
     func testMaxPerIP() {
-        let harness = Harness { $0.maxPerIP = 2 }
+        let harness = Harness { $0.maxPerIP = 2; $0.maxPerIPExemptsLoopback = false }
         let first = harness.plainUser(), second = harness.plainUser()
         let third = harness.connect()
         XCTAssertEqual(third.take(), ["ERROR :Closing Link: 127.0.0.1 (Too many connections from 127.0.0.1 (at most 2))"])
