@@ -64,6 +64,7 @@ struct LoginOptions: ParsableArguments {
             if let option = files.firstGiven { throw ValidationError("\(option) needs TLS: use ircs:// or --tls") }
             return nil
         }
+        if let key = files.clientKey ?? files.clientCert { Secrets.warnIfExposed(key) }
         return try TLSContext.client(caFile: files.caFile, insecure: files.insecure, certificate: files.clientCert,
                                      key: files.clientKey)
     }
