@@ -41,6 +41,30 @@ final class ServeHardeningEndToEndTests: XCTestCase {
         XCTAssertLessThan(grown, 32 * 1024, "RSS grew by \(grown) KiB")
     }
 
+    /// With flood control off, a client's burst is handed over 100 lines a turn:
+    /// all of it arrives, in order, over TLS and in plain, and others are served meanwhile.
+    func testABurstIsDeliveredWholeAFewLinesATurnOverPlainAndTLS() throws {
+        let certificates = TestCertificates.directory
+        let server = try RelayProcess.serve(["--flood-rate", "0", "--tls-cert", certificates + "/server.pem",
+                                             "--tls-key", certificates + "/server.key"])
+        defer { server.stop() }
+        let listener = try ircUser(port: server.port, nick: "listener", room: "#a")
+        for (index, secure) in [false, true].enumerated() {
+            let sender = secure ? try TestClient(port: server.tlsPort, tls: try TestCertificates.trusting())
+                                : try TestClient(port: server.port)
+            sender.sendLine("NICK sender\(index)")
+            sender.sendLine("USER s 0 * :s")
+            sender.sendLine("JOIN #a")
+            XCTAssertNotNil(sender.waitFor { $0.contains(" 366 ") })
+            sender.send((1...3000).map { "PRIVMSG #a :\($0)\r\n" }.joined())
+            var got: [String] = []
+            while got.count < 3000, let line = listener.readLine(timeout: 5) {
+                if line.contains(" PRIVMSG #a :") { got.append(String(line.split(separator: ":").last!)) }
+            }
+            XCTAssertEqual(got, (1...3000).map(String.init), secure ? "TLS" : "plain")
+        }
+    }
+
     /// What a sender had queued behind flood control is dropped when it hangs up.
     func testQueuedLinesDoNotReachTheRoomAfterTheSenderLeaves() throws {
         let server = try RelayProcess.serve()

@@ -16,13 +16,14 @@ final class ConnectionTests: XCTestCase {
         func connectionReadEnded(_ connection: Connection) -> Bool { keepWriting }
     }
 
-    private func pair(limit: Int = 1 << 20, linger: Duration = .seconds(2)) throws
+    private func pair(limit: Int = 1 << 20, linger: Duration = .seconds(2), linesPerTurn: Int = .max) throws
         -> (EventLoop, Connection, Recorder, Int32) {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
         try setNonBlocking(fds[0])
         let loop = try EventLoop.makeDefault()
-        let connection = Connection(fd: fds[0], tag: 1, loop: loop, maxLineLength: 512, sendQueueLimit: limit, lingerTimeout: linger)
+        let connection = Connection(fd: fds[0], tag: 1, loop: loop, maxLineLength: 512, sendQueueLimit: limit, lingerTimeout: linger,
+                                    maxLinesPerTurn: linesPerTurn)
         let recorder = Recorder()
         connection.delegate = recorder
         try connection.start()
@@ -64,6 +65,36 @@ final class ConnectionTests: XCTestCase {
         try turn(loop) { recorder.lines.count == 2 }
         XCTAssertEqual(recorder.lines, ["one", "two"])
         XCTAssertEqual(connection.state, .open)
+    }
+
+    func testOneTurnHandsOutAtMostItsLinesAndTheRestFollowInOrderThenTheEnd() throws {
+        let (loop, connection, recorder, peer) = try pair(linesPerTurn: 100)
+        let text = (1...1000).map { "\($0)\r\n" }.joined()
+        XCTAssertEqual(write(peer, text, text.utf8.count), text.utf8.count)
+        close(peer)
+        try loop.runOnce(maximumWait: .milliseconds(100))
+        // A budget when the read arrives, and one more from the timer that carries the rest.
+        XCTAssertLessThanOrEqual(recorder.lines.count, 200, "one turn, bounded work")
+        XCTAssertGreaterThanOrEqual(recorder.lines.count, 100)
+        try turn(loop) { connection.state == .closed }
+        XCTAssertEqual(recorder.lines, (1...1000).map(String.init), "all of them, in order, before the end")
+        XCTAssertEqual(recorder.closed, ["Remote host closed the connection"])
+    }
+
+    func testAPausedOwnerGetsNoHeldLinesUntilItResumes() throws {
+        let (loop, connection, recorder, peer) = try pair(linesPerTurn: 2)
+        defer { close(peer) }
+        let text = (1...20).map { "\($0)\n" }.joined()
+        XCTAssertEqual(write(peer, text, text.utf8.count), text.utf8.count)
+        try turn(loop) { recorder.lines.count >= 2 }
+        connection.pauseReading()
+        let seen = recorder.lines.count
+        XCTAssertLessThan(seen, 20)
+        for _ in 0..<5 { try loop.runOnce(maximumWait: .milliseconds(10)) }
+        XCTAssertEqual(recorder.lines.count, seen, "paused: held lines wait too")
+        connection.resumeReading()
+        try turn(loop) { recorder.lines.count == 20 }
+        XCTAssertEqual(recorder.lines, (1...20).map(String.init))
     }
 
     func testAPeerThatHangsUpWhilePausedIsStillNoticed() throws {

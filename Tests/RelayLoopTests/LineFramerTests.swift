@@ -109,3 +109,24 @@ final class LineFramerTests: XCTestCase {
         XCTAssertEqual(framer.bufferedByteCount, 0)
     }
 }
+
+final class LineFramerBudgetTests: XCTestCase {
+    func testAFeedStopsAfterItsFramesAndTheRestFramesTheSameLater() {
+        let stream = Array("a\r\nb\nc\rd\r\n\r\ne".utf8)[...]
+        var whole = LineFramer(maxLineLength: 100)
+        var expected: [LineFramer.Frame] = []
+        whole.feed(stream) { expected.append($0) }
+        var framer = LineFramer(maxLineLength: 100)
+        var got: [LineFramer.Frame] = []
+        var rest = stream
+        var rounds = 0
+        while !rest.isEmpty {
+            let stop = framer.feed(rest, maxFrames: 2) { got.append($0) }
+            rest = rest[stop...]
+            rounds += 1
+        }
+        XCTAssertEqual(got, expected)
+        XCTAssertEqual(rounds, 3, "five lines, two a turn")
+        XCTAssertEqual(framer.finish(), .line(Array("e".utf8)[...]))
+    }
+}

@@ -44,16 +44,27 @@ public struct LineFramer {
 
     /// Frames `chunk`, calling `emit` for each complete line in order.
     public mutating func feed(_ chunk: ArraySlice<UInt8>, _ emit: (Frame) -> Void) {
+        _ = feed(chunk, maxFrames: Int.max, emit)
+    }
+
+    /// Frames `chunk`, emitting at most `maxFrames` frames; returns where it
+    /// stopped: `chunk.endIndex` when all of it was taken, else the first byte
+    /// not yet framed (the caller feeds the rest later, so one chunk of tiny
+    /// lines cannot make one turn of the loop do unbounded work).
+    public mutating func feed(_ chunk: ArraySlice<UInt8>, maxFrames: Int, _ emit: (Frame) -> Void) -> Int {
+        var emitted = 0
         var start = chunk.startIndex
         if afterCR, start < chunk.endIndex {
             afterCR = false
             if chunk[start] == Self.lf { start += 1 }
         }
         while start < chunk.endIndex {
+            if emitted >= maxFrames { return start }
             guard let end = chunk[start...].firstIndex(where: { $0 == Self.lf || $0 == Self.cr }) else {
                 keepTail(chunk[start...])
-                return
+                return chunk.endIndex
             }
+            emitted += 1
             let piece = chunk[start..<end]
             start = end + 1
             if chunk[end] == Self.cr {
@@ -76,6 +87,7 @@ public struct LineFramer {
                 emit(.line(line[...]))
             }
         }
+        return chunk.endIndex
     }
 
     /// End of input: the unterminated tail, if any, as a last line.

@@ -66,11 +66,21 @@ public final class Connection: ReadinessHandler, Flushable {
     /// What ended the connection, when the transport failed.
     public private(set) var transportFailure: TransportError?
 
+    /// Lines handed to the owner per loop turn at most; what a read brought
+    /// beyond them waits in `held`, with reading off (TCP holds the rest), and
+    /// goes on next turn: one chunk of 30,000 tiny lines cannot make one turn
+    /// do 30,000 commands' work while everyone else waits.
+    public let maxLinesPerTurn: Int
+    /// Bytes read but not framed yet (at most one read's worth).
+    private var held: [UInt8] = []
+    private var releaseScheduled = false
+
     /// One read buffer for every connection: the loop runs one read at a time.
     nonisolated(unsafe) private static var scratch = [UInt8](repeating: 0, count: 64 * 1024)
 
     public init(fd: Int32, tag: Int, loop: EventLoop, maxLineLength: Int, sendQueueLimit: Int,
-                lingerTimeout: Duration = .seconds(2), transport: StreamTransport? = nil) {
+                lingerTimeout: Duration = .seconds(2), transport: StreamTransport? = nil, maxLinesPerTurn: Int = .max) {
+        self.maxLinesPerTurn = max(1, maxLinesPerTurn)
         self.fd = fd
         self.transport = transport
         self.isSecured = transport == nil
@@ -147,8 +157,8 @@ public final class Connection: ReadinessHandler, Flushable {
     // MARK: Input
 
     /// Whether to ask the selector for input: not after the peer's half-close,
-    /// not while the owner has paused reading.
-    private var wantsInput: Bool { !readEnded && !readPaused }
+    /// not while the owner has paused reading, not while read bytes are held.
+    private var wantsInput: Bool { !readEnded && !readPaused && held.isEmpty }
 
     /// Stops reading: what the peer sends waits in the kernel, then in the
     /// peer's own send queue (TCP's backpressure), until `resumeReading()`.
@@ -163,6 +173,7 @@ public final class Connection: ReadinessHandler, Flushable {
         guard readPaused else { return }
         readPaused = false
         guard state == .open, !readEnded else { return }
+        if !held.isEmpty { return scheduleRelease() }
         try? loop.setInterest(fd, loop.interest(of: fd).union(.read))
         // TLS may hold decrypted input the selector cannot see: read it next turn.
         if transport != nil { loop.schedule(after: .zero) { [weak self] in self?.driveTransport() } }
@@ -182,6 +193,7 @@ public final class Connection: ReadinessHandler, Flushable {
     }
 
     private func readAvailable() {
+        guard held.isEmpty else { return }  // last read's lines first; the kernel keeps the rest
         do {
             switch try Socket.read(fd, into: &Self.scratch) {
             case .wouldBlock:
@@ -198,10 +210,7 @@ public final class Connection: ReadinessHandler, Flushable {
                 finish(reason: "Remote host closed the connection")
             case .done(let count):
                 guard state == .open else { return }  // closing: input is ignored
-                framer.feed(Self.scratch[0..<count]) { frame in
-                    guard state == .open, failure == nil else { return }
-                    delegate?.connection(self, received: frame)
-                }
+                deliver(Self.scratch[0..<count])
             }
         } catch {
             finish(reason: Self.reason(error))
@@ -264,7 +273,7 @@ public final class Connection: ReadinessHandler, Flushable {
     private func readThroughTransport(_ transport: StreamTransport) -> TransportResult? {
         var budget = Self.scratch.count
         do {
-            while state == .open, !readEnded, !readPaused, budget > 0 || transport.hasBufferedInput {
+            while state == .open, !readEnded, !readPaused, held.isEmpty, budget > 0 || transport.hasBufferedInput {
                 let result = try Self.read(transport)
                 guard case .done(let count) = result else { return result }
                 if count == 0 {
@@ -278,15 +287,46 @@ public final class Connection: ReadinessHandler, Flushable {
                     return nil
                 }
                 budget -= count
-                framer.feed(Self.scratch[0..<count]) { frame in
-                    guard state == .open, failure == nil else { return }
-                    delegate?.connection(self, received: frame)
-                }
+                deliver(Self.scratch[0..<count])
+                if !held.isEmpty { return nil }  // the turn's lines are used up: the rest next turn
             }
         } catch {
             fail(error)
         }
         return nil
+    }
+
+    // MARK: Lines per turn
+
+    /// Frames `bytes` up to the turn's budget; the rest is held, reading off.
+    private func deliver(_ bytes: ArraySlice<UInt8>) {
+        let stop = framer.feed(bytes, maxFrames: maxLinesPerTurn) { frame in
+            guard state == .open, failure == nil else { return }
+            delegate?.connection(self, received: frame)
+        }
+        guard stop < bytes.endIndex, state == .open else { return }
+        held = Array(bytes[stop...])
+        if transport == nil { try? loop.setInterest(fd, loop.interest(of: fd).subtracting(.read)) }
+        scheduleRelease()
+    }
+
+    private func scheduleRelease() {
+        guard !releaseScheduled else { return }
+        releaseScheduled = true
+        loop.schedule(after: .zero) { [weak self] in self?.releaseHeld() }
+    }
+
+    /// Next turn: the held bytes, up to the budget again; once they are all
+    /// framed, reading goes on.
+    private func releaseHeld() {
+        releaseScheduled = false
+        guard state == .open, !readPaused, !held.isEmpty else { return }
+        let bytes = held
+        held = []
+        deliver(bytes[...])
+        guard held.isEmpty, state == .open else { return }
+        if transport != nil { return driveTransport() }  // TLS may hold more the selector cannot see
+        if wantsInput { try? loop.setInterest(fd, loop.interest(of: fd).union(.read)) }
     }
 
     private func fail(_ error: Error) {
@@ -298,7 +338,7 @@ public final class Connection: ReadinessHandler, Flushable {
     private func setTransportInterest(write: Bool) throws(TransportError) {
         guard state != .closed else { return }
         // A handshake reads whether or not the owner has paused: it delivers no lines.
-        var interest: Interest = (readEnded || (readPaused && isSecured)) && state == .open ? [] : .read
+        var interest: Interest = (readEnded || ((readPaused || !held.isEmpty) && isSecured)) && state == .open ? [] : .read
         if write { interest.insert(.write) }
         do {
             if loop.interest(of: fd) != interest { try loop.setInterest(fd, interest) }
@@ -346,6 +386,7 @@ public final class Connection: ReadinessHandler, Flushable {
         loop.unwatch(fd)
         closeDescriptor(fd)
         output.removeAll()
+        held = []
         delegate?.connectionClosed(self, reason: wasOpen ? reason : nil)
     }
 

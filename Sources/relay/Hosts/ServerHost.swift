@@ -38,6 +38,10 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
     private var exhaustionReported = false
     /// Tags (over 8191 bytes) plus a 510-byte message: anything longer is cut by the framer.
     static let maxLineLength = Message.maxTagsLength + Message.maxLength
+    /// Lines one connection hands the core per loop turn; the rest of its read
+    /// waits for the next turn (whatever --flood-rate is), so one client's
+    /// 64 KiB of tiny commands cannot hold up everyone else's turn.
+    static let linesPerTurn = 100
 
     private let log: OperatorLog
 
@@ -124,7 +128,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
             }
         }
         let connection = Connection(fd: fd, tag: nextTag, loop: loop, maxLineLength: Self.maxLineLength,
-                                    sendQueueLimit: sendQueueLimit, transport: stream)
+                                    sendQueueLimit: sendQueueLimit, transport: stream, maxLinesPerTurn: Self.linesPerTurn)
         connection.delegate = self
         do {
             try connection.start()
