@@ -30,6 +30,12 @@ struct Relay: ParsableCommand {
                 Diagnostics.write(fullMessage(for: error))
                 Glibc.exit(ExitStatus.usage)
             }
+            let message = fullMessage(for: error)
+            if exitCode(for: error) == .success && message.contains("USAGE: ") {
+                // --help: the command's help, then three examples of it.
+                print(HelpExamples.append(to: message), terminator: "")
+                Glibc.exit(0)
+            }
             exit(withError: error)
         }
     }
