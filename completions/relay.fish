@@ -23,7 +23,7 @@ function __relay_parse_tokens -S
         __relay_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __relay_parse_subcommand 0 'host=' 'port=' 'tls-cert=' 'tls-key=' 'tls-port=' 'tls-only' 'history=' 'lobby=' 'max-list=' 'sendq=' 'max-clients=' 'name=' 'network=' 'password-file=' 'motd=' 'oper=+' 'oper-password-file=' 'ping-interval=' 'flood-burst=' 'flood-rate=' 'max-per-ip=' 'register-timeout=' 'log-level=' 'log-format=' 'nick-length=' 'channel-length=' 'topic-length=' 'max-channels=' 'version' 'h/help'
+            __relay_parse_subcommand 0 'config=' 'host=' 'port=' 'tls-cert=' 'tls-key=' 'tls-port=' 'tls-only' 'history=' 'lobby=' 'max-list=' 'sendq=' 'max-clients=' 'name=' 'network=' 'password-file=' 'motd=' 'oper=+' 'oper-password-file=' 'ping-interval=' 'flood-burst=' 'flood-rate=' 'max-per-ip=' 'register-timeout=' 'log-level=' 'log-format=' 'nick-length=' 'channel-length=' 'topic-length=' 'max-channels=' 'version' 'h/help'
         case 'connect'
             __relay_parse_subcommand 1 'tls' 'ca-file=' 'insecure' 'client-cert=' 'client-key=' 'sasl=' 'sasl-user=' 'sasl-password-file=' 'sasl-optional' 'nickserv-password-file=' 'exec=' 'on=+' 'listen=' 'allow=+' 'allow-room=+' 'allow-raw' 'max-handlers=' 'handler-timeout=' 'max-reply-lines=' 'cooldown=' 'join=+' 'key=+' 'nick=' 'password-file=' 'timeout=' 'send=+' 'notice' 'no-join' 'json' 'verbose' 'stay' 'trace' 'log-level=' 'log-format=' 'rate=' 'version' 'h/help'
         case 'bridge'
@@ -89,6 +89,7 @@ complete -c 'relay' -n '__relay_should_offer_completions_for_positional "relay" 
 complete -c 'relay' -n '__relay_should_offer_completions_for_positional "relay" -eq 1' -fa 'connect' -d 'Chat in rooms on any IRC server, interactively or from a script.'
 complete -c 'relay' -n '__relay_should_offer_completions_for_positional "relay" -eq 1' -fa 'bridge' -d 'Relay messages between rooms on two or more servers.'
 complete -c 'relay' -n '__relay_should_offer_completions_for_positional "relay" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" config' -l 'config' -d 'A TOML file whose keys are these options (port = 6667, tls_cert = "...", oper = ["admin"]); the command line wins. SIGHUP re-reads it.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" host' -l 'host' -d 'The address to listen on (a name, an IPv4 or an IPv6 address).' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" port' -l 'port' -d 'The port to listen on; 0 picks a free one.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" tls-cert' -l 'tls-cert' -d 'The TLS certificate chain (PEM); with --tls-key, TLS is served on --tls-port.' -rfka ''

@@ -68,6 +68,37 @@ public final class ChatServer {
         config.password = password
     }
 
+    /// SIGHUP with a configuration file: takes what can change while people
+    /// are connected (files, flood control, limits, timeouts, operators) and
+    /// returns the names of what changed but needs a restart (names and
+    /// lengths already advertised to clients in 005, the lobby, history).
+    public func reconfigure(_ new: ServerConfig) -> [String] {
+        var restart: [String] = []
+        func check<T: Equatable>(_ name: String, _ path: KeyPath<ServerConfig, T>) {
+            if config[keyPath: path] != new[keyPath: path] { restart.append(name) }
+        }
+        check("name", \.name)
+        check("network", \.network)
+        check("lobby", \.defaultRoom)
+        check("history", \.historyLength)
+        check("nick_length", \.nickLength)
+        check("channel_length", \.channelLength)
+        check("topic_length", \.topicLength)
+        check("max_channels", \.channelsPerUser)
+        let kept = config
+        config = new
+        // What clients were told at registration stays as it was until a restart.
+        config.name = kept.name
+        config.network = kept.network
+        config.defaultRoom = kept.defaultRoom
+        config.historyLength = kept.historyLength
+        config.nickLength = kept.nickLength
+        config.channelLength = kept.channelLength
+        config.topicLength = kept.topicLength
+        config.channelsPerUser = kept.channelsPerUser
+        return restart
+    }
+
     /// A new connection. Over `maxClients` (or `maxPerIP`) it is refused with a
     /// readable line that is also a valid IRC ERROR, and closed.
     /// `secure`: the connection came in over TLS (WHOIS says so).

@@ -15,12 +15,16 @@ struct Relay: ParsableCommand {
         version: "0.1.0",
         subcommands: [Serve.self, Connect.self, Bridge.self])
 
+    /// What followed the subcommand's name on the command line (serve --config re-parses it after the file's).
+    nonisolated(unsafe) static var subcommandArguments: [String] = []
+
     /// Parses and runs the command. Usage errors exit 2, not ArgumentParser's 64.
     static func main() {
         // First thing, before any thread exists: signals are read through the loop.
         Signals.prepare([SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD, SIGUSR1])
         // Swift's copy of the arguments first; then the passwords in URLs are hidden from ps.
         let arguments = Array(CommandLine.arguments.dropFirst())
+        subcommandArguments = Array(arguments.drop { !["serve", "connect", "bridge"].contains($0) }.dropFirst())
         ArgvScrubber.hidePasswordsInURLs()
         do {
             var command = try parseAsRoot(arguments)

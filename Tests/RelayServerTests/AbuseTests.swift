@@ -254,4 +254,22 @@ final class AbuseTests: XCTestCase {
         let event = ServerLogEvent(.warn, "oper-refused", [("name", "\u{1B}]0;pwned\u{7}"), ("nick", "a\\b"), ("c1", "x\u{9B}2J")])
         XCTAssertEqual(event.text, #"oper-refused name=\x1b]0;pwned\x07 nick=a\\b c1=x\x9b2J"#)
     }
+
+    // MARK: Reloading
+
+    func testReconfigureAppliesLimitsAndNamesWhatNeedsARestart() {
+        let harness = Harness { $0.maxPerIP = 1; $0.maxPerIPExemptsLoopback = false }
+        var new = harness.server.config
+        new.maxPerIP = 3
+        new.floodRate = 5
+        new.nickLength = 12
+        new.name = "other.name"
+        XCTAssertEqual(harness.server.reconfigure(new), ["name", "nick_length"])
+        XCTAssertEqual(harness.server.config.maxPerIP, 3)
+        XCTAssertEqual(harness.server.config.floodRate, 5)
+        XCTAssertEqual(harness.server.config.nickLength, 30, "what 005 announced stays until a restart")
+        XCTAssertEqual(harness.server.config.name, "test.server")
+        let a = harness.connect(), b = harness.connect()
+        XCTAssertFalse(a.closed || b.closed)
+    }
 }

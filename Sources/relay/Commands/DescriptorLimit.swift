@@ -9,6 +9,13 @@ enum DescriptorLimit {
     /// stdio, the MOTD and certificate files it reads again on SIGHUP.
     static let reserved = 32
 
+    /// Clients the current open-file limit leaves room for.
+    static var available: Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return .max }
+        return max(1, Int(clamping: limit.rlim_cur) - reserved)
+    }
+
     /// Raises the soft RLIMIT_NOFILE to the hard one and returns how many
     /// clients that allows: `wanted`, or fewer, said on stderr, when the limit
     /// is lower (the first client past it would otherwise meet EMFILE).

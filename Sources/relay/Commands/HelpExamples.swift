@@ -8,8 +8,8 @@ enum HelpExamples {
             ("A chat server on 127.0.0.1:6667; people join with `nc 127.0.0.1 6667`:", "relay serve"),
             ("On every address, with TLS on 6697 as well (SIGHUP reloads the files):",
              "relay serve --host 0.0.0.0 --tls-cert /etc/relay/cert.pem --tls-key /etc/relay/key.pem"),
-            ("A password and an operator, both from 0600 files:",
-             "relay serve --password-file /etc/relay/pass --oper admin --oper-password-file /etc/relay/opers"),
+            ("Every option from a TOML file (port = 6697, oper = [\"admin\"], ...); SIGHUP re-reads it:",
+             "relay serve --config /etc/relay/serve.toml"),
         ]),
         ("relay connect", [
             ("Chat interactively:", "relay connect irc://irc.libera.chat/#relay --nick ana"),

@@ -19,6 +19,11 @@ struct Serve: ParsableCommand {
             certificate, key, MOTD and password files; SIGINT and SIGTERM shut down.
             """)
 
+    @Option(help: ArgumentHelp(
+        "A TOML file whose keys are these options (port = 6667, tls_cert = \"...\", oper = [\"admin\"]); the command line wins. SIGHUP re-reads it.",
+        valueName: "file"))
+    var config: String?
+
     @Option(help: "The address to listen on (a name, an IPv4 or an IPv6 address).")
     var host = "127.0.0.1"
 
@@ -168,6 +173,43 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        guard let path = config else { return try serve() }
+        let effective: Serve
+        do {
+            effective = try Self.loading(path)
+        } catch {
+            Diagnostics.fail("\(error)", status: ExitStatus.usage)
+        }
+        try effective.serve()
+    }
+
+    /// The options from the configuration file, then the command line's (which win).
+    static func loading(_ path: String) throws -> Serve {
+        let fileArguments = try ServeConfigFile.arguments(path: path)
+        do {
+            return try Serve.parse(fileArguments + Relay.subcommandArguments)
+        } catch {
+            let text = (try? Secrets.contents(of: path)) ?? ""
+            throw ServeConfigFile.Failure(description: ServeConfigFile.locate(Serve.message(for: error), path: path, text: text))
+        }
+    }
+
+    /// What changed between two configurations that only a restart applies:
+    /// the sockets, the send queue, the log's shape.
+    func restartNeeded(comparedTo running: Serve) -> [String] {
+        var names: [String] = []
+        if host != running.host { names.append("host") }
+        if port != running.port { names.append("port") }
+        if tlsPort != running.tlsPort { names.append("tls_port") }
+        if tlsOnly != running.tlsOnly { names.append("tls_only") }
+        if (tlsCert == nil) != (running.tlsCert == nil) { names.append("tls_cert") }
+        if sendQueue != running.sendQueue { names.append("sendq") }
+        if logLevel != running.logLevel { names.append("log_level") }
+        if logFormat != running.logFormat { names.append("log_format") }
+        return names
+    }
+
+    private func serve() throws {
         var config: ServerConfig
         let tls: TLSContext?
         do {
@@ -199,9 +241,12 @@ struct Serve: ParsableCommand {
         Diagnostics.sink = sink
         defer { sink.flushNow() }
         let server = ServerHost(loop: loop, ports: ports, tls: tls, config: config, sendQueueLimit: sendQueue, log: log)
-        server.reload = {
-            let fresh = try makeConfig()
-            return (try makeTLS(), fresh.motd, fresh.password)
+        server.reload = { [self] in
+            // With --config, the file again (the command line still wins); else the same files again.
+            let fresh = try self.config.map { try Self.loading($0) } ?? self
+            var config = try fresh.makeConfig()
+            config.maxClients = min(config.maxClients, DescriptorLimit.available)
+            return (try fresh.makeTLS(), config, fresh.restartNeeded(comparedTo: self))
         }
         do {
             try server.start()

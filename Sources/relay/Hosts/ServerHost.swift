@@ -23,8 +23,9 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
     private let ports: [Port]
     /// The certificate new TLS connections get; SIGHUP loads it again.
     private var tls: TLSContext?
-    /// Reads the TLS context, MOTD and password again (SIGHUP).
-    var reload: (() throws -> (tls: TLSContext?, motd: [String]?, password: String?))?
+    /// Reads the TLS context and the configuration again (SIGHUP): the files,
+    /// and with --config the whole file; `restart` names what only a restart applies.
+    var reload: (() throws -> (tls: TLSContext?, config: ServerConfig, restart: [String]))?
     private let core: ChatServer
     private let sendQueueLimit: Int
     private var connections: [Int: Connection] = [:]
@@ -73,8 +74,9 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
         do {
             let fresh = try reload()
             if fresh.tls != nil { tls = fresh.tls }
-            core.reloadFiles(motd: fresh.motd, password: fresh.password)
-            log.write(ServerLogEvent(.info, "reloaded", [("files", fresh.tls != nil ? "certificate, key, motd, password" : "motd, password")]))
+            let restart = fresh.restart + core.reconfigure(fresh.config)
+            log.write(ServerLogEvent(.info, "reloaded", [("files", fresh.tls != nil ? "certificate, key, motd, password" : "motd, password")]
+                                     + (restart.isEmpty ? [] : [("needs-restart", restart.joined(separator: ","))])))
         } catch {
             log.write(ServerLogEvent(.error, "reload-failed", [("error", "\(error)"), ("action", "kept the previous files")]))
         }
