@@ -21,6 +21,14 @@ public struct ClientTarget: Equatable, Sendable {
     public var password: String?
     /// Speak TLS (ircs://, or --tls).
     public var tls: Bool
+    /// The port was written in the target (else it is the scheme's default);
+    /// how it was written is not part of which target it is, so not of equality.
+    public var portGiven = false
+
+    public static func == (a: ClientTarget, b: ClientTarget) -> Bool {
+        a.host == b.host && a.port == b.port && a.rooms == b.rooms && a.keys == b.keys && a.nick == b.nick
+            && a.password == b.password && a.tls == b.tls
+    }
 
     public static let defaultPort = 6667
     public static let defaultTLSPort = 6697
@@ -107,6 +115,7 @@ public struct ClientTarget: Equatable, Sendable {
             if !after.isEmpty {
                 guard after.hasPrefix(":") else { throw failure("expected :PORT after ]") }
                 target.port = try parsePort(after.dropFirst(), failure)
+                target.portGiven = true
             }
             guard target.host.contains(":") else { throw failure("brackets are for IPv6 addresses") }
         } else {
@@ -114,6 +123,7 @@ public struct ClientTarget: Equatable, Sendable {
             if let colon = authority.lastIndex(of: ":") {
                 host = authority[..<colon]
                 target.port = try parsePort(authority[authority.index(after: colon)...], failure)
+                target.portGiven = true
             }
             guard !host.contains(":") else { throw failure("write an IPv6 address in brackets: [\(host)]") }
             guard let decoded = percentDecoded(host) else { throw failure("the host is not valid") }
@@ -203,6 +213,15 @@ public struct ClientTarget: Equatable, Sendable {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
         default: return nil
         }
+    }
+
+    /// TLS asked for by an option (`--tls`) rather than the scheme: TLS's
+    /// port, 6697, unless the target named one.
+    public func withTLS() -> ClientTarget {
+        var target = self
+        if !target.tls && !target.portGiven { target.port = Self.defaultTLSPort }
+        target.tls = true
+        return target
     }
 
     /// "host:port", with brackets for IPv6.

@@ -20,6 +20,16 @@ final class ClientTargetTests: XCTestCase {
         XCTAssertFalse(try ClientTarget.parse("irc://h/#ops").tls)
     }
 
+    func testTLSByOptionPicks6697UnlessThePortWasWritten() throws {
+        XCTAssertEqual(try ClientTarget.parse("irc://h/#ops").withTLS().port, 6697, "irc://host/... --tls")
+        XCTAssertEqual(try ClientTarget.parse("h").withTLS().port, 6697)
+        XCTAssertEqual(try ClientTarget.parse("[::1]").withTLS().port, 6697)
+        XCTAssertEqual(try ClientTarget.parse("irc://h:6667/#ops").withTLS().port, 6667, "a written port stays")
+        XCTAssertEqual(try ClientTarget.parse("h:7000").withTLS().port, 7000)
+        XCTAssertEqual(try ClientTarget.parse("ircs://h:7001/#x").withTLS().port, 7001)
+        XCTAssertTrue(try ClientTarget.parse("h").withTLS().tls)
+    }
+
     func testBadTargetsSayWhy() {
         for (text, why) in [("http://h/#x", "only irc://"), ("h:0", "port"), ("h:99999", "port"), ("h:abc", "port"),
                             ("irc:///#x", "no host"), ("irc://[::1/#x", "unclosed"), ("irc://h/#a b", "not a room")] {

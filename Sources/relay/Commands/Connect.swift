@@ -137,10 +137,7 @@ struct Connect: ParsableCommand {
         let tls: TLSContext?
         do {
             tls = try login.tlsContext(for: parsed)
-            if tls != nil && !parsed.tls {
-                parsed.tls = true
-                if !target.contains(":") || target.hasSuffix("]") { parsed.port = ClientTarget.defaultTLSPort }
-            }
+            if tls != nil { parsed = parsed.withTLS() }
             try login.apply(to: &config, tls: tls != nil)
         } catch let error as ValidationError {
             Diagnostics.fail(error.message, status: ExitStatus.usage)
