@@ -53,11 +53,11 @@ public final class ClientSession {
     private var collisions = 0
     /// RFC 1459's NICKLEN, which every server takes.
     static let shortestNickLength = 9
-    private var pacer: Pacer
+    private var pacer: TokenBucket
     /// CTCP replies get a budget of their own (3, then one every 10 s), and are
     /// dropped while anything waits for the pacer: 300 VERSION queries must not
     /// delay a bot's real replies or a bridge's relaying by minutes.
-    private var ctcpReplies: Pacer
+    private var ctcpReplies: TokenBucket
     /// Lines that go out at once (registration, PONG) and lines that wait for the pacer.
     private var urgent = Deque<[UInt8]>()
     private var paced = Deque<Paced>()
@@ -82,8 +82,8 @@ public final class ClientSession {
     public init(config: SessionConfig, now: ContinuousClock.Instant) {
         self.config = config
         self.nick = config.nick
-        self.pacer = Pacer(burst: config.pacingBurst, rate: config.pacingRate, now: now)
-        self.ctcpReplies = Pacer(burst: 3, rate: 0.1, now: now)
+        self.pacer = TokenBucket(burst: config.pacingBurst, rate: config.pacingRate, now: now)
+        self.ctcpReplies = TokenBucket(burst: 3, rate: 0.1, now: now)
         self.lastReceived = now
     }
 

@@ -87,6 +87,10 @@ public final class ChatServer {
         check("max_channels", \.channelsPerUser)
         let kept = config
         config = new
+        for user in users.values {
+            user.flood.burst = new.floodBurst
+            user.flood.rate = new.floodRate
+        }
         // What clients were told at registration stays as it was until a restart.
         config.name = kept.name
         config.network = kept.network
@@ -123,7 +127,7 @@ public final class ChatServer {
         }
         let deadline = now + config.plainAfter
         let user = User(id: id, endpoint: endpoint, host: host, dialect: .undecided(deadline: deadline), now: now)
-        user.floodTokens = Double(config.floodBurst)
+        user.flood = TokenBucket(burst: config.floodBurst, rate: config.floodRate, now: now)
         user.signedOnAt = wallClock()
         user.isSecure = secure
         user.awaitingHandshake = awaitingHandshake
@@ -150,18 +154,15 @@ public final class ChatServer {
         guard let user = users[id] else { return }
         user.lastActivity = now
         user.pingSentAt = nil
-        guard config.floodRate > 0 else { return process(user, line, now: now) }
-        refillFloodTokens(user, now: now)
-        let cost = floodCost(of: line, for: user)
-        if user.floodQueue.isEmpty && user.floodTokens >= cost {
-            user.floodTokens -= cost
+        guard !user.flood.isOff else { return process(user, line, now: now) }
+        if user.floodQueue.isEmpty && user.flood.take(floodCost(of: line, for: user), now: now) {
             return process(user, line, now: now)
         }
         user.floodQueue.append(line)
         if user.floodQueue.cost > config.floodQueueLimit {
             return disconnect(user, reason: "Excess Flood", farewell: "Disconnected: you sent too much too fast (Excess Flood)")
         }
-        schedule(user, at: nextFloodToken(user))
+        schedule(user, at: nextFloodToken(user, now: now))
     }
 
     /// A line over the framer's limit was discarded.
@@ -272,13 +273,13 @@ public final class ChatServer {
                 user.pingSentAt = now
             }
         }
-        if let next = nextCheck(for: user) { schedule(user, at: next) }
+        if let next = nextCheck(for: user, now: now) { schedule(user, at: next) }
     }
 
-    private func nextCheck(for user: User) -> ContinuousClock.Instant? {
+    private func nextCheck(for user: User, now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
         var next: ContinuousClock.Instant?
         func consider(_ candidate: ContinuousClock.Instant) { next = min(next ?? candidate, candidate) }
-        if !user.floodQueue.isEmpty { consider(nextFloodToken(user)) }
+        if !user.floodQueue.isEmpty { consider(nextFloodToken(user, now: now)) }
         if let trial = user.ircTrial { consider(trial.until) }
         if !user.registered { consider(user.connectedAt + config.registrationTimeout) }
         else if user.isIRC {
@@ -290,27 +291,16 @@ public final class ChatServer {
 
     // MARK: Flood control
 
-    private func refillFloodTokens(_ user: User, now: ContinuousClock.Instant) {
-        let elapsed = now - user.floodRefilledAt
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        user.floodTokens = min(Double(config.floodBurst), user.floodTokens + seconds * config.floodRate)
-        user.floodRefilledAt = now
-    }
-
     /// When the queue's oldest line can go.
-    private func nextFloodToken(_ user: User) -> ContinuousClock.Instant {
+    private func nextFloodToken(_ user: User, now: ContinuousClock.Instant) -> ContinuousClock.Instant {
         let cost = user.floodQueue.first.map { floodCost(of: $0, for: user) } ?? 1
-        let missing = max(0, cost - user.floodTokens)
-        return user.floodRefilledAt + .nanoseconds(Int64((missing / config.floodRate * 1e9).rounded(.up)))
+        return user.flood.nextToken(cost, now: now)
     }
 
     private func drainFloodQueue(_ user: User, now: ContinuousClock.Instant) {
         guard !user.floodQueue.isEmpty else { return }
-        refillFloodTokens(user, now: now)
-        while users[user.id] != nil, let next = user.floodQueue.first {
-            let cost = floodCost(of: next, for: user)
-            guard user.floodTokens >= cost, let line = user.floodQueue.popFirst() else { break }
-            user.floodTokens -= cost
+        while users[user.id] != nil, let next = user.floodQueue.first,
+              user.flood.take(floodCost(of: next, for: user), now: now), let line = user.floodQueue.popFirst() {
             process(user, line[...], now: now)
         }
     }

@@ -5,8 +5,7 @@
 /// asking for the whole server and stall everyone else.
 extension ChatServer {
     func floodCost(of line: ArraySlice<UInt8>, for user: User) -> Double {
-        let cost = Self.isExpensive(line, plain: user.isPlain) ? config.expensiveCommandCost : 1
-        return Double(min(cost, config.floodBurst))  // never more than a full bucket, or it would never pass
+        Double(Self.isExpensive(line, plain: user.isPlain) ? config.expensiveCommandCost : 1)  // the bucket caps it at its burst
     }
 
     /// Looks at the command word only: the line has not been parsed yet.

@@ -59,9 +59,8 @@ final class User {
     /// another IRC line arrives, and replayed as plain text if neither happens by `until`.
     var ircTrial: (until: ContinuousClock.Instant, lines: [[UInt8]])?
 
-    // Flood control: a token bucket and the lines waiting for tokens.
-    var floodTokens: Double
-    var floodRefilledAt: ContinuousClock.Instant
+    // Flood control: the one token bucket, and the lines waiting for tokens.
+    var flood: TokenBucket
     var floodQueue = InputQueue()
     /// Set once the user is gone: late sends are dropped.
     var gone = false
@@ -74,8 +73,7 @@ final class User {
         self.connectedAt = now
         self.lastActivity = now
         self.lastMessageAt = now
-        self.floodTokens = 0
-        self.floodRefilledAt = now
+        self.flood = TokenBucket(burst: 1, rate: 0, now: now, full: false)
     }
 
     var isPlain: Bool { if case .plain = dialect { return true } else { return false } }

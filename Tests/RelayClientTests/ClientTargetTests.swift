@@ -1,4 +1,5 @@
 import RelayClient
+import RelayIRC
 import XCTest
 
 final class ClientTargetTests: XCTestCase {
@@ -77,7 +78,7 @@ final class ClientTargetTests: XCTestCase {
 final class PacerTests: XCTestCase {
     func testBurstThenOneLinePerSecond() {
         let start = ContinuousClock.now
-        var pacer = Pacer(burst: 5, rate: 1, now: start)
+        var pacer = TokenBucket(burst: 5, rate: 1, now: start)
         XCTAssertEqual((0..<7).filter { _ in pacer.take(now: start) }.count, 5)
         XCTAssertEqual(pacer.nextToken(now: start), start + .seconds(1))
         XCTAssertFalse(pacer.take(now: start + .milliseconds(999)))
@@ -87,7 +88,7 @@ final class PacerTests: XCTestCase {
 
     func testRateZeroIsOff() {
         let now = ContinuousClock.now
-        var pacer = Pacer(burst: 5, rate: 0, now: now)
+        var pacer = TokenBucket(burst: 5, rate: 0, now: now)
         XCTAssertTrue((0..<1000).allSatisfy { _ in pacer.take(now: now) })
     }
 

@@ -44,7 +44,7 @@ public final class BotCore {
     /// When each folded nick and each host last triggered (the cooldown).
     private var lastTrigger: [String: ContinuousClock.Instant] = [:]
     /// Every trigger together: many nicks from many hosts still cannot make the bot fork without bound.
-    private var triggers: Pacer?
+    private var triggers: TokenBucket?
     /// Said once per spell of refused triggers.
     private var rateWarned = false
     /// Where an unaddressed coprocess line goes: the last event's room, or nick for a private one.
@@ -125,7 +125,7 @@ public final class BotCore {
         if keys.contains(where: { key in lastTrigger[key].map { now - $0 < config.cooldown } ?? false }) { return [] }
         for key in keys { lastTrigger[key] = now }
         if lastTrigger.count > 10_000 { lastTrigger = lastTrigger.filter { now - $0.value < config.cooldown } }
-        if triggers == nil { triggers = Pacer(burst: config.triggerBurst, rate: config.triggerRate, now: now) }
+        if triggers == nil { triggers = TokenBucket(burst: config.triggerBurst, rate: config.triggerRate, now: now) }
         guard triggers!.take(now: now) else {
             defer { rateWarned = true }
             return rateWarned ? [] : [.warn("more than \(config.triggerBurst) triggers at once and \(config.triggerRate) a second after: ignoring the excess")]
