@@ -169,7 +169,7 @@ public final class BridgeRouter {
     /// `head + text + tail`, marked, split so that every piece fits and keeps its attribution.
     private func pieces(_ head: String, _ text: String, _ tail: String, _ target: BridgeEndpoint, _ kind: ChatLine.Kind,
                         _ budget: (Int, String, ChatLine.Kind) -> Int) -> [(String, ChatLine.Kind)] {
-        let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\r" || $0 == "\n" || $0 == "\0" ? " " : $0 }))
+        let clean = TextScrub.oneLine(text)
         let frame = Self.marker + head + tail
         let room = max(budget(target.network, target.room, kind) - frame.utf8.count, 16)
         return TextSplitter.split(clean, maxBytes: room).map { (Self.marker + head + $0 + tail, kind) }

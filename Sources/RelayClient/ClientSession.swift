@@ -160,7 +160,7 @@ public final class ClientSession {
     @discardableResult
     public func say(_ text: String, to target: String, kind: ChatLine.Kind = .message) -> Int {
         // By scalar: "\r\n" is one Character, and must become two spaces like any CR and LF.
-        let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\r" || $0 == "\n" || $0 == "\0" ? " " : $0 }))
+        let clean = TextScrub.oneLine(text)
         let command = kind == .notice ? "NOTICE" : "PRIVMSG"
         let pieces = TextSplitter.split(clean, maxBytes: textBudget(to: target, kind: kind))
         for piece in pieces {

@@ -27,7 +27,7 @@ enum BridgeTarget {
         guard !text.hasPrefix(BridgeRouter.marker) else { return precondition(deliveries.isEmpty, "relayed a marked line") }
         precondition(!deliveries.isEmpty, "nothing relayed")
         let head = BridgeRouter.marker + (kind == .action ? router.guarded(nick) + " " : "<\(router.guarded(nick))> ")
-        let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\r" || $0 == "\n" || $0 == "\0" ? " " : $0 }))
+        let clean = TextScrub.oneLine(text)
         // In bytes: a combining mark after the head's space would join it as one Character.
         var rest = ArraySlice(Array(clean.utf8))
         let head8 = Array(head.utf8)

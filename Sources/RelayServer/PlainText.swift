@@ -1,15 +1,15 @@
+import RelayIRC
+
 /// The plain dialect's lines: readable text for people on nc or telnet.
 enum Plain {
     /// A complete line with CRLF (telnet wants CR; nc users never notice it).
-    /// Control bytes are dropped: text from other users must not be able to
-    /// move a terminal's cursor or change its colours (ESC sequences, IRC
-    /// formatting codes). A TAB becomes a space: it separates words.
+    /// Scrubbed for a terminal (TextScrub.printable): text from other users
+    /// must not be able to move a terminal's cursor or change its colours
+    /// (ESC and C1 sequences, IRC formatting codes).
     static func line(_ text: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 2)
-        for byte in text.utf8 {
-            if byte >= 0x20 && byte != 0x7F { out.append(byte) } else if byte == 0x09 { out.append(0x20) }
-        }
+        TextScrub.printable(utf8: text.utf8, into: &out)
         out.append(UInt8(ascii: "\r"))
         out.append(UInt8(ascii: "\n"))
         return out

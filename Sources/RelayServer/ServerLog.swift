@@ -1,3 +1,5 @@
+import RelayIRC
+
 /// What the server tells its operator, one event at a time: who connected,
 /// registered and left (and why), refusals by a limit, operator actions.
 /// Never the text of a message (a quit message is logged only as "Quit").
@@ -47,7 +49,7 @@ public struct ServerLogEvent: Equatable, Sendable {
             case 0x22: out += "\\\""; needsQuotes = true
             case 0x5C: out += "\\\\"
             case 0x20, 0x3D: out.unicodeScalars.append(scalar); needsQuotes = true
-            case 0..<0x20, 0x7F...0x9F:
+            case _ where TextScrub.isControl(scalar):
                 let hex = String(scalar.value, radix: 16)
                 out += "\\x" + (hex.count < 2 ? "0" : "") + hex
             default: out.unicodeScalars.append(scalar)

@@ -1,4 +1,5 @@
 import RelayClient
+import RelayIRC
 import RelayLoop
 #if canImport(Glibc)
 import Glibc
@@ -68,7 +69,7 @@ final class AnnouncePoster: ConnectionDelegate {
 
     private func post(_ text: String) {
         // One line per room; CR and LF would split it into lines the bot reads as others.
-        let clean = String(text.map { $0 == "\r" || $0 == "\n" || $0 == "\r\n" ? " " : $0 })
+        let clean = TextScrub.oneLine(text)
         guard clean.contains(where: { $0 != " " }) else { return }
         for room in rooms {
             tally.post()

@@ -1,4 +1,5 @@
 import RelayClient
+import RelayIRC
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,12 +37,7 @@ struct TerminalStyle {
     /// sequence of theirs reaches the terminal. Nicks, room names and topics
     /// come from the server as much as messages do.
     static func safe(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.filter { !isControl($0) }))
-    }
-
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+        TextScrub.printable(text)
     }
 
     func info(_ text: String) -> String {
