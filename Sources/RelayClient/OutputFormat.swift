@@ -53,7 +53,7 @@ public enum OutputFormat {
             fields.append(("type", line.kind.rawValue))
             if let room = line.room { fields.append(("room", room)) }
             fields += [("nick", line.nick), ("text", line.text)]
-            if line.room == nil { return object(fields) + ",\"private\":true}" }
+            if line.room == nil { return JSONWriter.object(fields, flags: [("private", true)]) }
         case .join(let room, let nick): fields += [("type", "join"), ("room", room), ("nick", nick)]
         case .part(let room, let nick, let reason):
             fields += [("type", "part"), ("room", room), ("nick", nick)]
@@ -68,30 +68,6 @@ public enum OutputFormat {
             fields += [("type", "kick"), ("room", room), ("nick", nick), ("by", by), ("text", reason)]
         default: return nil
         }
-        return object(fields) + "}"
-    }
-
-    /// `{"k":"v",...` without the closing brace.
-    private static func object(_ fields: [(String, String)]) -> String {
-        "{" + fields.map { "\(quote($0.0)):\(quote($0.1))" }.joined(separator: ",")
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
-    public static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where TextScrub.isControl(scalar):
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        return JSONWriter.object(fields)
     }
 }

@@ -83,7 +83,7 @@ enum Diagnostics {
         guard level <= self.level || level == .error else { return }
         if json {
             let time = CivilTime(unixSeconds: Int64(Glibc.time(nil))).iso8601
-            write("{\"time\":\"\(time)\",\"level\":\"\(level.name)\",\"message\":\(OutputFormat.quote(text))}")
+            write(JSONWriter.object([("time", time), ("level", level.name), ("message", text)]))
         } else {
             write("relay: " + text)
         }

@@ -32,7 +32,7 @@ struct OperatorLog {
         case .json:
             let fields = [("time", CivilTime(unixSeconds: Int64(time(nil))).iso8601), ("level", event.level.name), ("event", event.event)]
                 + event.fields.map { ($0.key, $0.value) }
-            return "{" + fields.map { "\(OutputFormat.quote($0.0)):\(OutputFormat.quote($0.1))" }.joined(separator: ",") + "}"
+            return JSONWriter.object(fields)
         }
     }
 }
