@@ -101,27 +101,11 @@ public final class ClientSession {
         sendNow(Message(command: "USER", params: [config.username, "0", "*", config.realname]))
     }
 
-    private func sendNow(_ message: Message) { Self.fitted(message).map { urgent.append($0) } }
+    private func sendNow(_ message: Message) { message.fitted().map { urgent.append($0) } }
     private func sendPaced(_ message: Message, isMessage: Bool = false) {
-        guard let bytes = Self.fitted(message) else { return }
+        guard let bytes = message.fitted() else { return }
         paced.append(.line(bytes, message: isMessage))
         if isMessage { unsentMessageCount += 1 }
-    }
-
-    /// The wire form, its last parameter cut (between characters) so that the line
-    /// fits IRC's 512 bytes. Text is split before it gets here; what can still be
-    /// too long is an echo of the server's own bytes (a PONG or CTCP reply to a
-    /// long token, longer again once invalid UTF-8 became U+FFFD; found by fuzzing).
-    /// Nil when even an empty last parameter leaves it too long: a reply addressed
-    /// to a "nick" no server would send (hundreds of bytes, also found by
-    /// fuzzing) is not sent at all rather than sent broken.
-    static func fitted(_ message: Message) -> [UInt8]? {
-        let bytes = message.bytes
-        guard bytes.count > 512, let last = message.params.last else { return bytes }
-        var cut = message
-        cut.params[cut.params.count - 1] = TextSplitter.prefix(last, maxBytes: max(0, last.utf8.count - (bytes.count - 512)))
-        let fitted = cut.bytes
-        return fitted.count <= 512 ? fitted : nil
     }
 
     /// The lines that may be written now, in order.

@@ -100,11 +100,26 @@ extension Message {
     /// spaces dropped, CRLF again. For lines built around text nobody bounded in
     /// advance (a 401 naming a 500-byte target, a QUIT reason behind a long
     /// prefix); a line that fits is returned as it is.
+    ///
+    /// The one way relay fits a line into 512 bytes; `fitted()` is the same
+    /// cut for a message relay composes itself.
     public static func cutToFit(_ line: [UInt8]) -> [UInt8] {
         guard line.count > maxLength + 2 else { return line }
         var end = maxLength
         while end > 0 && line[end] & 0xC0 == 0x80 { end -= 1 }  // not inside a character
         while end > 0 && line[end - 1] == UInt8(ascii: " ") { end -= 1 }
         return Array(line[..<end]) + [13, 10]
+    }
+
+    /// The wire form cut to fit (`cutToFit`), but only inside its last
+    /// parameter: nil when the cut would fall before it (a reply addressed to
+    /// a "nick" of hundreds of bytes, found by fuzzing, is not sent at all
+    /// rather than sent broken).
+    public func fitted() -> [UInt8]? {
+        let line = bytes
+        guard line.count > Message.maxLength + 2, let last = params.last else { return line }
+        let lastStarts = line.count - 2 - last.utf8.count
+        let cut = Message.cutToFit(line)
+        return cut.count - 2 >= lastStarts ? cut : nil  // an emptied last parameter is still a whole line
     }
 }

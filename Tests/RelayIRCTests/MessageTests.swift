@@ -133,3 +133,18 @@ final class MessageTests: XCTestCase {
         }
     }
 }
+
+final class MessageFittingTests: XCTestCase {
+    func testFittedCutsOnlyTheLastParameterOrRefuses() {
+        let long = String(repeating: "é", count: 400)
+        let fitted = Message("PRIVMSG", "#room", long).fitted()!
+        XCTAssertLessThanOrEqual(fitted.count, 512)
+        XCTAssertEqual(fitted.suffix(2), [13, 10])
+        XCTAssertNotNil(String(validating: fitted, as: UTF8.self), "cut between characters")
+        XCTAssertTrue(fitted.starts(with: Array("PRIVMSG #room :é".utf8)))
+        XCTAssertEqual(Message("PRIVMSG", "#room", "short").fitted(), Message("PRIVMSG", "#room", "short").bytes)
+        let hugeTarget = String(repeating: "n", count: 600)
+        XCTAssertNil(Message("NOTICE", hugeTarget, "hi").fitted(), "the cut would fall in the target: not sent")
+        XCTAssertEqual(Message.cutToFit(Message("NOTICE", hugeTarget, "hi").bytes).count, 512, "the server's cut still sends 512")
+    }
+}
