@@ -263,9 +263,9 @@ final class BotRunner: ClientHostDelegate, Flushable {
         guard let coprocess else { return }
         throttled = true
         coprocess.pauseOutput()
-        loop.schedule(after: .milliseconds(200)) { [weak self] in
+        client.whenBacklog(atMost: replyLimit / 2) { [weak self] in
             guard let self else { return }
-            while let session = self.client.session, session.pacedBacklog < self.replyLimit / 2, let line = self.held.popFirst() {
+            while let session = self.client.session, session.pacedBacklog < self.replyLimit, let line = self.held.popFirst() {
                 self.perform(self.core.coprocessLine(line))
             }
             guard self.held.isEmpty else { return self.throttle() }

@@ -178,17 +178,12 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
         }
         stdinFramer.feed(stdinBuffer[0..<count]) { take($0) }
         if session.pacedBacklog > backlogLimit {
-            // Backpressure: stop reading until the pacer has caught up.
+            // Backpressure: stop reading until the pacer has half caught up.
             try? loop.setInterest(STDIN_FILENO, [])
-            waitForBacklog(session)
-        }
-    }
-
-    private func waitForBacklog(_ session: ClientSession) {
-        loop.schedule(after: .milliseconds(200)) { [weak self] in
-            guard let self, !self.policy.finished else { return }
-            if session.pacedBacklog > self.backlogLimit / 2 { return self.waitForBacklog(session) }
-            try? self.loop.setInterest(STDIN_FILENO, .read)
+            client.whenBacklog(atMost: backlogLimit / 2) { [weak self] in
+                guard let self, !self.policy.finished else { return }
+                try? self.loop.setInterest(STDIN_FILENO, .read)
+            }
         }
     }
 

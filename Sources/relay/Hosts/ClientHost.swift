@@ -210,6 +210,22 @@ final class ClientHost: ConnectionDelegate {
         line.count >= 2 && (line.first == 0x15 || line.first == 0x16) && line[line.startIndex + 1] == 0x03
     }
 
+    /// Backpressure by event, not by polling: `action` runs once, the next
+    /// time a connected session's paced backlog is at `level` or below (at once
+    /// if it is; while disconnected, once a session is writing again).
+    func whenBacklog(atMost level: Int, _ action: @escaping () -> Void) {
+        backlogWaiter = (level, action)
+        runBacklogWaiter()
+    }
+
+    private var backlogWaiter: (level: Int, action: () -> Void)?
+
+    private func runBacklogWaiter() {
+        guard let waiter = backlogWaiter, let session, isConnected, session.pacedBacklog <= waiter.level else { return }
+        backlogWaiter = nil
+        waiter.action()
+    }
+
     /// Writes what the session lets out now and wakes up when it has more.
     func pump() {
         guard let session, let connection, connection.state == .open else { return }
@@ -220,6 +236,7 @@ final class ClientHost: ConnectionDelegate {
         }
         let written = session.takeWrittenConfirmations()
         if !written.isEmpty { delegate?.client(self, wroteConfirmations: written) }
+        if backlogWaiter != nil { runBacklogWaiter() }
         let deadline = session.nextDeadline(now: now)
         if let at = sessionTimerAt, at <= deadline, at > now { return }
         if let sessionTimer { loop.cancel(sessionTimer) }
