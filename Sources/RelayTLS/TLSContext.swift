@@ -76,7 +76,8 @@ extension TLSContext {
     /// A missing or unreadable file, said the way every other file error is
     /// ("PATH: No such file or directory"), not in OpenSSL's codes.
     static func readable(_ path: String) throws(Failure) {
-        guard access(path, R_OK) == 0 else { throw Failure(description: "\(path): \(String(cString: strerror(errno)))") }
+        let (result, code) = attempt { access(path, R_OK) }
+        guard result == 0 else { throw Failure(description: "\(path): \(String(cString: strerror(code)))") }
     }
 }
 

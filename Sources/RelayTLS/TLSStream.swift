@@ -62,7 +62,7 @@ public final class TLSStream: StreamTransport {
     /// 1 is success with the count it set, anything else is sorted by `outcome`.
     private func call(_ operation: (inout Int) -> Int32) throws -> TransportResult {
         ERR_clear_error()
-        errno = 0
+        clearErrorCode()
         var count = 0
         let result = operation(&count)
         return result == 1 ? .done(count) : try outcome(of: result)
@@ -114,7 +114,7 @@ public final class TLSStream: StreamTransport {
             return .done(0)
         case SSL_ERROR_SYSCALL:
             fatal = true
-            let saved = errno
+            let saved = lastErrorCode()
             let queued = ERR_get_error()
             ERR_clear_error()
             if queued != 0 { throw TransportError(TLSErrors.describe(queued)) }

@@ -84,10 +84,10 @@ public struct OutputBuffer {
     /// Writes to a non-blocking pipe (or any descriptor `send` does not take).
     public mutating func write(toPipe fd: Int32) throws -> WriteOutcome {
         try write { bytes in
-            let written = Glibc.write(fd, bytes.baseAddress, bytes.count)
-            if written >= 0 { return written }
-            if errno == EAGAIN || errno == EINTR { return nil }
-            throw SystemError("write", code: errno)
+            switch try nonBlockingSyscall("write", { Glibc.write(fd, bytes.baseAddress, bytes.count) }) {
+            case .done(let written): return written
+            case .wouldBlock: return nil
+            }
         }
     }
 

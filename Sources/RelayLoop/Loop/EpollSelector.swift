@@ -65,12 +65,13 @@ public final class EpollSelector: Selector {
             events.append(ReadyEvent(fd: fd, readable: interest.contains(.read), writable: interest.contains(.write)))
         }
         let timeout = events.isEmpty ? timeoutMilliseconds : 0
-        let count = kernelEvents.withUnsafeMutableBufferPointer { buffer in
-            epoll_wait(epfd, buffer.baseAddress, Int32(buffer.count), timeout)
+        // EINTR: a turn with no events (the loop recomputes its timeout), not an error.
+        let (count, code) = attempt {
+            kernelEvents.withUnsafeMutableBufferPointer { buffer in epoll_wait(epfd, buffer.baseAddress, Int32(buffer.count), timeout) }
         }
         if count < 0 {
-            if errno == EINTR { return }
-            throw SystemError("epoll_wait", code: errno)
+            if code == EINTR { return }
+            throw SystemError("epoll_wait", code: code)
         }
         for index in 0..<Int(count) {
             let raw = kernelEvents[index]

@@ -42,12 +42,12 @@ public final class PollSelector: Selector {
 
     public func wait(timeoutMilliseconds: Int32, into events: inout [ReadyEvent]) throws {
         events.removeAll(keepingCapacity: true)
-        let count = pollfds.withUnsafeMutableBufferPointer { buffer in
-            poll(buffer.baseAddress, nfds_t(buffer.count), timeoutMilliseconds)
+        let (count, code) = attempt {
+            pollfds.withUnsafeMutableBufferPointer { buffer in poll(buffer.baseAddress, nfds_t(buffer.count), timeoutMilliseconds) }
         }
         if count < 0 {
-            if errno == EINTR { return }
-            throw SystemError("poll", code: errno)
+            if code == EINTR { return }
+            throw SystemError("poll", code: code)
         }
         if count == 0 { return }
         let trouble = Int16(POLLERR | POLLHUP | POLLNVAL)

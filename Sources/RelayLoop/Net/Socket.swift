@@ -28,9 +28,8 @@ public enum Socket {
     public static func connect(to address: SocketAddress) throws -> (fd: Int32, inProgress: Bool) {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         let fd = try syscall("socket", { socket(address.family, type, 0) })
-        let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
+        let (result, code) = attempt { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
         if result == 0 { return (fd, false) }
-        let code = errno
         if code == EINPROGRESS || code == EINTR { return (fd, true) }
         closeDescriptor(fd)
         throw SystemError("connect \(address)", code: code)
@@ -40,7 +39,8 @@ public enum Socket {
     public static func pendingError(_ fd: Int32) -> Int32 {
         var code: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) == 0 else { return errno }
+        let (result, failure) = attempt { getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) }
+        guard result == 0 else { return failure }
         return code
     }
 

@@ -57,6 +57,23 @@ public func nonBlockingSyscall<T: FixedWidthInteger>(_ call: @autoclosure () -> 
     }
 }
 
+/// One call, no retry: its result and, when it failed, the errno it left (0
+/// otherwise). For the calls whose failures are outcomes to tell apart rather
+/// than errors (connect's EINPROGRESS, bind under a changed umask, a file that
+/// is not there), and that must not be repeated after EINTR.
+@inline(__always)
+public func attempt<T: FixedWidthInteger>(_ body: () -> T) -> (result: T, code: Int32) {
+    let result = body()
+    return (result, result < 0 ? errno : 0)
+}
+
+/// The errno a libc call that reports failure by a pointer or a flag left.
+public func lastErrorCode() -> Int32 { errno }
+
+/// errno set to 0, for a library that reads it after its own calls (OpenSSL's
+/// SSL_get_error): a stale value must not be taken for this call's.
+public func clearErrorCode() { errno = 0 }
+
 /// Sets O_NONBLOCK on a descriptor (fcntl).
 public func setNonBlocking(_ fd: Int32) throws {
     let flags = try syscall("fcntl", { fcntl(fd, F_GETFL) })

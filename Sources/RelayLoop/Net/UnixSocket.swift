@@ -30,11 +30,11 @@ public enum UnixSocket {
         var (address, length) = try address(path)
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         let fd = try syscall("socket", { socket(AF_UNIX, type, 0) })
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
+        let (result, code) = attempt {
+            withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) } }
         }
         guard result == 0 else {
-            let error = SystemError("connect \(path)", code: errno)
+            let error = SystemError("connect \(path)", code: code)
             closeDescriptor(fd)
             throw error
         }
@@ -63,10 +63,9 @@ public enum UnixSocket {
         do {
             // The mode is set at bind time through the umask: no moment when others could connect.
             let previous = umask(0o177)
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+            let (result, code) = attempt {
+                withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
             }
-            let code = errno
             umask(previous)
             guard result == 0 else { throw SystemError("bind \(path)", code: code) }
             _ = try syscall("listen \(path)", { Glibc.listen(fd, backlog) })

@@ -110,15 +110,19 @@ public final class OutputWriter: ReadinessHandler, Flushable {
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            if written < 0 && errno == EAGAIN {
-                var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&ready, 1, -1)
-                continue
+            do {
+                switch try nonBlockingSyscall("write", { bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } }) {
+                case .wouldBlock:
+                    var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&ready, 1, -1)
+                case .done(0):
+                    return EIO
+                case .done(let written):
+                    offset += written
+                }
+            } catch {
+                return (error as? SystemError)?.code ?? EIO
             }
-            guard written > 0 else { return written < 0 ? errno : EIO }
-            offset += written
         }
         return 0
     }

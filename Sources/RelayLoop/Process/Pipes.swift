@@ -12,10 +12,11 @@ public final class PipeReader: ReadinessHandler {
     private var framer: LineFramer
     private var buffer = [UInt8](repeating: 0, count: 16 * 1024)
     private let onFrame: (LineFramer.Frame) -> Void
-    private let onEnd: () -> Void
+    /// The pipe ended: nil at EOF, or why reading failed (never taken for an EOF).
+    private let onEnd: (String?) -> Void
 
     public init(fd: Int32, loop: EventLoop, maxLineLength: Int = 16 * 1024,
-                onFrame: @escaping (LineFramer.Frame) -> Void, onEnd: @escaping () -> Void) throws {
+                onFrame: @escaping (LineFramer.Frame) -> Void, onEnd: @escaping (String?) -> Void) throws {
         self.fd = fd
         self.loop = loop
         self.framer = LineFramer(maxLineLength: maxLineLength)
@@ -42,14 +43,23 @@ public final class PipeReader: ReadinessHandler {
     /// One read; false when nothing more is there now (or the pipe ended).
     private func readOnce() -> Bool {
         guard fd >= 0 else { return false }
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { return true }
-        if count < 0 && errno == EAGAIN { return false }
-        guard count > 0 else {
-            // EOF, or an error (EIO...): either way nothing more will come.
+        let count: Int
+        do {
+            switch try nonBlockingSyscall("read", { buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) {
+            case .wouldBlock: return false
+            case .done(let read): count = read
+            }
+        } catch {
+            // Nothing more will come, but it is not the writer's end: say why.
             if let last = framer.finish() { onFrame(last) }
             close()
-            onEnd()
+            onEnd((error as? SystemError)?.description ?? "\(error)")
+            return false
+        }
+        guard count > 0 else {
+            if let last = framer.finish() { onFrame(last) }
+            close()
+            onEnd(nil)
             return false
         }
         framer.feed(buffer[0..<count]) { onFrame($0) }

@@ -53,7 +53,8 @@ final class AnnouncePoster: ConnectionDelegate {
                 case .line(let bytes): post(String(decoding: bytes, as: UTF8.self))
                 case .tooLong(let length): tally.refuse("stdin: a line of \(length) bytes is longer than 16384 and was not sent")
                 }
-            }, onEnd: { [unowned self] in
+            }, onEnd: { [unowned self] failure in
+                if let failure { return fail("stdin: \(failure)") }
                 tally.inputDone = true
                 check()
             })

@@ -39,11 +39,19 @@ final class ScriptProcess {
             case .line(let bytes): self.onLine(String(decoding: bytes, as: UTF8.self))
             case .tooLong(let length): Diagnostics.say("\(self.name): printed a line of \(length) bytes; dropped it")
             }
-        }, onEnd: { [weak self] in self?.finishIfDone() })
+        }, onEnd: { [weak self] failure in
+            guard let self else { return }
+            if let failure { Diagnostics.say("\(self.name): its stdout: \(failure)") }
+            self.finishIfDone()
+        })
         errors = try PipeReader(fd: child.stderr, loop: loop, onFrame: { [weak self] frame in
             guard let self, case .line(let bytes) = frame else { return }
             Diagnostics.say("\(self.name): " + String(decoding: bytes, as: UTF8.self))
-        }, onEnd: { [weak self] in self?.finishIfDone() })
+        }, onEnd: { [weak self] failure in
+            guard let self else { return }
+            if let failure { Diagnostics.say("\(self.name): its stderr: \(failure)") }
+            self.finishIfDone()
+        })
         reaper.watch(child.pid) { [weak self] status in self?.exited(status) }
     }
 

@@ -169,9 +169,18 @@ final class ScriptRunner: ClientHostDelegate, ReadinessHandler {
             try? loop.setInterest(STDIN_FILENO, [])
             return
         }
-        let count = stdinBuffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
-        if count < 0 && (errno == EAGAIN || errno == EINTR) { return }
-        if count <= 0 {
+        let count: Int
+        do {
+            guard case .done(let read) = try nonBlockingSyscall("read", {
+                stdinBuffer.withUnsafeMutableBytes { Glibc.read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            }) else { return }
+            count = read
+        } catch {
+            // Not the end of the input: a failure the run reports (exit 1).
+            loop.unwatch(STDIN_FILENO)
+            return perform(policy.timedOut("stdin: \(error)"))
+        }
+        if count == 0 {
             if let last = stdinFramer.finish() { take(last) }
             loop.unwatch(STDIN_FILENO)
             return perform(policy.stdinEnded())

@@ -1,3 +1,4 @@
+import RelayLoop
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,7 +28,7 @@ enum Secrets {
     /// The whole file, without its trailing newline.
     static func contents(of path: String) throws -> String {
         guard let file = fopen(path, "r") else {
-            throw Failure(description: "\(path): \(String(cString: strerror(errno)))")
+            throw Failure(description: "\(path): \(String(cString: strerror(lastErrorCode())))")
         }
         defer { fclose(file) }
         var bytes: [UInt8] = []
