@@ -16,6 +16,7 @@ struct Relay: ParsableCommand {
         subcommands: [Serve.self, Connect.self, Bridge.self])
 
     /// What followed the subcommand's name on the command line (serve --config re-parses it after the file's).
+    /// (nonisolated(unsafe): set once in main before anything else runs.)
     nonisolated(unsafe) static var subcommandArguments: [String] = []
 
     /// Parses and runs the command. Usage errors exit 2, not ArgumentParser's 64.
@@ -51,6 +52,8 @@ struct Relay: ParsableCommand {
 enum Diagnostics {
     typealias Level = ServerLogEvent.Level
 
+    // nonisolated(unsafe), these three: set once by the command before its loop
+    // starts, then read on the loop's one thread (relay has no other).
     nonisolated(unsafe) static var level = Level.info
     nonisolated(unsafe) static var json = false
 

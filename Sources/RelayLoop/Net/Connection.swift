@@ -76,6 +76,7 @@ public final class Connection: ReadinessHandler, Flushable {
     private var releaseScheduled = false
 
     /// One read buffer for every connection: the loop runs one read at a time.
+    /// (nonisolated(unsafe): every Connection lives on the loop's one thread.)
     nonisolated(unsafe) private static var scratch = [UInt8](repeating: 0, count: 64 * 1024)
 
     public init(fd: Int32, tag: Int, loop: EventLoop, maxLineLength: Int, sendQueueLimit: Int,

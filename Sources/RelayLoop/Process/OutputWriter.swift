@@ -139,6 +139,8 @@ public final class OutputWriter: ReadinessHandler, Flushable {
 
     /// Flags to put back at exit, by descriptor; O_NONBLOCK lives in the open
     /// file, which the shell or the next command of a pipeline may share.
+    /// (nonisolated(unsafe): written on the loop's thread, read by the atexit
+    /// handler of that same thread once the loop has stopped.)
     nonisolated(unsafe) private static var savedFlags: [(fd: Int32, flags: Int32)] = []
 
     private static func makeNonBlocking(_ fd: Int32) -> Bool {

@@ -7,7 +7,8 @@ import Glibc
 #endif
 
 /// The one interactive chat of this process, for readline's C callbacks (which
-/// cannot capture context).
+/// cannot capture context). nonisolated(unsafe): readline calls back on the
+/// loop's thread, inside rl_callback_read_char, the only thread relay has.
 nonisolated(unsafe) private var activeUI: ChatUI?
 
 private func lineHandler(_ line: UnsafeMutablePointer<CChar>?) {

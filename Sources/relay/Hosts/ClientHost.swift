@@ -51,6 +51,7 @@ final class ClientHost: ConnectionDelegate {
     /// plain connection, may be a TLS port refusing what it cannot read.
     private var heardFromServer = false
     /// --insecure is said once per process, not once per reconnect.
+    /// (nonisolated(unsafe): only the loop's thread connects.)
     nonisolated(unsafe) private static var warnedInsecure = false
 
     init(loop: EventLoop, target: ClientTarget, session: SessionConfig, tls: TLSContext? = nil) {
