@@ -37,9 +37,18 @@ public final class EventLoop {
     /// (a name that does not resolve) must not then wait forever in the loop.
     private var stopRequested = false
 
-    public init(selector: Selector) {
+    /// The loop's clock: the real one, or a test's, which the test moves (then
+    /// a timer an hour away fires on the next turn once the clock passes it,
+    /// and nothing sleeps).
+    private let clock: () -> ContinuousClock.Instant
+
+    public init(selector: Selector, clock: @escaping () -> ContinuousClock.Instant = { .now }) {
         self.selector = selector
+        self.clock = clock
     }
+
+    /// Now, by the loop's clock.
+    public var now: ContinuousClock.Instant { clock() }
 
     /// A loop on the backend named by RELAY_SELECTOR (epoll by default on Linux).
     public static func makeDefault() throws -> EventLoop {
@@ -94,7 +103,7 @@ public final class EventLoop {
 
     @discardableResult
     public func schedule(after delay: Duration, _ action: @escaping () -> Void) -> TimerID {
-        timers.schedule(at: .now + delay, action)
+        timers.schedule(at: clock() + delay, action)
     }
 
     public func cancel(_ timer: TimerID) {
@@ -153,9 +162,9 @@ public final class EventLoop {
         // A flush may have stopped the loop (a TLS handshake it drove failed at
         // once): waiting now could wait forever, with nothing left to wake it.
         if stopRequested { return }
-        var timeout = Self.milliseconds(until: timers.nextDeadline())
+        var timeout = timers.nextDeadline().map { Self.milliseconds(rounding: $0 - clock()) } ?? -1
         if let maximumWait {
-            let cap = Self.milliseconds(until: .now + maximumWait)
+            let cap = Self.milliseconds(rounding: maximumWait)
             timeout = timeout < 0 ? cap : min(timeout, cap)
         }
         try selector.wait(timeoutMilliseconds: timeout, into: &readyEvents)
@@ -165,17 +174,11 @@ public final class EventLoop {
             guard index < handlers.count, let handler = handlers[index] else { continue }
             handler.handle(event)
         }
-        for action in timers.takeDue(at: .now) { action() }
+        for action in timers.takeDue(at: clock()) { action() }
     }
 
-    /// Milliseconds until `deadline`, rounded up so that a wake-up is never early
-    /// (an early wake-up with nothing due would spin); -1 for no deadline.
-    static func milliseconds(until deadline: ContinuousClock.Instant?) -> Int32 {
-        guard let deadline else { return -1 }
-        return milliseconds(rounding: deadline - .now)
-    }
-
-    /// `remaining` in whole milliseconds, rounded up; 0 when it is not positive.
+    /// `remaining` in whole milliseconds, rounded up so that a wake-up is never
+    /// early (an early wake-up with nothing due would spin); 0 when it is not positive.
     static func milliseconds(rounding remaining: Duration) -> Int32 {
         if remaining <= .zero { return 0 }
         let (seconds, attoseconds) = remaining.components
