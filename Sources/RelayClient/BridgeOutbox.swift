@@ -55,8 +55,24 @@ public struct BridgeOutbox: Sendable {
 
     /// What was dropped since the last call, by room, in room order.
     public mutating func takeDropped() -> [(room: String, count: Int)] {
-        defer { unreported.removeAll() }
+        defer { unreported.removeAll(); unreportedSince = nil }
         return unreported.values.sorted { $0.room < $1.room }
+    }
+
+    /// Since when drops wait to be reported.
+    private var unreportedSince: ContinuousClock.Instant?
+
+    /// The rule for telling a room what it lost: once the backlog is through
+    /// and nothing fell off for `quiet` (one notice for a burst, not one per
+    /// line), or every `overdue` while that never happens. Returns what to
+    /// report, by room, or nothing yet.
+    public mutating func dropReport(now: ContinuousClock.Instant, quiet: Duration = .seconds(1),
+                                    overdue: Duration = .seconds(60)) -> [(room: String, count: Int)] {
+        guard hasUnreported else { return [] }
+        if unreportedSince == nil { unreportedSince = now }
+        let burstOver = isEmpty && lastDropAt.map { now - $0 >= quiet } ?? true
+        let late = unreportedSince.map { now - $0 >= overdue } ?? false
+        return burstOver || late ? takeDropped() : []
     }
 
     /// Lines waiting for `room`.

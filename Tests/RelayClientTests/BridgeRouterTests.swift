@@ -108,6 +108,26 @@ final class BridgeOutboxTests: XCTestCase {
         XCTAssertNil(outbox.pop(now: start))
     }
 
+    func testDropsAreReportedOnceABurstIsOverOrAMinuteLate() {
+        var outbox = BridgeOutbox(limit: 2, maxAge: .seconds(600))
+        for index in 1...4 { outbox.push(line("#a", "\(index)"), now: start) }
+        XCTAssertTrue(outbox.dropReport(now: start).isEmpty, "lines still wait: the burst may go on")
+        _ = outbox.pop(now: start); _ = outbox.pop(now: start)
+        XCTAssertTrue(outbox.dropReport(now: start + .milliseconds(500)).isEmpty, "quiet for less than a second")
+        XCTAssertEqual(outbox.dropReport(now: start + .seconds(1)).map { "\($0.room) \($0.count)" }, ["#a 2"], "one notice for the burst")
+        XCTAssertTrue(outbox.dropReport(now: start + .seconds(2)).isEmpty, "said once")
+
+        var busy = BridgeOutbox(limit: 1, maxAge: .seconds(600))
+        var reported: [Int] = []
+        for second in 0...130 {
+            busy.push(line("#b", "x"), now: start + .seconds(second))
+            busy.push(line("#b", "y"), now: start + .seconds(second))
+            let report = busy.dropReport(now: start + .seconds(second))
+            if !report.isEmpty { reported.append(second) }
+        }
+        XCTAssertEqual(reported, [60, 121], "a drop that never stops is reported a minute after the first unreported one")
+    }
+
     func testBoundedByAgeAndRoomsNotJoinedDoNotHoldUpOthers() {
         var outbox = BridgeOutbox(limit: 100, maxAge: .seconds(60))
         outbox.push(line("#a", "old"), now: start)

@@ -41,7 +41,6 @@ final class BridgeRunner: ClientHostDelegate {
     private var health = BridgeHealth()
     private var drainTimer: TimerID?
     /// Since when each network has dropped lines its rooms were not told about yet.
-    private var unreportedSince: [Int: ContinuousClock.Instant] = [:]
     /// Lines handed to a session's pacer at most; the rest wait in the outbox, where the bounds apply.
     private let pacerWindow = 3
     private var stopping = false
@@ -196,14 +195,8 @@ final class BridgeRunner: ClientHostDelegate {
         while session.pacedBacklog < pacerWindow, let delivery = networks[network]?.outbox.pop(now: .now, ready: joined) {
             session.say(delivery.text, to: delivery.room, kind: delivery.kind)
         }
-        let now = ContinuousClock.now
-        guard let outbox = networks[network]?.outbox else { return }
-        if outbox.hasUnreported && unreportedSince[network] == nil { unreportedSince[network] = now }
-        let burstOver = outbox.isEmpty && outbox.lastDropAt.map { now - $0 >= .seconds(1) } ?? true
-        let overdue = unreportedSince[network].map { now - $0 >= .seconds(60) } ?? false
-        if outbox.hasUnreported && (burstOver || overdue) {
-            let dropped = networks[network]?.outbox.takeDropped() ?? []
-            unreportedSince[network] = nil
+        let dropped = networks[network]?.outbox.dropReport(now: .now) ?? []
+        if !dropped.isEmpty {
             for (room, count) in dropped where joined(room) {
                 let limit = settings.backlog, minutes = settings.backlogAge.components.seconds / 60
                 let text = "\(BridgeRouter.marker)[bridge] \(count) line\(count == 1 ? " was" : "s were") not relayed here "
