@@ -89,6 +89,15 @@ final class BotCoreTests: XCTestCase {
         XCTAssertEqual(runs(core.receive(later, ownNick: "bot", now: start + .seconds(1))).count, 1)
     }
 
+    func testRepliesAndTheCoprocessYieldToABacklog() {
+        let core = bot { $0.replyBacklogLimit = 200 }
+        XCTAssertTrue(core.mayQueueReply(backlog: 199))
+        XCTAssertFalse(core.mayQueueReply(backlog: 200), "past the limit a handler's reply is dropped, not queued")
+        XCTAssertEqual(core.holdCoprocessAt, 200)
+        XCTAssertEqual(core.resumeCoprocessAt, 100, "read again once the backlog halved")
+        XCTAssertEqual(BotConfig().coprocessGrace, .seconds(2), "the documented stop: 2 s, then SIGTERM")
+    }
+
     func testAHandlerKilledAfterPrintingSaysSo() throws {
         let core = bot()
         let run = try XCTUnwrap(runs(core.receive(said("#ops", "ana", "!uptime"), ownNick: "bot", now: start)).first)

@@ -56,5 +56,22 @@ public struct BotConfig: Sendable {
     /// Where a coprocess line goes before any event named a conversation.
     public var defaultRoom: String?
 
+    // The bounds a bot keeps whatever its scripts do.
+    /// Lines waiting for the pacer past which a handler's reply is dropped and
+    /// the coprocess is read no further (until the backlog halves).
+    public var replyBacklogLimit = 200
+    /// Events buffered for a coprocess that does not read its stdin (then dropped, counted).
+    public var coprocessInputLimit = 1 << 20
+    /// The input buffered for one handler run.
+    public var handlerInputLimit = 64 * 1024
+
+    /// Stopping: the coprocess's stdin is closed, it gets `coprocessGrace`,
+    /// then SIGTERM, then SIGKILL `killGrace` later; a running handler gets
+    /// `handlerGrace` between SIGTERM and SIGKILL; the whole stop is bounded by `stopBound`.
+    public var coprocessGrace: Duration = .seconds(2)
+    public var killGrace: Duration = .seconds(1)
+    public var handlerGrace: Duration = .milliseconds(500)
+    public var stopBound: Duration = .seconds(4)
+
     public init() {}
 }

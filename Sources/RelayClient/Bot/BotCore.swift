@@ -199,6 +199,17 @@ public final class BotCore {
         return actions
     }
 
+    // MARK: Backpressure
+
+    /// A reply (a handler's line) when `backlog` lines already wait for the
+    /// pacer: said, or dropped (with a line on stderr) past the limit.
+    public func mayQueueReply(backlog: Int) -> Bool { backlog < config.replyBacklogLimit }
+
+    /// The coprocess is read no further while this many lines wait, and again
+    /// once they are down to `resumeAt`: nothing it prints is lost, nothing grows.
+    public var holdCoprocessAt: Int { config.replyBacklogLimit }
+    public var resumeCoprocessAt: Int { config.replyBacklogLimit / 2 }
+
     // MARK: The coprocess's lines
 
     /// One line the coprocess printed, routed.

@@ -39,7 +39,6 @@ final class BotRunner: ClientHostDelegate, Flushable {
     private var confirmQueued = false
     /// Lines of replies that may wait for the pacer; past it a coprocess is read no
     /// further (it blocks on its next write) and handler replies are dropped, said on stderr.
-    private let replyLimit = 200
     private var droppedEvents = 0
     /// Coprocess lines read while the pacer was too far behind, and whether its output is paused.
     private var held = Deque<String>()
@@ -80,7 +79,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
             }, onGone: { [unowned self] writer in announce?.writerGone(writer) })
         }
         if let command = options.exec {
-            coprocess = try ScriptProcess(name: "exec", command: command, loop: loop, reaper: reaper, inputLimit: 1 << 20,
+            coprocess = try ScriptProcess(name: "exec", command: command, loop: loop, reaper: reaper, inputLimit: core.config.coprocessInputLimit,
                                           onLine: { [unowned self] line in coprocessSaid(line) },
                                           onFinished: { [unowned self] status in coprocessExited(status) })
         }
@@ -189,7 +188,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
         guard let session = client.session, client.isConnected, session.isRegistered else {
             return Diagnostics.warn("not connected: a reply to \(target) was not sent")
         }
-        guard session.pacedBacklog < replyLimit else {
+        guard core.mayQueueReply(backlog: session.pacedBacklog) else {
             return Diagnostics.warn("\(session.pacedBacklog) lines already wait for the pacer: a reply to \(target) was dropped")
         }
         session.say(text, to: target, kind: kind)
@@ -229,7 +228,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
     private func startHandler(_ run: HandlerRun) {
         do {
             let process = try ScriptProcess(name: run.name, command: run.command, environment: run.environment, loop: loop,
-                                            reaper: reaper, inputLimit: 64 * 1024,
+                                            reaper: reaper, inputLimit: core.config.handlerInputLimit,
                                             onLine: { [unowned self] line in core.handlerOutput(id: run.id, line: line) },
                                             onFinished: { [unowned self] status in
                                                 handlers[run.id] = nil
@@ -245,12 +244,12 @@ final class BotRunner: ClientHostDelegate, Flushable {
         }
     }
 
-    /// A line the coprocess printed. When the pacer is `replyLimit` lines behind,
+    /// A line the coprocess printed. When the pacer is `core.holdCoprocessAt` lines behind,
     /// its output is read no further (it blocks on its next write) and the lines of
     /// the read in hand wait here — at most one read's worth — until the backlog
     /// halves: nothing is lost, nothing grows without bound.
     private func coprocessSaid(_ line: String) {
-        let behind = (client.session?.pacedBacklog ?? 0) >= replyLimit
+        let behind = (client.session?.pacedBacklog ?? 0) >= core.holdCoprocessAt
         guard held.isEmpty && !behind else {
             held.append(line)
             if !throttled { throttle() }
@@ -263,9 +262,9 @@ final class BotRunner: ClientHostDelegate, Flushable {
         guard let coprocess else { return }
         throttled = true
         coprocess.pauseOutput()
-        client.whenBacklog(atMost: replyLimit / 2) { [weak self] in
+        client.whenBacklog(atMost: core.resumeCoprocessAt) { [weak self] in
             guard let self else { return }
-            while let session = self.client.session, session.pacedBacklog < self.replyLimit, let line = self.held.popFirst() {
+            while let session = self.client.session, session.pacedBacklog < self.core.holdCoprocessAt, let line = self.held.popFirst() {
                 self.perform(self.core.coprocessLine(line))
             }
             guard self.held.isEmpty else { return self.throttle() }
@@ -284,8 +283,9 @@ final class BotRunner: ClientHostDelegate, Flushable {
 
     // MARK: Ending
 
-    /// QUIT; close the coprocess's stdin and give it 2 s before SIGTERM (then SIGKILL);
-    /// end running handlers. A second signal ends everything at once.
+    /// QUIT; close the coprocess's stdin and give it its grace before SIGTERM
+    /// (then SIGKILL); end running handlers. A second signal ends everything at once.
+    /// The times are BotConfig's.
     private func stop(status: Int32) {
         if stopping { return loop.stop() }
         stopping = true
@@ -293,10 +293,11 @@ final class BotRunner: ClientHostDelegate, Flushable {
         client.quit(nil)
         if let coprocess {
             coprocess.input.closeAfterFlush()
-            loop.schedule(after: .seconds(2)) { coprocess.terminate(grace: .seconds(1)) }
+            let kill = core.config.killGrace
+            loop.schedule(after: core.config.coprocessGrace) { coprocess.terminate(grace: kill) }
         }
-        for handler in handlers.values { handler.terminate(grace: .milliseconds(500)) }
-        loop.schedule(after: .seconds(4)) { [weak self] in self?.loop.stop() }
+        for handler in handlers.values { handler.terminate(grace: core.config.handlerGrace) }
+        loop.schedule(after: core.config.stopBound) { [weak self] in self?.loop.stop() }
         finishIfDone()
     }
 
