@@ -42,8 +42,8 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
     private let style: TerminalStyle
     private var currentRoom: String?
     /// Lines typed while disconnected, sent after rejoining.
-    private var queued: [String] = []
-    private let queueLimit = 100
+    /// Lines typed while disconnected, sent once the connection is back.
+    private var offline = OfflineQueue(limit: 100)
     private var quitting = false
     private var exitStatus = ExitStatus.success
     private var interruptArmed = false
@@ -151,82 +151,62 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
         return columns > 0 ? columns : 80
     }
 
+    /// Carries out what `ChatCommand` says the line means.
     private func command(_ line: String) {
-        guard line.hasPrefix("/") && !line.hasPrefix("//") else {
-            return say(line.hasPrefix("//") ? String(line.dropFirst()) : line, kind: .message)
-        }
-        let name = line.prefix { $0 != " " }.lowercased()
-        let rest = String(line.dropFirst(name.count).drop { $0 == " " })
-        let words = rest.split(separator: " ").map(String.init)
-        guard let session = client.session, client.isConnected || ["/quit", "/help", "/switch", "/room"].contains(name) else {
+        let command = ChatCommand.parse(line)
+        guard let session = client.session, client.isConnected || command.worksOffline else {
             return show(style.info("Not connected: only /quit, /help and /switch work until the connection is back"))
         }
-        switch name {
-        case "/join":
-            guard let room = words.first else { return show(style.info("Usage: /join ROOM [KEY]")) }
-            session.join(room.hasPrefix("#") ? room : "#" + room, key: words.count > 1 ? words[1] : nil)
-        case "/part", "/leave":
-            var reason = rest
-            var room = currentRoom
-            if let first = words.first, Names.isChannel(first) { room = first; reason = String(rest.dropFirst(first.count).drop { $0 == " " }) }
-            guard let room else { return show(style.info("You are not in a room")) }
-            session.part(room, reason: reason.isEmpty ? nil : reason)
-        case "/msg", "/query":
-            guard words.count >= 2 else { return show(style.info("Usage: /msg NICK TEXT")) }
-            let text = String(rest.dropFirst(words[0].count + 1))
-            session.say(text, to: words[0])
-            show(style.ownPrivate(to: words[0], text: text))
-        case "/me":
-            say(rest, kind: .action)
-        case "/nick":
-            guard let nick = words.first else { return show(style.info("Usage: /nick NAME")) }
+        switch command {
+        case .say(let text):
+            return say(text, kind: .message)
+        case .action(let text):
+            return say(text, kind: .action)
+        case .join(let room, let key):
+            session.join(room, key: key)
+        case .part(let room, let reason):
+            guard let room = room ?? currentRoom else { return show(style.info("You are not in a room")) }
+            session.part(room, reason: reason)
+        case .message(let nick, let text):
+            session.say(text, to: nick)
+            show(style.ownPrivate(to: nick, text: text))
+        case .nick(let nick):
             session.changeNick(nick)
-        case "/names", "/who":
-            guard let room = words.first.map({ $0.hasPrefix("#") ? $0 : "#" + $0 }) ?? currentRoom else {
-                return show(style.info("Usage: /names ROOM"))
-            }
+        case .names(let room):
+            guard let room = room ?? currentRoom else { return show(style.info("Usage: /names ROOM")) }
             session.names(room)
-        case "/topic":
+        case .topic(let text):
             guard let room = currentRoom else { return show(style.info("You are not in a room")) }
-            session.topic(room, set: rest.isEmpty ? nil : rest)
-        case "/list":
+            session.topic(room, set: text)
+        case .list:
             session.list()
-        case "/switch", "/room":
-            guard let wanted = words.first.map({ $0.hasPrefix("#") ? $0 : "#" + $0 }),
-                  let room = session.rooms.first(where: { Casemapping.equal($0, wanted) }) else {
+        case .switchTo(let wanted):
+            guard let wanted, let room = session.rooms.first(where: { Casemapping.equal($0, wanted) }) else {
                 return show(style.info("You are in: \(session.rooms.joined(separator: ", "))"))
             }
             currentRoom = room
-        case "/raw", "/quote":
-            session.raw(rest)
-        case "/quit", "/exit":
-            return quit(reason: rest.isEmpty ? nil : rest)
-        case "/help":
-            for text in ChatUI.help { show(style.info(text)) }
-        default:
+        case .raw(let line):
+            session.raw(line)
+        case .quit(let reason):
+            return quit(reason: reason)
+        case .help:
+            for text in ChatCommand.helpText { show(style.info(text)) }
+        case .usage(let usage):
+            show(style.info("Usage: \(usage)"))
+        case .unknown(let name):
             show(style.info("Unknown command \(name). Type /help for the list"))
         }
         client.pump()
     }
 
-    static let help = [
-        "Type to talk to the current room. Commands:",
-        "  /join ROOM [KEY]   /part [ROOM] [REASON]   /switch ROOM (or /room)",
-        "  /msg NICK TEXT     /me TEXT                /nick NAME",
-        "  /names [ROOM] (or /who)   /topic [TEXT]    /list",
-        "  /raw LINE          /quit [REASON]          /help",
-        "Tab completes commands, nicks and rooms. Ctrl-C clears the line; twice quits. Ctrl-D quits.",
-    ]
-
     private func say(_ text: String, kind: ChatLine.Kind) {
         guard let room = currentRoom else { return show(style.info("You are not in a room: /join one")) }
         guard text.contains(where: { $0 != " " }) else { return }
         guard let session = client.session, client.isConnected else {
-            guard queued.count < queueLimit else {
-                return show(style.info("Not connected, and \(queueLimit) lines already wait: not sent"))
+            guard offline.add(text, to: room, kind: kind) else {
+                return show(style.info("Not connected, and \(offline.limit) lines already wait: not sent"))
             }
-            queued.append(text)
-            return show(style.info("Not connected: queued, will be sent when back (\(queued.count) waiting)"))
+            return show(style.info("Not connected: queued, will be sent when back (\(offline.lines.count) waiting)"))
         }
         session.say(text, to: room, kind: kind)
         client.pump()
@@ -271,11 +251,8 @@ final class ChatUI: ClientHostDelegate, ReadinessHandler {
         case .registered(let nick):
             show(style.info("Connected to \(client.target.address) as \(nick)"))
             if let room = currentRoom, !client.sessionConfig.rooms.contains(room) { session.join(room) }
-            let waiting = queued
-            queued.removeAll()
-            for text in waiting {
-                if let room = currentRoom { session.say(text, to: room) }
-            }
+            let waiting = offline.takeAll()
+            for line in waiting { session.say(line.text, to: line.room, kind: line.kind) }
             if !waiting.isEmpty { show(style.info("Sent \(waiting.count) queued line(s)")) }
         case .joined(let room):
             currentRoom = room
