@@ -39,7 +39,8 @@ final class BridgeRunner: ClientHostDelegate {
     private var router: BridgeRouter
     private var rejoins: RejoinPolicy
     private var health = BridgeHealth()
-    private var drainTimer: TimerID?
+    /// Per network: a look at its unreported drops, a second on.
+    private var reportTimers: [Int: TimerID] = [:]
     /// Since when each network has dropped lines its rooms were not told about yet.
     /// Lines handed to a session's pacer at most; the rest wait in the outbox, where the bounds apply.
     private let pacerWindow = 3
@@ -205,23 +206,29 @@ final class BridgeRunner: ClientHostDelegate {
                 Diagnostics.warn("bridge: \(label(network)): \(room): dropped \(count) line(s)")
             }
         }
+        // The waiter first: the pump may empty the window at once (--rate 0).
+        scheduleDrain(network)
         client.pump()
-        scheduleDrain()
     }
 
-    /// While an outbox of a connected network holds lines, look again shortly
-    /// (the pacer frees a slot per token).
-    private func scheduleDrain() {
-        let sendable = networks.contains { network in
-            guard let network else { return false }
-            return (!network.outbox.isEmpty || network.outbox.hasUnreported)
-                && network.client.isConnected && network.client.session?.isRegistered == true
+    /// More to do later: lines still waiting go on when the network's pacer
+    /// has room (an event from its host, not a poll); drops not yet reported
+    /// are looked at again once their quiet second may have passed.
+    private func scheduleDrain(_ network: Int) {
+        guard let entry = networks[network], entry.client.isConnected, entry.client.session?.isRegistered == true else { return }
+        // Only when the pacer's window is what stopped the drain: lines for a room
+        // not joined yet go on at its JOIN (drain on .joined), not by waiting here.
+        if !entry.outbox.isEmpty, (entry.client.session?.pacedBacklog ?? 0) >= pacerWindow {
+            // Next turn, not inside the pump that freed the window (no recursion).
+            entry.client.whenBacklog(atMost: pacerWindow - 1) { [weak self] in
+                self?.loop.schedule(after: .zero) { [weak self] in self?.drain(network) }
+            }
         }
-        guard drainTimer == nil, sendable else { return }
-        drainTimer = loop.schedule(after: .milliseconds(100)) { [weak self] in
-            guard let self else { return }
-            self.drainTimer = nil
-            for network in self.live { self.drain(network) }
+        if entry.outbox.hasUnreported && reportTimers[network] == nil {
+            reportTimers[network] = loop.schedule(after: .seconds(1)) { [weak self] in
+                self?.reportTimers[network] = nil
+                self?.drain(network)
+            }
         }
     }
 
