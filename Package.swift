@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "RelayIRCTests", dependencies: ["RelayIRC"]),
         .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayIRC"]),
         .testTarget(name: "RelayClientTests", dependencies: ["RelayClient", "RelayIRC"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["relay", "RelayTLS", "RelayLoop"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["relay", "RelayTLS", "RelayLoop", "RelayClient", "RelayServer"]),
     ],
     swiftLanguageModes: [.v5]
 )
