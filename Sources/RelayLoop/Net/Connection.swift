@@ -35,11 +35,13 @@ extension ConnectionDelegate {
 /// - closed: the descriptor is gone.
 /// Draining and lingering together are bounded by `lingerTimeout`.
 ///
-/// With a `StreamTransport` (TLS) the same states hold; bytes pass through the
-/// transport, which is driven on any readiness: handshake until done, then
-/// write until it blocks, then read until it wants more from the socket (what
-/// the transport has decrypted and holds is invisible to the selector, so
-/// stopping early would stall). Lines sent before the handshake is done wait.
+/// Every stream goes through a `StreamTransport`: TLS when one is given, else
+/// `PlainTransport` (the socket itself), so EOF, half-close, lingering and
+/// errors have one path. The transport is driven on any readiness: handshake
+/// until done, then write until it blocks, then read until it wants more from
+/// the socket (what TLS has decrypted and holds is invisible to the selector,
+/// so it must not stop early; a socket stops after a short read). Lines sent
+/// before the handshake is done wait.
 public final class Connection: ReadinessHandler, Flushable {
     public enum State { case open, draining, lingering, closed }
 
@@ -60,7 +62,10 @@ public final class Connection: ReadinessHandler, Flushable {
     private var failure: String?
     private var lingerTimer: TimerID?
     private let lingerTimeout: Duration
+    /// The transport given (TLS), nil for plain TCP.
     public let transport: StreamTransport?
+    /// What bytes go through: `transport`, or the socket itself.
+    private let stream: StreamTransport
     /// The transport's handshake is done (always true without one).
     public private(set) var isSecured: Bool
     /// What ended the connection, when the transport failed.
@@ -84,6 +89,7 @@ public final class Connection: ReadinessHandler, Flushable {
         self.maxLinesPerTurn = max(1, maxLinesPerTurn)
         self.fd = fd
         self.transport = transport
+        self.stream = transport ?? PlainTransport(fd: fd)
         self.isSecured = transport == nil
         self.tag = tag
         self.loop = loop
@@ -109,22 +115,28 @@ public final class Connection: ReadinessHandler, Flushable {
     public func send(_ line: [UInt8]) {
         guard state == .open, failure == nil else { return }
         if !output.append(line) {
-            if transport == nil {
-                do {
-                    _ = try output.write(to: fd)
-                } catch {
-                    failure = Self.reason(error)
-                }
-            } else {
-                driveTransport(reading: false)
-                guard state == .open else { return }
-            }
+            writeWhatFits()
             if failure == nil && !output.append(line) {
                 failure = "SendQ exceeded"
             }
             if failure != nil { output.removeAll() }
         }
         queueFlush()
+    }
+
+    /// Inside `send` (often inside the owner's broadcast): what the stream takes
+    /// now, without reading and without closing; a failure is only noted, and
+    /// reported at the next flush.
+    private func writeWhatFits() {
+        guard isSecured else { return }
+        do {
+            _ = try output.write { (bytes: UnsafeRawBufferPointer) throws -> Int? in
+                guard case .done(let count) = try stream.write(bytes) else { return nil }
+                return count
+            }
+        } catch {
+            failure = (error as? TransportError)?.reason ?? Self.reason(error)
+        }
     }
 
     private func queueFlush() {
@@ -138,28 +150,10 @@ public final class Connection: ReadinessHandler, Flushable {
         flushQueued = false
         if let failure { return finish(reason: failure) }
         guard state == .open || state == .draining else { return }
-        if transport != nil { return driveTransport(reading: !isSecured) }
-        do {
-            switch try output.write(to: fd) {
-            case .flushed:
-                if state == .draining {
-                    linger()
-                } else if loop.interest(of: fd).contains(.write) {
-                    try loop.setInterest(fd, wantsInput ? .read : [])
-                }
-            case .pending:
-                try loop.setInterest(fd, wantsInput ? [.read, .write] : .write)
-            }
-        } catch {
-            finish(reason: Self.reason(error))
-        }
+        driveTransport(reading: !isSecured)
     }
 
     // MARK: Input
-
-    /// Whether to ask the selector for input: not after the peer's half-close,
-    /// not while the owner has paused reading, not while read bytes are held.
-    private var wantsInput: Bool { !readEnded && !readPaused && held.isEmpty }
 
     /// Stops reading: what the peer sends waits in the kernel, then in the
     /// peer's own send queue (TCP's backpressure), until `resumeReading()`.
@@ -177,52 +171,25 @@ public final class Connection: ReadinessHandler, Flushable {
         if !held.isEmpty { return scheduleRelease() }
         try? loop.setInterest(fd, loop.interest(of: fd).union(.read))
         // TLS may hold decrypted input the selector cannot see: read it next turn.
-        if transport != nil { loop.schedule(after: .zero) { [weak self] in self?.driveTransport() } }
+        if stream.hasBufferedInput || transport != nil { loop.schedule(after: .zero) { [weak self] in self?.driveTransport() } }
     }
 
     public func handle(_ event: ReadyEvent) {
-        if transport != nil {
-            if !event.readable && !event.writable { return finish(reason: "Remote host closed the connection") }
-            return driveTransport()
-        }
         // Asked for nothing (half-closed, all written) and still woken: the peer is gone.
         if !event.readable && !event.writable { return finish(reason: "Remote host closed the connection") }
-        if event.writable && state != .closed { flush() }
-        // After a half-close nothing more is asked to be read: an event now is the peer gone for good.
-        // While paused, it is an error or a hang-up: reading says which.
-        if event.readable && state != .closed { readEnded && state == .open ? finish(reason: "Remote host closed the connection") : readAvailable() }
-    }
-
-    private func readAvailable() {
-        guard held.isEmpty else { return }  // last read's lines first; the kernel keeps the rest
-        do {
-            switch try Socket.read(fd, into: &Self.scratch) {
-            case .wouldBlock:
-                return
-            case .done(0):
-                if state == .open, let last = framer.finish() {
-                    delegate?.connection(self, received: last)
-                }
-                if state == .open, delegate?.connectionReadEnded(self) == true {
-                    readEnded = true
-                    try loop.setInterest(fd, loop.interest(of: fd).subtracting(.read))
-                    return
-                }
-                finish(reason: "Remote host closed the connection")
-            case .done(let count):
-                guard state == .open else { return }  // closing: input is ignored
-                deliver(Self.scratch[0..<count])
-            }
-        } catch {
-            finish(reason: Self.reason(error))
+        // After a half-close nothing more is asked to be read: readable now is the peer gone for good.
+        if readEnded && state == .open && event.readable && !event.writable {
+            return finish(reason: "Remote host closed the connection")
         }
+        driveTransport()
     }
 
     // MARK: Through a transport
 
     /// Handshake, then write, then read until the transport wants the socket.
     private func driveTransport(reading: Bool = true) {
-        guard let transport, state != .closed else { return }
+        let transport = stream
+        guard state != .closed else { return }
         do {
             if !isSecured {
                 switch try transport.handshake() {
@@ -290,6 +257,7 @@ public final class Connection: ReadinessHandler, Flushable {
                 budget -= count
                 deliver(Self.scratch[0..<count])
                 if !held.isEmpty { return nil }  // the turn's lines are used up: the rest next turn
+                if count < Self.scratch.count && transport.stopsAfterShortRead { return .wantRead }
             }
         } catch {
             fail(error)
@@ -307,7 +275,6 @@ public final class Connection: ReadinessHandler, Flushable {
         }
         guard stop < bytes.endIndex, state == .open else { return }
         held = Array(bytes[stop...])
-        if transport == nil { try? loop.setInterest(fd, loop.interest(of: fd).subtracting(.read)) }
         scheduleRelease()
     }
 
@@ -326,13 +293,12 @@ public final class Connection: ReadinessHandler, Flushable {
         held = []
         deliver(bytes[...])
         guard held.isEmpty, state == .open else { return }
-        if transport != nil { return driveTransport() }  // TLS may hold more the selector cannot see
-        if wantsInput { try? loop.setInterest(fd, loop.interest(of: fd).union(.read)) }
+        driveTransport()  // TLS may hold more the selector cannot see; a socket gets its read interest back
     }
 
     private func fail(_ error: Error) {
         let failure = error as? TransportError ?? TransportError(Self.reason(error))
-        transportFailure = failure
+        if transport != nil { transportFailure = failure }  // a TLS failure; a socket's is only the reason
         finish(reason: failure.reason)
     }
 
@@ -369,12 +335,6 @@ public final class Connection: ReadinessHandler, Flushable {
     /// Closes now, dropping anything queued.
     public func abort() {
         finish(reason: nil)
-    }
-
-    private func linger() {
-        state = .lingering
-        shutdown(fd, Int32(SHUT_WR))
-        try? loop.setInterest(fd, .read)
     }
 
     /// Closes the descriptor and tells the delegate; the reason is reported only

@@ -16,6 +16,9 @@ public protocol StreamTransport: AnyObject {
     /// (decrypted or not): the selector cannot see it, so the reader must not
     /// go back to waiting while this is true.
     var hasBufferedInput: Bool { get }
+    /// A read that returned less than asked means the source is empty for now
+    /// (a socket), so reading may stop until the selector says more came.
+    var stopsAfterShortRead: Bool { get }
     /// Says goodbye at the transport's level (TLS close_notify), once, best
     /// effort; never after a fatal error.
     func shutdown()
