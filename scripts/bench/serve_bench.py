@@ -24,7 +24,12 @@ import time
 def start(binary):
     proc = subprocess.Popen([binary, "serve", "--port", "0", "--flood-rate", "0", "--max-clients", "100000",
                              "--sendq", str(64 << 20)], stderr=subprocess.PIPE)
-    line = proc.stderr.readline().decode()
+    # Other lines may come first (a --max-clients clamped to the open-file limit).
+    line = ""
+    while "listening on" not in line:
+        line = proc.stderr.readline().decode()
+        if not line:
+            raise RuntimeError("relay serve did not start")
     return proc, int(line.rsplit(":", 1)[1])
 
 
