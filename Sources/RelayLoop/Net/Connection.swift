@@ -76,9 +76,13 @@ public final class Connection: ReadinessHandler, Flushable {
     /// goes on next turn: one chunk of 30,000 tiny lines cannot make one turn
     /// do 30,000 commands' work while everyone else waits.
     public let maxLinesPerTurn: Int
-    /// Bytes read but not framed yet (at most one read's worth).
+    /// Bytes read but not framed yet (at most one read's worth), from `heldFrom`
+    /// on: each turn frames its lines in place and moves the start, instead of
+    /// copying the rest again (a 64 KiB read of tiny lines takes hundreds of turns).
     private var held: [UInt8] = []
+    private var heldFrom = 0
     private var releaseScheduled = false
+    private var isHolding: Bool { heldFrom < held.count }
 
     /// One read buffer for every connection: the loop runs one read at a time.
     /// (nonisolated(unsafe): every Connection lives on the loop's one thread.)
@@ -168,10 +172,9 @@ public final class Connection: ReadinessHandler, Flushable {
         guard readPaused else { return }
         readPaused = false
         guard state == .open, !readEnded else { return }
-        if !held.isEmpty { return scheduleRelease() }
-        try? loop.setInterest(fd, loop.interest(of: fd).union(.read))
-        // TLS may hold decrypted input the selector cannot see: read it next turn.
-        if stream.hasBufferedInput || transport != nil { loop.schedule(after: .zero) { [weak self] in self?.driveTransport() } }
+        if isHolding { return scheduleRelease() }
+        // Next turn: sets the read interest back, and reads what TLS may hold unseen by the selector.
+        loop.schedule(after: .zero) { [weak self] in self?.driveTransport() }
     }
 
     public func handle(_ event: ReadyEvent) {
@@ -241,7 +244,7 @@ public final class Connection: ReadinessHandler, Flushable {
     private func readThroughTransport(_ transport: StreamTransport) -> TransportResult? {
         var budget = Self.scratch.count
         do {
-            while state == .open, !readEnded, !readPaused, held.isEmpty, budget > 0 || transport.hasBufferedInput {
+            while state == .open, !readEnded, !readPaused, !isHolding, budget > 0 || transport.hasBufferedInput {
                 let result = try Self.read(transport)
                 guard case .done(let count) = result else { return result }
                 if count == 0 {
@@ -256,7 +259,7 @@ public final class Connection: ReadinessHandler, Flushable {
                 }
                 budget -= count
                 deliver(Self.scratch[0..<count])
-                if !held.isEmpty { return nil }  // the turn's lines are used up: the rest next turn
+                if isHolding { return nil }  // the turn's lines are used up: the rest next turn
                 if count < Self.scratch.count && transport.stopsAfterShortRead { return .wantRead }
             }
         } catch {
@@ -267,15 +270,22 @@ public final class Connection: ReadinessHandler, Flushable {
 
     // MARK: Lines per turn
 
-    /// Frames `bytes` up to the turn's budget; the rest is held, reading off.
+    /// Frames what was just read up to the turn's budget; the rest is held
+    /// (copied once out of the shared scratch buffer), reading off.
     private func deliver(_ bytes: ArraySlice<UInt8>) {
-        let stop = framer.feed(bytes, maxFrames: maxLinesPerTurn) { frame in
+        let stop = frame(bytes)
+        guard stop < bytes.endIndex, state == .open else { return }
+        held = Array(bytes[stop...])
+        heldFrom = 0
+        scheduleRelease()
+    }
+
+    /// Hands the owner at most a turn's lines of `bytes`; returns where it stopped.
+    private func frame(_ bytes: ArraySlice<UInt8>) -> Int {
+        framer.feed(bytes, maxFrames: maxLinesPerTurn) { frame in
             guard state == .open, failure == nil else { return }
             delegate?.connection(self, received: frame)
         }
-        guard stop < bytes.endIndex, state == .open else { return }
-        held = Array(bytes[stop...])
-        scheduleRelease()
     }
 
     private func scheduleRelease() {
@@ -288,11 +298,12 @@ public final class Connection: ReadinessHandler, Flushable {
     /// framed, reading goes on.
     private func releaseHeld() {
         releaseScheduled = false
-        guard state == .open, !readPaused, !held.isEmpty else { return }
-        let bytes = held
+        guard state == .open, !readPaused, isHolding else { return }
+        heldFrom = frame(held[heldFrom...])
+        guard state == .open else { return }
+        if isHolding { return scheduleRelease() }
         held = []
-        deliver(bytes[...])
-        guard held.isEmpty, state == .open else { return }
+        heldFrom = 0
         driveTransport()  // TLS may hold more the selector cannot see; a socket gets its read interest back
     }
 
@@ -305,7 +316,7 @@ public final class Connection: ReadinessHandler, Flushable {
     private func setTransportInterest(write: Bool) throws(TransportError) {
         guard state != .closed else { return }
         // A handshake reads whether or not the owner has paused: it delivers no lines.
-        var interest: Interest = (readEnded || ((readPaused || !held.isEmpty) && isSecured)) && state == .open ? [] : .read
+        var interest: Interest = (readEnded || ((readPaused || isHolding) && isSecured)) && state == .open ? [] : .read
         if write { interest.insert(.write) }
         do {
             if loop.interest(of: fd) != interest { try loop.setInterest(fd, interest) }
@@ -348,6 +359,7 @@ public final class Connection: ReadinessHandler, Flushable {
         closeDescriptor(fd)
         output.removeAll()
         held = []
+        heldFrom = 0
         delegate?.connectionClosed(self, reason: wasOpen ? reason : nil)
     }
 
