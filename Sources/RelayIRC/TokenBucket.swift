@@ -10,11 +10,11 @@ public struct TokenBucket: Sendable {
     public private(set) var tokens: Double
     private var refilledAt: ContinuousClock.Instant
 
-    /// A full bucket, or an empty one with `full: false`.
-    public init(burst: Int = 5, rate: Double = 1, now: ContinuousClock.Instant, full: Bool = true) {
+    /// A full bucket.
+    public init(burst: Int = 5, rate: Double = 1, now: ContinuousClock.Instant) {
         self.burst = max(1, burst)
         self.rate = rate
-        self.tokens = full ? Double(max(1, burst)) : 0
+        self.tokens = Double(max(1, burst))
         self.refilledAt = now
     }
 

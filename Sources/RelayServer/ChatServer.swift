@@ -73,39 +73,30 @@ public final class ChatServer {
     /// returns the names of what changed but needs a restart (names and
     /// lengths already advertised to clients in 005, the lobby, history).
     public func reconfigure(_ new: ServerConfig) -> [String] {
+        var merged = new
         var restart: [String] = []
-        func check<T: Equatable>(_ name: String, _ path: KeyPath<ServerConfig, T>) {
-            if config[keyPath: path] != new[keyPath: path] { restart.append(name) }
+        /// What clients were told at registration stays as it was until a restart.
+        func keep<T: Equatable>(_ name: String, _ path: WritableKeyPath<ServerConfig, T>) {
+            guard config[keyPath: path] != new[keyPath: path] else { return }
+            restart.append(name)
+            merged[keyPath: path] = config[keyPath: path]
         }
-        check("name", \.name)
-        check("network", \.network)
-        check("lobby", \.defaultRoom)
-        check("history", \.historyLength)
-        check("nick_length", \.nickLength)
-        check("channel_length", \.channelLength)
-        check("topic_length", \.topicLength)
-        check("max_channels", \.channelsPerUser)
-        let kept = config
-        config = new
+        keep("name", \.name)
+        keep("network", \.network)
+        keep("lobby", \.defaultRoom)
+        keep("history", \.historyLength)
+        keep("nick_length", \.nickLength)
+        keep("channel_length", \.channelLength)
+        keep("topic_length", \.topicLength)
+        keep("max_channels", \.channelsPerUser)
+        config = merged
         for user in users.values {
-            user.flood.burst = new.floodBurst
-            user.flood.rate = new.floodRate
+            user.flood.burst = merged.floodBurst
+            user.flood.rate = merged.floodRate
         }
-        // What clients were told at registration stays as it was until a restart.
-        config.name = kept.name
-        config.network = kept.network
-        config.defaultRoom = kept.defaultRoom
-        config.historyLength = kept.historyLength
-        config.nickLength = kept.nickLength
-        config.channelLength = kept.channelLength
-        config.topicLength = kept.topicLength
-        config.channelsPerUser = kept.channelsPerUser
         return restart
     }
 
-    /// A new connection. Over `maxClients` (or `maxPerIP`) it is refused with a
-    /// readable line that is also a valid IRC ERROR, and closed.
-    /// `secure`: the connection came in over TLS (WHOIS says so).
     /// `awaitingHandshake`: a TLS connection whose handshake is still going on
     /// (the host calls `secured` when it is done); until then silence does not
     /// make it a plain user, and it must finish within the registration timeout.
@@ -126,8 +117,8 @@ public final class ChatServer {
             return
         }
         let deadline = now + config.plainAfter
-        let user = User(id: id, endpoint: endpoint, host: host, dialect: .undecided(deadline: deadline), now: now)
-        user.flood = TokenBucket(burst: config.floodBurst, rate: config.floodRate, now: now)
+        let user = User(id: id, endpoint: endpoint, host: host, dialect: .undecided(deadline: deadline), now: now,
+                        flood: TokenBucket(burst: config.floodBurst, rate: config.floodRate, now: now))
         user.signedOnAt = wallClock()
         user.isSecure = secure
         user.awaitingHandshake = awaitingHandshake

@@ -65,7 +65,7 @@ final class User {
     /// Set once the user is gone: late sends are dropped.
     var gone = false
 
-    init(id: ClientID, endpoint: ClientEndpoint, host: String, dialect: Dialect, now: ContinuousClock.Instant) {
+    init(id: ClientID, endpoint: ClientEndpoint, host: String, dialect: Dialect, now: ContinuousClock.Instant, flood: TokenBucket) {
         self.id = id
         self.endpoint = endpoint
         self.host = host
@@ -73,7 +73,7 @@ final class User {
         self.connectedAt = now
         self.lastActivity = now
         self.lastMessageAt = now
-        self.flood = TokenBucket(burst: 1, rate: 0, now: now, full: false)
+        self.flood = flood
     }
 
     var isPlain: Bool { if case .plain = dialect { return true } else { return false } }

@@ -71,16 +71,6 @@ public struct OutputBuffer {
         return .flushed
     }
 
-    /// Writes to a non-blocking socket.
-    public mutating func write(to fd: Int32) throws -> WriteOutcome {
-        try write { bytes in
-            switch try Socket.write(fd, bytes) {
-            case .done(let count): return count
-            case .wouldBlock: return nil
-            }
-        }
-    }
-
     /// Writes to a non-blocking pipe (or any descriptor `send` does not take).
     public mutating func write(toPipe fd: Int32) throws -> WriteOutcome {
         try write { bytes in

@@ -47,8 +47,6 @@ public final class EventLoop {
         self.clock = clock
     }
 
-    /// Now, by the loop's clock.
-    public var now: ContinuousClock.Instant { clock() }
 
     /// A loop on the backend named by RELAY_SELECTOR (epoll by default on Linux).
     public static func makeDefault() throws -> EventLoop {

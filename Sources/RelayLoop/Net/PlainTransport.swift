@@ -16,7 +16,7 @@ final class PlainTransport: StreamTransport {
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> TransportResult {
         do {
-            switch try nonBlockingSyscall("read", { recv(fd, buffer.baseAddress, buffer.count, 0) }) {
+            switch try Socket.read(fd, into: buffer) {
             case .done(let count): return .done(count)
             case .wouldBlock: return .wantRead
             }

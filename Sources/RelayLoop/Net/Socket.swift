@@ -66,11 +66,9 @@ public enum Socket {
         return SocketAddress(storage: storage, length: length)
     }
 
-    /// Reads what is available (read). `.done(0)` is end of file.
-    public static func read(_ fd: Int32, into buffer: inout [UInt8]) throws -> IOResult<Int> {
-        try buffer.withUnsafeMutableBytes { raw in
-            try nonBlockingSyscall("read", { Glibc.read(fd, raw.baseAddress, raw.count) })
-        }
+    /// Reads what is available (recv). `.done(0)` is end of file.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> IOResult<Int> {
+        try nonBlockingSyscall("read", { recv(fd, buffer.baseAddress, buffer.count, 0) })
     }
 
     /// Writes as much of `bytes` as the socket takes now (send, MSG_NOSIGNAL).
