@@ -35,9 +35,11 @@ public final class PipeReader: ReadinessHandler {
     }
 
     /// Reads what the pipe holds now, up to its end, without waiting for more
-    /// (before giving up on a writer that keeps it open).
+    /// (before giving up on a writer that keeps it open): at most what a full
+    /// pipe holds, so a grandchild that writes forever cannot keep the loop here.
     public func drain() {
-        while fd >= 0 && readOnce() {}
+        var reads = 0
+        while reads < 8, fd >= 0, readOnce() { reads += 1 }
     }
 
     /// One read; false when nothing more is there now (or the pipe ended).
