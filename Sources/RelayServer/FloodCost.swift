@@ -8,25 +8,38 @@ extension ChatServer {
         Double(Self.isExpensive(line, plain: user.isPlain) ? config.expensiveCommandCost : 1)  // the bucket caps it at its burst
     }
 
-    /// Looks at the command word only: the line has not been parsed yet.
+    /// Looks at the command word only, in the bytes (it runs for every line
+    /// received while flood control is on: no String, no array of words).
     static func isExpensive(_ line: ArraySlice<UInt8>, plain: Bool) -> Bool {
         let space = UInt8(ascii: " ")
-        var words = line.split(separator: space, maxSplits: 3, omittingEmptySubsequences: true)[...]
+        var rest = line.drop { $0 == space }
         if plain {
-            guard let first = words.first, first.first == UInt8(ascii: "/") else { return false }
-            let command = String(decoding: first.dropFirst(), as: UTF8.self).lowercased()
-            return ["who", "names", "rooms", "list"].contains(command)
+            guard rest.first == UInt8(ascii: "/") else { return false }
+            let command = word(&rest).dropFirst()
+            return ["who", "names", "rooms", "list"].contains { equalsIgnoringCase(command, $0) }
         }
-        if words.first?.first == UInt8(ascii: "@") { words = words.dropFirst() }
-        if words.first?.first == UInt8(ascii: ":") { words = words.dropFirst() }
-        guard let word = words.first else { return false }
-        let command = String(decoding: word, as: UTF8.self).uppercased()
-        let arguments = words.dropFirst()
-        switch command {
-        case "WHO", "LIST": return true
-        case "NAMES": return arguments.isEmpty
-        case "WHOIS": return arguments.contains { $0.contains(UInt8(ascii: "*")) || $0.contains(UInt8(ascii: "?")) }
-        default: return false
+        // A tags word and a source come before the command.
+        if rest.first == UInt8(ascii: "@") { _ = word(&rest) }
+        if rest.first == UInt8(ascii: ":") { _ = word(&rest) }
+        let command = word(&rest)
+        if equalsIgnoringCase(command, "WHO") || equalsIgnoringCase(command, "LIST") { return true }
+        if equalsIgnoringCase(command, "NAMES") { return rest.isEmpty }
+        if equalsIgnoringCase(command, "WHOIS") { return rest.contains(UInt8(ascii: "*")) || rest.contains(UInt8(ascii: "?")) }
+        return false
+    }
+
+    /// The next word of `rest`, and `rest` moved past it and the spaces after.
+    private static func word(_ rest: inout ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        let word = rest.prefix { $0 != UInt8(ascii: " ") }
+        rest = rest.dropFirst(word.count).drop { $0 == UInt8(ascii: " ") }
+        return word
+    }
+
+    /// ASCII letters compared without case (command words are ASCII).
+    private static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        return word.withUTF8Buffer { expected in
+            zip(bytes, expected).allSatisfy { $0 | 0x20 == $1 | 0x20 }
         }
     }
 }
