@@ -76,6 +76,14 @@ final class BotHardeningEndToEndTests: XCTestCase {
         XCTAssertTrue(room.waitFor("<bot> !die was killed by signal 9"))
     }
 
+    func testAScriptThatIgnoresItsInputsEndIsToldAndEnded() throws {
+        let (bot, _) = try startBot(["--exec", "trap '' TERM; exec 0<&-; sleep 100"])
+        defer { bot.stop() }
+        bot.signal(SIGTERM)
+        XCTAssertEqual(bot.waitForExit(timeout: 6), 0, "SIGKILL follows the ignored SIGTERM")
+        XCTAssertTrue(bot.stderr.contains("relay: exec: still running 2.0 seconds after its input closed; sending SIGTERM"), bot.stderr)
+    }
+
     func testACTCPFloodDoesNotDelayTheBotsAnswers() throws {
         let (bot, room) = try startBot(["--on", "!ping=echo pong", "--rate", "2"])
         defer { bot.stop() }

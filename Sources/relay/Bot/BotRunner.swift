@@ -293,8 +293,13 @@ final class BotRunner: ClientHostDelegate, Flushable {
         client.quit(nil)
         if let coprocess {
             coprocess.input.closeAfterFlush()
-            let kill = core.config.killGrace
-            loop.schedule(after: core.config.coprocessGrace) { coprocess.terminate(grace: kill) }
+            let (grace, kill) = (core.config.coprocessGrace, core.config.killGrace)
+            loop.schedule(after: grace) {
+                guard !coprocess.hasExited else { return }
+                // A script that ignores its input's end: say so, so the SIGTERM (then SIGKILL) is no mystery.
+                Diagnostics.warn("exec: still running \(grace) after its input closed; sending SIGTERM, then SIGKILL \(kill) later")
+                coprocess.terminate(grace: kill)
+            }
         }
         for handler in handlers.values { handler.terminate(grace: core.config.handlerGrace) }
         loop.schedule(after: core.config.stopBound) { [weak self] in self?.loop.stop() }
