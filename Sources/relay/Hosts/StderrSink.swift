@@ -26,9 +26,6 @@ final class StderrSink {
         writer.onFailure = { _ in }  // stderr is gone: there is no one left to tell
     }
 
-    /// Lines queued or dropped so far, for tests and the drop report.
-    var droppedCount: Int { dropped }
-
     func write(_ line: String) {
         let text = line.hasSuffix("\n") ? String(line.dropLast()) : line
         if writer.isBehind {
