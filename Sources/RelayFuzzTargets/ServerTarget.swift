@@ -22,7 +22,10 @@ enum ServerTarget {
             precondition(!closed, "a line after close()")
             precondition(isCleanWireLine(line), "a line break or NUL inside a line: \(String(decoding: line, as: UTF8.self).debugDescription)")
             guard irc else { return }
-            precondition(line.count <= 512, "an IRC line over 512 bytes: \(line.count): \(String(decoding: line, as: UTF8.self).debugDescription)")
+            // IRCv3 tags do not count against 512 bytes; they have 8191 of their own.
+            let tags = line.first == UInt8(ascii: "@") ? (line.firstIndex(of: UInt8(ascii: " ")) ?? 0) + 1 : 0
+            precondition(tags <= 8191, "tags over 8191 bytes")
+            precondition(line.count - tags <= 512, "an IRC line over 512 bytes: \(line.count): \(String(decoding: line, as: UTF8.self).debugDescription)")
             precondition((try? Message.parse(line.dropLast(2))) != nil, "an IRC line that does not parse")
         }
 
@@ -44,7 +47,9 @@ enum ServerTarget {
                                   : [Endpoint(irc: true), Endpoint(irc: false), Endpoint(irc: false)]
         for (index, endpoint) in endpoints.enumerated() { server.accept(index + 1, endpoint: endpoint, host: "127.0.0.\(index + 1)", now: now) }
         if !plainOnly {
-            for line in ["NICK ana", "USER ana 0 * :Ana", "JOIN #lobby,#x", "MODE #x +o ana"] {
+            // ana negotiated every capability: tags, batches and labels are fuzzed too.
+            let caps = "CAP REQ :" + ServerTarget.allCapabilities
+            for line in ["CAP LS 302", caps, "NICK ana", "USER ana 0 * :Ana", "CAP END", "JOIN #lobby,#x", "MODE #x +o ana"] {
                 server.receive(1, line: ArraySlice(line.utf8), now: now)
             }
         }
@@ -72,6 +77,10 @@ enum ServerTarget {
         check(server)
         server.shutdown(reason: "fuzz over")
     }
+
+    static let allCapabilities = "account-notify account-tag away-notify batch chghost draft/chathistory "
+        + "draft/message-redaction draft/read-marker echo-message extended-join extended-monitor invite-notify "
+        + "labeled-response message-tags multi-prefix server-time setname userhost-in-names"
 
     private static func check(_ server: ChatServer) {
         if let problem = server.consistencyProblem() { preconditionFailure(problem) }

@@ -55,7 +55,7 @@ extension Message {
     /// Commands with a free-text parameter, and that parameter's position.
     static let textPositions: [String: Int] = [
         "PRIVMSG": 1, "NOTICE": 1, "PART": 1, "KICK": 2, "TOPIC": 1, "KILL": 1, "QUIT": 0, "AWAY": 0,
-        "WALLOPS": 0, "ERROR": 0, "PING": 0, "PONG": 1, "USER": 3,
+        "WALLOPS": 0, "ERROR": 0, "PING": 0, "PONG": 1, "USER": 3, "CAP": 2, "FAIL": 2, "REDACT": 2,
     ]
     /// 004 (modes), 221 (user modes), 324 (channel modes), 329/333/367 (timestamps), 341 (channel).
     static let numericsEndingInAToken: Set<String> = ["004", "221", "324", "329", "333", "341", "367"]
@@ -76,7 +76,7 @@ extension Message {
         }
     }
 
-    static func escapeTagValue(_ value: String) -> String {
+    public static func escapeTagValue(_ value: String) -> String {
         // By scalar, not Character: "\r\n" is one Character, and so is ";" or " "
         // followed by a combining mark; none of them may reach the wire unescaped.
         var result = String.UnicodeScalarView()
@@ -103,12 +103,41 @@ extension Message {
     ///
     /// The one way relay fits a line into 512 bytes; `fitted()` is the same
     /// cut for a message relay composes itself.
+    /// IRCv3 tags ("@time=…;msgid=… ") do not count: the limit is the message's.
     public static func cutToFit(_ line: [UInt8]) -> [UInt8] {
         guard line.count > maxLength + 2 else { return line }
-        var end = maxLength
-        while end > 0 && line[end] & 0xC0 == 0x80 { end -= 1 }  // not inside a character
-        while end > 0 && line[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        var start = 0
+        if line.first == UInt8(ascii: "@"), let space = line.firstIndex(of: UInt8(ascii: " ")) {
+            start = space + 1
+            guard line.count - start > maxLength + 2 else { return line }
+        }
+        var end = start + maxLength
+        while end > start && line[end] & 0xC0 == 0x80 { end -= 1 }  // not inside a character
+        while end > start && line[end - 1] == UInt8(ascii: " ") { end -= 1 }
         return Array(line[..<end]) + [13, 10]
+    }
+
+    /// A wire line with one more tag in front: `@key=value` joins the tags it
+    /// has, or starts them. For tags added per recipient (label, batch) to a
+    /// line rendered once for many.
+    public static func addingTag(_ key: String, _ value: String, to line: [UInt8]) -> [UInt8] {
+        var tag = Array(key.utf8)
+        if !value.isEmpty {
+            tag.append(UInt8(ascii: "="))
+            tag += escapeTagValue(value).utf8.map { $0 == 0 || $0 == 13 || $0 == 10 ? UInt8(ascii: "_") : $0 }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(line.count + tag.count + 2)
+        out.append(UInt8(ascii: "@"))
+        out += tag
+        if line.first == UInt8(ascii: "@") {
+            out.append(UInt8(ascii: ";"))
+            out += line.dropFirst()
+        } else {
+            out.append(UInt8(ascii: " "))
+            out += line
+        }
+        return out
     }
 
     /// The wire form cut to fit (`cutToFit`), but only inside its last

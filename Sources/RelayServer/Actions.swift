@@ -11,7 +11,7 @@ extension ChatServer {
         if let holder = nicks[folded], holder !== user { throw .nickInUse(newNick) }
         if newNick == user.nick { return }
         let oldNick = user.nick
-        let irc = Message(source: user.prefix, "NICK", newNick).bytes
+        let irc = event(Message(source: user.prefix, "NICK", newNick), from: user)
         nicks[Casemapping.fold(oldNick)] = nil
         user.nick = newNick
         nicks[folded] = user
@@ -20,7 +20,9 @@ extension ChatServer {
         for peer in peers(of: user) {
             peer.send(irc: irc, plain: plain)
         }
-        user.send(user.isIRC ? irc : Plain.info("You are now known as \(newNick)"))
+        user.send(irc: irc, plain: Plain.info("You are now known as \(newNick)"))
+        monitorSignedOff(oldNick)
+        monitorSignedOn(user)
     }
 
     /// Joins `roomName`, creating the room (with the joiner as operator) if new.
@@ -62,13 +64,28 @@ extension ChatServer {
         room.add(user)
         user.rooms.append(room)
 
-        let irc = Message(source: user.prefix, "JOIN", room.name).bytes
+        let irc = event(Message(source: user.prefix, "JOIN", room.name), from: user)
         let plain = Plain.info("\(user.nick) joined \(room.name)")
+        // extended-join adds the account and realname; away-notify follows a
+        // JOIN with the joiner's AWAY. Both rendered only if someone asked.
+        var extended: TaggedLine?
+        func extendedJoin() -> TaggedLine {
+            if let extended { return extended }
+            let made = event(Message(source: user.prefix, command: "JOIN", params: [room.name, user.account ?? "*", user.realname]), from: user)
+            extended = made
+            return made
+        }
+        var away: TaggedLine?
         for member in room.members where member !== user {
-            member.send(irc: irc, plain: plain)
+            if member.caps.contains(.extendedJoin) { member.send(extendedJoin()) } else { member.send(irc: irc, plain: plain) }
+            if let text = user.away, member.caps.contains(.awayNotify) {
+                if away == nil { away = event(Message(source: user.prefix, "AWAY", text), from: user) }
+                member.send(away!)
+            }
         }
         if user.isIRC {
-            user.send(irc)
+            user.send(user.caps.contains(.extendedJoin) ? extendedJoin() : irc)
+            if user.caps.contains(.readMarker) { sendReadMarker(user, target: room.name) }
             sendTopic(user, room, silentIfNone: true)
             sendNames(user, room)
         } else {
@@ -107,12 +124,12 @@ extension ChatServer {
     func part(_ user: User, from room: Room, reason: String?) {
         var message = Message(source: user.prefix, "PART", room.name)
         if let reason, !reason.isEmpty { message.params.append(reason) }
-        let irc = message.bytes
+        let irc = event(message, from: user)
         let suffix = reason.map { $0.isEmpty ? "" : " (\($0))" } ?? ""
         let plain = Plain.info("\(user.nick) left \(room.name)\(suffix)")
         for member in room.members {
             if member === user {
-                member.send(member.isIRC ? irc : Plain.info("You left \(room.name)"))
+                member.send(irc: irc, plain: Plain.info("You left \(room.name)"))
             } else {
                 member.send(irc: irc, plain: plain)
             }
@@ -133,7 +150,8 @@ extension ChatServer {
     /// bytes once the sender's prefix is added (never split into two, which
     /// breaks CTCP and message counts). Plain readers have no such limit: they get
     /// the whole text, wrapped between words.
-    func say(_ user: User, to target: String, text: String, kind: MessageKind) throws(ChatError) {
+    /// `tags` are the sender's client-only tags, relayed to message-tags clients.
+    func say(_ user: User, to target: String, text: String, kind: MessageKind, tags: [UInt8] = []) throws(ChatError) {
         if text.isEmpty { throw .noTextToSend }
         // STATUSMSG: "@#room" reaches its operators, "+#room" its voiced users and operators.
         var target = target
@@ -152,7 +170,9 @@ extension ChatServer {
             if room.modes.noCTCP && forPrograms { throw .cannotSendToChannel(room.name, why: "no CTCPs") }
             let address = only.map { String($0) + room.name } ?? room.name
             let pieces = pieces(of: text, from: user, to: address, kind: kind)
-            let irc = ircLine(user, to: address, truncated(text, from: user, to: address, kind: kind), kind)
+            let msgid = nextMsgid()
+            let irc = event(ircMessage(user, to: address, truncated(text, from: user, to: address, kind: kind), kind),
+                            from: user, msgid: msgid, clientTags: tags)
             var plain: [[UInt8]]?
             for member in room.members where member !== user
                 && (only == nil || room.isOperator(member) || (only == "+" && room.voiced.contains(member.id))) {
@@ -163,14 +183,22 @@ extension ChatServer {
                     for line in plain! { member.send(line) }
                 }
             }
+            if user.caps.contains(.echoMessage) { user.send(irc) }
             if kind != .notice && !forPrograms && only == nil {
-                for piece in pieces { room.remember(HistoryLine(nick: user.nick, text: piece, isAction: kind == .action)) }
+                for piece in pieces {
+                    room.remember(HistoryLine(nick: user.nick, text: piece, isAction: kind == .action, source: user.prefix,
+                                              sender: user.id, millis: irc.millis, msgid: msgid.number,
+                                              account: user.account, bot: user.isBot))
+                }
             }
         } else {
             guard let recipient = nicks[Casemapping.fold(target)] else { throw .noSuchNick(target) }
             if recipient.isPlain && forPrograms { return }
-            if recipient.isIRC {
-                recipient.send(ircLine(user, to: recipient.nick, truncated(text, from: user, to: recipient.nick, kind: kind), kind))
+            if recipient.isIRC || user.caps.contains(.echoMessage) {
+                let irc = event(ircMessage(user, to: recipient.nick, truncated(text, from: user, to: recipient.nick, kind: kind), kind),
+                                from: user, msgid: nextMsgid(), clientTags: tags)
+                if recipient.isIRC { recipient.send(irc) }
+                if user.caps.contains(.echoMessage) { user.send(irc) }
             }
             for piece in pieces(of: text, from: user, to: recipient.nick, kind: kind) {
                 if recipient.isPlain { recipient.send(plainLine(user, piece, kind, isPrivate: true)) }
@@ -212,9 +240,9 @@ extension ChatServer {
         TextSplitter.prefix(text, maxBytes: textRoom(from: user, to: target, kind: kind))
     }
 
-    private func ircLine(_ user: User, to target: String, _ text: String, _ kind: MessageKind) -> [UInt8] {
+    private func ircMessage(_ user: User, to target: String, _ text: String, _ kind: MessageKind) -> Message {
         let payload = kind == .action ? "\u{1}ACTION \(text)\u{1}" : text
-        return Message(source: user.prefix, command: kind.command, params: [target, payload]).bytes
+        return Message(source: user.prefix, command: kind.command, params: [target, payload])
     }
 
     private func plainLine(_ user: User, _ text: String, _ kind: MessageKind, isPrivate: Bool) -> [UInt8] {
@@ -231,7 +259,7 @@ extension ChatServer {
     func setTopic(_ user: User, _ room: Room, to text: String) {
         let clipped = TextSplitter.prefix(text, maxBytes: config.topicLength)
         room.topic = clipped.isEmpty ? nil : Topic(text: clipped, setBy: user.prefix, setAt: wallClock())
-        let irc = Message(source: user.prefix, "TOPIC", room.name, clipped).bytes
+        let irc = event(Message(source: user.prefix, "TOPIC", room.name, clipped), from: user)
         let plain = Plain.info(clipped.isEmpty
             ? "\(user.nick) cleared the topic of \(room.name)"
             : "\(user.nick) changed the topic of \(room.name) to: \(clipped)")
@@ -264,8 +292,9 @@ extension ChatServer {
         var batch: [String] = []
         var length = head
         let inside = room.contains(user)
+        let allPrefixes = user.caps.contains(.multiPrefix), withHosts = user.caps.contains(.userhostInNames)
         for member in room.members where inside || canSee(member, from: user) {
-            let name = room.decoratedNick(member)
+            let name = room.prefixes(of: member, all: allPrefixes) + (withHosts ? member.prefix : member.nick)
             if length + name.utf8.count + 1 > 512 && !batch.isEmpty {
                 numeric(user, "353", symbol, room.name, batch.joined(separator: " "))
                 batch.removeAll()

@@ -110,9 +110,12 @@ extension ChatServer {
         if room.modes.inviteOnly && !room.isOperator(user) && !user.isOperator { throw .chanOpPrivsNeeded(room.name) }
         room.invited.insert(target.id)
         numeric(user, "341", target.nick, room.name)
-        target.send(target.isIRC
-            ? Message(source: user.prefix, "INVITE", target.nick, room.name).bytes
-            : Plain.info("\(user.nick) invites you to \(room.name): type /join \(room.name)"))
+        let invite = event(Message(source: user.prefix, "INVITE", target.nick, room.name), from: user)
+        target.send(irc: invite, plain: Plain.info("\(user.nick) invites you to \(room.name): type /join \(room.name)"))
+        // invite-notify: the room's other members who asked see it too.
+        for member in room.members where member !== user && member.caps.contains(.inviteNotify) {
+            member.send(invite)
+        }
     }
 
     func ircKick(_ user: User, _ message: Message) throws(ChatError) {
@@ -134,7 +137,7 @@ extension ChatServer {
     }
 
     func kick(_ target: User, from room: Room, by user: User, reason: String) {
-        let irc = Message(source: user.prefix, "KICK", room.name, target.nick, reason).bytes
+        let irc = event(Message(source: user.prefix, "KICK", room.name, target.nick, reason), from: user)
         let plain = Plain.info("\(user.nick) kicked \(target.nick) from \(room.name) (\(reason))")
         for member in room.members {
             if member === target && member.isPlain {

@@ -43,6 +43,8 @@ enum ChatError: Error, Equatable {
     case helpNotFound(String)
     case invalidCapCommand(String)
     case invalidModeParam(String, String, String, String)
+    /// An IRCv3 standard reply: `FAIL COMMAND CODE [context…] :description`.
+    case fail(command: String, code: String, context: [String], description: String)
 
     /// The numeric, its parameters after the target nick, and the text.
     var numeric: (code: String, params: [String])? {
@@ -81,7 +83,7 @@ enum ChatError: Error, Equatable {
         case .helpNotFound(let topic): return ("524", [topic, "No help available on this topic"])
         case .invalidCapCommand(let command): return ("410", [command, "Invalid CAP command"])
         case .invalidModeParam(let target, let mode, let param, let why): return ("696", [target, mode, param, why])
-        case .notInARoom, .alreadyInRoom, .lineHasNul, .usage: return nil
+        case .notInARoom, .alreadyInRoom, .lineHasNul, .usage, .fail: return nil
         }
     }
 
@@ -128,6 +130,7 @@ enum ChatError: Error, Equatable {
         case .helpNotFound(let topic): return "No help on \(topic)"
         case .invalidCapCommand(let command): return "Invalid CAP command \(command)"
         case .invalidModeParam(let target, let mode, _, let why): return "Cannot set +\(mode) on \(target): \(why)"
+        case .fail(_, _, _, let description): return description
         }
     }
 }

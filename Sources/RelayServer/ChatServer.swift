@@ -28,6 +28,15 @@ public final class ChatServer {
     var invisibleCount = 0
     var operatorCount = 0
     let startedAt: Int64
+    /// Wall-clock milliseconds, for server-time and chathistory.
+    let wallClockMillis: () -> Int64
+    /// msgids are this server run's start time and a counter, both in base 36:
+    /// unique across restarts without a random source.
+    let msgidPrefix: String
+    var messageCounter: UInt64 = 0
+    var batchCounter: UInt64 = 0
+    /// MONITOR: who watches each folded nick.
+    var monitors: [String: Set<ClientID>] = [:]
 
     private struct Deadline: Comparable {
         let at: ContinuousClock.Instant
@@ -38,10 +47,15 @@ public final class ChatServer {
     /// The operator's log (see ServerLogEvent); nil for none.
     public var log: ((ServerLogEvent) -> Void)?
 
-    public init(config: ServerConfig = ServerConfig(), wallClock: @escaping () -> Int64) {
+    /// `wallClockMillis` defaults to `wallClock` in milliseconds.
+    public init(config: ServerConfig = ServerConfig(), wallClock: @escaping () -> Int64,
+                wallClockMillis: (() -> Int64)? = nil) {
         self.config = config
         self.wallClock = wallClock
+        let millis = wallClockMillis ?? { wallClock() * 1000 }
+        self.wallClockMillis = millis
         self.startedAt = wallClock()
+        self.msgidPrefix = String(UInt64(max(0, millis())), radix: 36)
         // The lobby always exists (LIST shows it to IRC clients before anyone is in it).
         if let lobby = config.defaultRoom {
             let room = Room(name: lobby, createdAt: startedAt, historyLimit: config.historyLength)
@@ -385,6 +399,7 @@ public final class ChatServer {
         user.ircTrial = nil
         nicks[Casemapping.fold(user.nick)] = user
         maxRegisteredSeen = max(maxRegisteredSeen, nicks.count)
+        monitorSignedOn(user)
         log(.info, "registered", [("client", String(user.id)), ("host", user.host), ("nick", user.nick),
                                   ("dialect", user.isIRC ? "irc" : "plain")])
     }
@@ -418,12 +433,14 @@ public final class ChatServer {
         if let count = connectionsPerHost[group] {
             connectionsPerHost[group] = count > 1 ? count - 1 : nil
         }
+        stopMonitoring(user)
         guard user.registered else { return }
         nicks[Casemapping.fold(user.nick)] = nil
+        monitorSignedOff(user.nick)
         setInvisible(user, false)
         setOperator(user, false)
         rememberDeparture(user)
-        let irc = Message(source: user.prefix, "QUIT", reason).bytes
+        let irc = event(Message(source: user.prefix, "QUIT", reason), from: user)
         let plain = Plain.info("\(user.nick) quit (\(reason))")
         for peer in peers(of: user) {
             peer.send(irc: irc, plain: plain)
@@ -443,6 +460,7 @@ public final class ChatServer {
 
     /// Closes a user's connection from our side, after telling them why.
     func disconnect(_ user: User, reason: String, farewell: String) {
+        releaseCaptured(user)
         if user.isIRC {
             user.send(closingLink(user, reason))
         } else if !farewell.isEmpty {
@@ -486,7 +504,9 @@ public final class ChatServer {
 
     func reply(_ user: User, _ error: ChatError) {
         if user.isIRC {
-            if let (code, params) = error.numeric {
+            if case .fail(let command, let code, let context, let description) = error {
+                user.send(Message(source: config.name, command: "FAIL", params: [command, code] + context + [description]))
+            } else if let (code, params) = error.numeric {
                 numeric(user, code, params)
             } else {
                 user.send(Message(source: config.name, "NOTICE", user.nick, error.text))

@@ -3,7 +3,8 @@ import RelayIRC
 extension ChatServer {
     /// What is wrong with the core's bookkeeping, or nil: every member of a room
     /// lists the room and every room a user lists has them as a member; nick
-    /// index and users agree; no room is empty (but the lobby). For fuzzing and
+    /// index and users agree; no room is empty (but the lobby); MONITOR's two
+    /// indexes agree; no labeled reply is left held. For fuzzing and
     /// tests; it walks everything, so never on a hot path.
     public func consistencyProblem() -> String? {
         for user in users.values {
@@ -16,6 +17,19 @@ extension ChatServer {
         }
         for (folded, user) in nicks where users[user.id] !== user || Casemapping.fold(user.nick) != folded {
             return "the nick index has \(folded) for \(user.nick), who is gone or renamed"
+        }
+        for (folded, watchers) in monitors {
+            if watchers.isEmpty { return "nobody MONITORs \(folded), yet it is listed" }
+            for id in watchers where users[id]?.monitoring.contains(folded) != true {
+                return "\(folded) is MONITORed for client \(id), who is gone or does not list it"
+            }
+        }
+        for user in users.values {
+            for folded in user.monitoring where monitors[folded]?.contains(user.id) != true {
+                return "\(user.nick) MONITORs \(folded), which does not list them"
+            }
+            if user.monitoring.count > config.monitorLimit { return "\(user.nick) MONITORs past the limit" }
+            if user.captured != nil { return "\(user.nick) has a labeled reply still held" }
         }
         for room in rooms.values {
             for member in room.members {

@@ -55,6 +55,13 @@ extension ChatServer {
         "OPER": IRCCommand(2, ChatServer.ircOper),
         "KILL": IRCCommand(2, ChatServer.ircKill),
         "WALLOPS": IRCCommand(1, ChatServer.ircWallops),
+        // IRCv3
+        "TAGMSG": IRCCommand(1, ChatServer.ircTagmsg),
+        "SETNAME": IRCCommand(1, ChatServer.ircSetname),
+        "MONITOR": IRCCommand(1, ChatServer.ircMonitor),
+        "CHATHISTORY": IRCCommand(1, ChatServer.ircChathistory),
+        "MARKREAD": IRCCommand(1, ChatServer.ircMarkread),
+        "REDACT": IRCCommand(2, ChatServer.ircRedact),
     ]
 
     func handleIRC(_ user: User, line: ArraySlice<UInt8>, now: ContinuousClock.Instant) {
@@ -74,6 +81,20 @@ extension ChatServer {
         } catch {
             return  // an empty line or junk: ignored, as servers do
         }
+        // message-tags: a client's tags (the "@…" word) may take 4094 bytes.
+        if line.first == UInt8(ascii: "@"), (line.firstIndex(of: UInt8(ascii: " ")) ?? line.endIndex) - line.startIndex - 1 > 4094 {
+            return reply(user, .lineTooLong(line.count))
+        }
+        // labeled-response: what the command sends back goes out labeled once it is done.
+        if user.caps.contains(.labeledResponse), let label = message.tags["label"], !label.isEmpty, label.utf8.count <= 64 {
+            user.captured = []
+            runIRC(user, message)
+            return finishLabeled(user, label: label)
+        }
+        runIRC(user, message)
+    }
+
+    private func runIRC(_ user: User, _ message: Message) {
         guard let command = Self.ircCommands[message.command] else {
             return reply(user, user.registered ? .unknownCommand(message.command) : .notRegistered)
         }
@@ -88,24 +109,6 @@ extension ChatServer {
     }
 
     // MARK: Registration
-
-    private func ircCap(_ user: User, _ message: Message) throws(ChatError) {
-        let target = user.registered ? user.nick : "*"
-        switch message.params[0].uppercased() {
-        case "LS":
-            if !user.registered { user.negotiatingCaps = true }
-            user.send(Message(source: config.name, "CAP", target, "LS", ""))
-        case "LIST":
-            user.send(Message(source: config.name, "CAP", target, "LIST", ""))
-        case "REQ":
-            user.send(Message(source: config.name, "CAP", target, "NAK", message.params.count > 1 ? message.params[1] : ""))
-        case "END":
-            user.negotiatingCaps = false
-            completeRegistration(user)
-        default:
-            throw .invalidCapCommand(message.params[0])
-        }
-    }
 
     private func ircPass(_ user: User, _ message: Message) throws(ChatError) {
         if user.registered { throw .alreadyRegistered }
@@ -132,7 +135,7 @@ extension ChatServer {
     }
 
     /// Registers once NICK and USER are in and CAP negotiation (if any) is over.
-    private func completeRegistration(_ user: User) {
+    func completeRegistration(_ user: User) {
         guard !user.registered, user.nick != "*", !user.username.isEmpty, !user.negotiatingCaps else { return }
         if let password = config.password, user.passwordGiven != password {
             reply(user, .passwordMismatch)
@@ -150,7 +153,7 @@ extension ChatServer {
         numeric(user, "001", "Welcome to the \(config.network) IRC Network \(user.prefix)")
         numeric(user, "002", "Your host is \(name), running version \(config.version)")
         numeric(user, "003", "This server was created \(Self.formatTime(startedAt))")
-        numeric(user, "004", name, config.version, "iow", "CIbeiklmnostv", "Ibeklov")
+        numeric(user, "004", name, config.version, "Biow", "CIbeiklmnostv", "Ibeklov")
         for tokens in isupport.chunked(into: 12) {
             user.send(Message(source: name, command: "005", params: [user.nick] + tokens + ["are supported by this server"]))
         }
@@ -160,10 +163,11 @@ extension ChatServer {
 
     var isupport: [String] {
         [
-            "AWAYLEN=\(config.awayLength)", "CASEMAPPING=rfc1459", "CHANLIMIT=#:\(config.channelsPerUser)",
+            "AWAYLEN=\(config.awayLength)", "BOT=B", "CASEMAPPING=rfc1459", "CHATHISTORY=\(config.chathistoryLimit)", "CHANLIMIT=#:\(config.channelsPerUser)",
             "CHANMODES=beI,k,l,Cimnst", "CHANNELLEN=\(config.channelLength)", "CHANTYPES=#",
             "ELIST=CMNTU", "EXCEPTS", "EXTBAN=,m", "INVEX",
             "KICKLEN=\(config.kickLength)", "MAXLIST=b:\(config.maxListEntries),e:\(config.maxListEntries),I:\(config.maxListEntries)", "MAXTARGETS=\(config.maxTargets)", "MODES=4",
+            "MONITOR=\(config.monitorLimit)", "MSGREFTYPES=msgid,timestamp",
             "NETWORK=\(config.network)", "NICKLEN=\(config.nickLength)", "PREFIX=(ov)@+",
             "STATUSMSG=@+",
             "TARGMAX=PRIVMSG:\(config.maxTargets),NOTICE:\(config.maxTargets),JOIN:,PART:,NAMES:\(config.maxTargets),WHOIS:1,KICK:\(config.maxTargets)",
@@ -231,16 +235,6 @@ extension ChatServer {
             } catch {
                 if !notice { reply(user, error) }
             }
-        }
-    }
-
-    private func ircAway(_ user: User, _ message: Message) throws(ChatError) {
-        if let text = message.params.first, !text.isEmpty {
-            user.away = TextSplitter.prefix(text, maxBytes: config.awayLength)
-            numeric(user, "306", "You have been marked as being away")
-        } else {
-            user.away = nil
-            numeric(user, "305", "You are no longer marked as being away")
         }
     }
 

@@ -126,7 +126,7 @@ extension ChatServer {
             modeString.append(change.mode)
             if let param = change.param { modeParams.append(param) }
         }
-        let irc = Message(source: user.prefix, command: "MODE", params: [room.name, modeString] + modeParams).bytes
+        let irc = event(Message(source: user.prefix, command: "MODE", params: [room.name, modeString] + modeParams), from: user)
         let plain = Plain.info("\(user.nick) sets mode \(([modeString] + modeParams).joined(separator: " ")) on \(room.name)")
         for member in room.members { member.send(irc: irc, plain: plain) }
         if !room.contains(user) { user.send(irc: irc, plain: plain) }
@@ -177,6 +177,7 @@ extension ChatServer {
             case "i": applies = user.invisible != adding; setInvisible(user, adding)
             case "w": applies = user.receivesWallops != adding; user.receivesWallops = adding
             case "o": applies = !adding && user.isOperator; if !adding { setOperator(user, false) }
+            case "B": applies = user.isBot != adding; user.isBot = adding
             default: unknown = true
             }
             if applies {
@@ -189,6 +190,6 @@ extension ChatServer {
     }
 
     func userModeString(_ user: User) -> String {
-        "+" + (user.invisible ? "i" : "") + (user.isOperator ? "o" : "") + (user.receivesWallops ? "w" : "")
+        "+" + (user.isBot ? "B" : "") + (user.invisible ? "i" : "") + (user.isOperator ? "o" : "") + (user.receivesWallops ? "w" : "")
     }
 }

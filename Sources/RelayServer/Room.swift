@@ -6,6 +6,15 @@ struct HistoryLine {
     let nick: String
     let text: String
     let isAction: Bool
+    /// What IRCv3 clients need to play it back (draft/chathistory) and to
+    /// refer to it (draft/message-redaction): the sender's full source, who
+    /// sent it, when, and its msgid's number.
+    var source: String = ""
+    var sender: ClientID = 0
+    var millis: Int64 = 0
+    var msgid: UInt64 = 0
+    var account: String?
+    var bot = false
 }
 
 struct Topic {
@@ -114,16 +123,30 @@ final class Room {
         voiced.remove(user.id)
     }
 
+    /// draft/message-redaction: the line is gone from what late joiners read.
+    @discardableResult
+    func forget(msgid: UInt64) -> HistoryLine? {
+        guard let index = history.firstIndex(where: { $0.msgid == msgid }) else { return nil }
+        return history.remove(at: index)
+    }
+
     func remember(_ line: HistoryLine) {
         guard historyLimit > 0 else { return }
         if history.count == historyLimit { history.removeFirst() }
         history.append(line)
     }
 
-    /// "@nick" for operators, "+nick" for voiced users, else the nick.
-    func decoratedNick(_ user: User) -> String {
-        if operators.contains(user.id) { return "@" + user.nick }
-        if voiced.contains(user.id) { return "+" + user.nick }
-        return user.nick
+    /// "@nick" for operators, "+nick" for voiced users, else the nick;
+    /// with `allPrefixes` (multi-prefix) "@+nick" for both.
+    func decoratedNick(_ user: User, allPrefixes: Bool = false) -> String {
+        prefixes(of: user, all: allPrefixes) + user.nick
+    }
+
+    func prefixes(of user: User, all: Bool = false) -> String {
+        let op = operators.contains(user.id), voice = voiced.contains(user.id)
+        if op && voice && all { return "@+" }
+        if op { return "@" }
+        if voice { return "+" }
+        return ""
     }
 }

@@ -49,6 +49,10 @@ public struct ServerConfig: Sendable {
     public var maxTargets = 4
     /// Entries per list mode (b, e, I) of one room.
     public var maxListEntries = 100
+    /// Nicks one client may MONITOR.
+    public var monitorLimit = 100
+    /// The most lines one CHATHISTORY request returns.
+    public var chathistoryLimit = 100
     /// Departed nicks WHOWAS remembers.
     public var whowasLength = 100
     /// The connection password (PASS for IRC, the first line for plain users).

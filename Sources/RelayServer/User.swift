@@ -37,6 +37,24 @@ final class User {
     /// User mode +i: left out of WHO, NAMES and LIST counts for those who share no room with them.
     var invisible = false
     var receivesWallops = false
+    /// User mode +B: a bot (the `bot` tag on what it says, 335 in WHOIS).
+    var isBot = false
+
+    // IRCv3
+    /// The capabilities this client enabled; empty for plain users and for
+    /// IRC clients that asked for none.
+    var caps: Capability = []
+    /// The CAP LS version asked for (302 gets values, multi-line lists and cap-notify).
+    var capVersion = 0
+    /// The account logged in to; nil until serve has accounts (account-tag, extended-join).
+    var account: String?
+    /// Folded nicks this client MONITORs.
+    var monitoring: Set<String> = []
+    /// draft/read-marker: the last read time per folded target, this session.
+    var readMarkers: [String: Int64] = [:]
+    /// While a labeled command runs: what it sends this client, to be labeled
+    /// (labeled-response) once it is done.
+    var captured: [[UInt8]]?
     var connectedAt: ContinuousClock.Instant
     /// Wall-clock connect time, for WHOIS.
     var signedOnAt: Int64 = 0
@@ -89,7 +107,18 @@ final class User {
     /// target can make more); plain readers get lines of any length.
     func send(_ line: [UInt8]) {
         guard !gone else { return }
+        if captured != nil { return captured!.append(line) }
         endpoint.send(isPlain ? line : Message.cutToFit(line))
+    }
+
+    /// An event: with the tags this client asked for.
+    func send(_ event: TaggedLine) {
+        send(event.bytes(for: caps))
+    }
+
+    /// One event, already rendered both ways.
+    func send(irc: TaggedLine, plain: [UInt8]) {
+        send(isIRC ? irc.bytes(for: caps) : plain)
     }
 
     func send(_ message: Message) {

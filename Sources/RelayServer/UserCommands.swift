@@ -35,17 +35,16 @@ extension ChatServer {
         numeric(user, "315", mask, "End of /WHO list")
     }
 
-    private func whoFlags(_ other: User, _ room: Room?) -> String {
+    private func whoFlags(_ other: User, _ room: Room?, for viewer: User) -> String {
         var flags = other.away == nil ? "H" : "G"
         if other.isOperator { flags += "*" }
-        if let room {
-            if room.isOperator(other) { flags += "@" } else if room.voiced.contains(other.id) { flags += "+" }
-        }
+        if let room { flags += room.prefixes(of: other, all: viewer.caps.contains(.multiPrefix)) }
+        if other.isBot { flags += "B" }
         return flags
     }
 
     private func whoReply(_ user: User, _ other: User, room: Room?) {
-        numeric(user, "352", room?.name ?? "*", other.username, other.host, config.name, other.nick, whoFlags(other, room),
+        numeric(user, "352", room?.name ?? "*", other.username, other.host, config.name, other.nick, whoFlags(other, room, for: user),
                 "0 \(other.realname)")
     }
 
@@ -64,7 +63,7 @@ extension ChatServer {
             case "h": params.append(other.host)
             case "s": params.append(config.name)
             case "n": params.append(other.nick)
-            case "f": params.append(whoFlags(other, room))
+            case "f": params.append(whoFlags(other, room, for: user))
             case "d": params.append("0")
             case "l": params.append(String(max(0, (other.lastActivity - other.lastMessageAt).components.seconds)))
             case "a": params.append("0")
@@ -83,12 +82,13 @@ extension ChatServer {
         }
         numeric(user, "311", other.nick, other.username, other.host, "*", other.realname)
         let channels = other.rooms.filter { isVisible($0, to: user) }.map { room -> String in
-            room.isOperator(other) ? "@" + room.name : room.voiced.contains(other.id) ? "+" + room.name : room.name
+            room.prefixes(of: other, all: user.caps.contains(.multiPrefix)) + room.name
         }
         if !channels.isEmpty { numeric(user, "319", other.nick, channels.joined(separator: " ")) }
         numeric(user, "312", other.nick, config.name, config.network)
         if let away = other.away { numeric(user, "301", other.nick, away) }
         if other.isOperator { numeric(user, "313", other.nick, "is an IRC operator") }
+        if other.isBot { numeric(user, "335", other.nick, "is a Bot on \(config.network)") }
         if other.isSecure { numeric(user, "671", other.nick, "is using a secure connection") }
         let idle = (other.lastActivity - other.lastMessageAt).components.seconds
         numeric(user, "317", other.nick, String(max(0, idle)), String(other.signedOnAt), "seconds idle, signon time")

@@ -148,3 +148,26 @@ final class MessageFittingTests: XCTestCase {
         XCTAssertEqual(Message.cutToFit(Message("NOTICE", hugeTarget, "hi").bytes).count, 512, "the server's cut still sends 512")
     }
 }
+
+final class ServerTimeTests: XCTestCase {
+    func testFormatsAndParsesTheTimeTag() {
+        XCTAssertEqual(ServerTime.format(millis: 1_700_000_000_123), "2023-11-14T22:13:20.123Z")
+        XCTAssertEqual(ServerTime.format(millis: 5), "1970-01-01T00:00:00.005Z")
+        XCTAssertEqual(ServerTime.parse("2023-11-14T22:13:20.123Z"), 1_700_000_000_123)
+        XCTAssertEqual(ServerTime.parse("2023-11-14T22:13:20Z"), 1_700_000_000_000)
+        XCTAssertEqual(ServerTime.parse("2023-11-14T22:13:20.1Z"), 1_700_000_000_100)
+        XCTAssertEqual(ServerTime.parse("2023-11-14T22:13:20.123456789Z"), 1_700_000_000_123)
+        XCTAssertEqual(ServerTime.parse("2000-02-29T00:00:00.000Z"), 951_782_400_000)
+        for bad in ["", "yesterday", "2023-11-14 22:13:20Z", "2023-13-14T22:13:20Z", "2023-11-14T22:13:20.Z",
+                    "2023-11-14T22:13:20.1234567890Z", "2023-11-14T22:13:20", "2023-11-14T22:13:2xZ"] {
+            XCTAssertNil(ServerTime.parse(bad), bad)
+        }
+    }
+
+    func testAddingATagJoinsOrStartsTheTags() {
+        XCTAssertEqual(String(decoding: Message.addingTag("label", "a b", to: Array(":s PONG s :x\r\n".utf8)), as: UTF8.self),
+                       "@label=a\\sb :s PONG s :x\r\n")
+        XCTAssertEqual(String(decoding: Message.addingTag("batch", "1", to: Array("@time=t :s X\r\n".utf8)), as: UTF8.self),
+                       "@batch=1;time=t :s X\r\n")
+    }
+}

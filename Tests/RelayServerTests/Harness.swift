@@ -81,3 +81,35 @@ final class Harness {
         server.tick(now: now)
     }
 }
+
+extension Harness {
+    /// A registered IRC client that negotiated `caps` (CAP LS 302, REQ, END),
+    /// its welcome burst already read.
+    func ircv3User(_ nick: String, caps: String) -> FakeClient {
+        let client = connect()
+        send(client, "CAP LS 302")
+        send(client, "CAP REQ :\(caps)")
+        precondition(client.lines.last == ":test.server CAP * ACK :\(caps)", "ACK: \(client.lines)")
+        send(client, "NICK \(nick)")
+        send(client, "USER \(nick.lowercased()) 0 * :\(nick) Real")
+        send(client, "CAP END")
+        precondition(client.lines.contains { $0.contains(" 001 ") }, "registered: \(client.lines)")
+        _ = client.take()
+        return client
+    }
+
+    /// The `time` tag of a line sent now.
+    var timeTag: String { "2023-11-14T22:13:20.000Z" }
+}
+
+extension FakeClient {
+    /// The value of tag `key` in a wire line ("@a=1;b=2 …").
+    static func tag(_ key: String, of line: String) -> String? {
+        guard line.hasPrefix("@"), let space = line.firstIndex(of: " ") else { return nil }
+        for item in line[line.index(after: line.startIndex)..<space].split(separator: ";") {
+            let parts = item.split(separator: "=", maxSplits: 1)
+            if parts[0] == key { return parts.count > 1 ? String(parts[1]) : "" }
+        }
+        return nil
+    }
+}

@@ -53,7 +53,11 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
         self.tls = tls
         self.sendQueueLimit = sendQueueLimit
         self.log = log
-        self.core = ChatServer(config: config, wallClock: { Int64(time(nil)) })
+        self.core = ChatServer(config: config, wallClock: { Int64(time(nil)) }, wallClockMillis: {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+        })
         core.log = { log.write($0) }
     }
 

@@ -1,0 +1,107 @@
+import RelayIRC
+
+/// IRCv3's commands: TAGMSG, SETNAME, MARKREAD, REDACT (CAP, MONITOR and
+/// CHATHISTORY have files of their own).
+extension ChatServer {
+    /// TAGMSG: tags and nothing else, for message-tags clients only (plain
+    /// users and IRC clients that did not ask get nothing).
+    func ircTagmsg(_ user: User, _ message: Message) throws(ChatError) {
+        let tags = Self.clientTags(of: message, from: user)
+        let target = message.params[0]
+        if Names.isChannel(target) {
+            let room = try existingRoom(target)
+            if !room.contains(user) && room.modes.noExternal { throw .cannotSendToChannel(room.name, why: "no external messages") }
+            if room.modes.moderated && !room.canSpeak(user) { throw .cannotSendToChannel(room.name, why: "moderated") }
+            let line = event(Message(source: user.prefix, "TAGMSG", room.name), from: user, msgid: nextMsgid(), clientTags: tags)
+            for member in room.members where member !== user && member.caps.contains(.messageTags) { member.send(line) }
+            if user.caps.contains(.echoMessage) { user.send(line) }
+        } else {
+            guard let recipient = nicks[Casemapping.fold(target)] else { throw .noSuchNick(target) }
+            let line = event(Message(source: user.prefix, "TAGMSG", recipient.nick), from: user, msgid: nextMsgid(), clientTags: tags)
+            if recipient.caps.contains(.messageTags) { recipient.send(line) }
+            if user.caps.contains(.echoMessage) { user.send(line) }
+        }
+    }
+
+    /// SETNAME: a new realname, told to those who share a room and asked (setname).
+    func ircSetname(_ user: User, _ message: Message) throws(ChatError) {
+        let realname = message.params[0]
+        guard !realname.isEmpty, realname.utf8.count <= config.realnameLength else {
+            throw .fail(command: "SETNAME", code: "INVALID_REALNAME", context: [],
+                        description: "Realname is empty or longer than \(config.realnameLength) bytes")
+        }
+        user.realname = realname
+        notify(about: user, .setname, event(Message(source: user.prefix, "SETNAME", realname), from: user), includingSelf: true)
+    }
+
+    /// AWAY, with away-notify: the change is told to those who share a room and asked.
+    func ircAway(_ user: User, _ message: Message) throws(ChatError) {
+        if let text = message.params.first, !text.isEmpty {
+            user.away = TextSplitter.prefix(text, maxBytes: config.awayLength)
+            numeric(user, "306", "You have been marked as being away")
+        } else {
+            guard user.away != nil else { return numeric(user, "305", "You are no longer marked as being away") }
+            user.away = nil
+            numeric(user, "305", "You are no longer marked as being away")
+        }
+        var away = Message(source: user.prefix, "AWAY")
+        if let text = user.away { away.params = [text] }
+        notify(about: user, .awayNotify, event(away, from: user))
+    }
+
+    // MARK: draft/read-marker
+
+    /// MARKREAD TARGET [timestamp=T]: sets (never back in time) or asks where
+    /// this client has read up to. Kept for the session: serve has no accounts yet.
+    func ircMarkread(_ user: User, _ message: Message) throws(ChatError) {
+        let target = message.params[0]
+        guard Names.isChannel(target) || Names.isValidNick(target, maxLength: config.nickLength) else {
+            throw .fail(command: "MARKREAD", code: "INVALID_PARAMS", context: [target], description: "Invalid target")
+        }
+        if message.params.count > 1 {
+            let value = message.params[1]
+            guard value.hasPrefix("timestamp="), let millis = ServerTime.parse(value.dropFirst(10)) else {
+                throw .fail(command: "MARKREAD", code: "INVALID_PARAMS", context: [target, value], description: "Invalid timestamp")
+            }
+            let folded = Casemapping.fold(target)
+            if millis > user.readMarkers[folded] ?? Int64.min {
+                if user.readMarkers.count >= config.channelsPerUser * 2, user.readMarkers[folded] == nil {
+                    user.readMarkers.removeAll()  // bounded: a client cannot grow it without end
+                }
+                user.readMarkers[folded] = millis
+            }
+        }
+        sendReadMarker(user, target: target)
+    }
+
+    func sendReadMarker(_ user: User, target: String) {
+        let stamp = user.readMarkers[Casemapping.fold(target)].map { "timestamp=" + ServerTime.format(millis: $0) } ?? "*"
+        user.send(Message(source: config.name, "MARKREAD", target, stamp))
+    }
+
+    // MARK: draft/message-redaction
+
+    /// REDACT #room MSGID [:reason]: the sender, the room's operators and
+    /// server operators may take a message back. It leaves the room's history;
+    /// clients with message-redaction are told (the others already saw it).
+    func ircRedact(_ user: User, _ message: Message) throws(ChatError) {
+        let target = message.params[0], id = message.params[1]
+        let reason = message.params.count > 2 ? message.params[2] : nil
+        guard Names.isChannel(target), let room = rooms[Casemapping.fold(target)], room.contains(user) else {
+            throw .fail(command: "REDACT", code: "INVALID_TARGET", context: [target], description: "You cannot delete messages from \(target)")
+        }
+        guard let number = MessageID.number(of: id, prefix: msgidPrefix),
+              let line = room.history.first(where: { $0.msgid == number }) else {
+            throw .fail(command: "REDACT", code: "UNKNOWN_MSGID", context: [room.name, id], description: "This message does not exist or is too old")
+        }
+        guard line.sender == user.id || room.isOperator(user) || user.isOperator else {
+            throw .fail(command: "REDACT", code: "REDACT_FORBIDDEN", context: [room.name, id], description: "You are not authorised to delete this message")
+        }
+        while room.forget(msgid: number) != nil {}  // a plain user's long line is kept as several pieces
+        var redact = Message(source: user.prefix, "REDACT", room.name, id)
+        if let reason, !reason.isEmpty { redact.params.append(reason) }
+        let irc = event(redact, from: user)
+        for member in room.members where member.caps.contains(.messageRedaction) { member.send(irc) }
+        log(.info, "redact", [("by", user.nick), ("room", room.name), ("msgid", id)])
+    }
+}
