@@ -9,6 +9,14 @@ public struct ChatLine: Equatable, Sendable {
     /// The sender's host (from `nick!user@host`), for rate limits that a nick
     /// change must not escape; not part of what the line says, so not of equality.
     public var host: String?
+    /// IRCv3, where the server offers them (none is part of equality): when it
+    /// was said (server-time, milliseconds since 1970), its msgid, the
+    /// sender's account (account-tag), and whether it is history played back
+    /// (a chathistory batch) rather than said now.
+    public var time: Int64?
+    public var msgid: String?
+    public var account: String?
+    public var isHistory = false
 
     public init(room: String?, nick: String, text: String, kind: Kind, host: String? = nil) {
         self.room = room
@@ -104,6 +112,8 @@ public enum ClientEvent: Equatable, Sendable {
     case topic(room: String, nick: String?, text: String)
     case kick(room: String, nick: String, by: String, reason: String)
     case names(room: String, nicks: [String])
+    /// away-notify: `nick` went away (with a message) or came back (nil).
+    case away(nick: String, text: String?)
     /// A numeric error the server sent: code, the subject (room or nick) if any, and its text.
     case refused(code: String, subject: String?, text: String)
     /// Text from the server worth showing a person (MOTD, replies, notices).

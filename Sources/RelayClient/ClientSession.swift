@@ -26,6 +26,12 @@ public struct SessionConfig: Sendable {
     public var nickservPassword: String?
     /// How long to wait for NickServ's answer before joining anyway.
     public var nickservTimeout: Duration = .seconds(10)
+    /// Ask for the IRCv3 capabilities the session uses (CAP LS 302 first).
+    public var requestCapabilities = true
+    /// A bot: set the server's bot mode (+B where 005 says BOT=B).
+    public var botMode = false
+    /// Lines of a room's history to ask for on joining (draft/chathistory), 0 for none.
+    public var historyOnJoin = 0
 
     public init(nick: String, username: String? = nil, realname: String? = nil) {
         self.nick = nick
@@ -78,6 +84,23 @@ public final class ClientSession {
     private var confirmCounter = 0
     public private(set) var quitting = false
     private var login = LoginProgress()
+    /// echo-message confirmations: PRIVMSGs written, and answered (echoed back
+    /// or refused with a numeric); a confirmation waits until all written before it are.
+    private var messagesWritten = 0
+    private var messagesAnswered = 0
+    private var echoConfirmations: [(token: String, upTo: Int)] = []
+    /// A NOTICE was written since the last confirmation: no server answers a
+    /// refused NOTICE, so only a PING can confirm it.
+    private var noticeSinceConfirmation = false
+    /// Open batches (BATCH +id type), by id: their type.
+    private var batches: [String: String] = [:]
+    /// From 005: the bot mode letter (BOT=) and the chathistory limit (CHATHISTORY=).
+    private var botModeLetter: String?
+    private var historyLimit: Int?
+    private var botModeSet = false
+
+    /// The capabilities the server acknowledged.
+    public var capabilities: Set<String> { login.enabled }
 
     public init(config: SessionConfig, now: ContinuousClock.Instant) {
         self.config = config
@@ -89,10 +112,10 @@ public final class ClientSession {
 
     // MARK: Output
 
-    /// Registration: CAP LS when logging in with SASL, then PASS, NICK, USER.
+    /// Registration: CAP LS 302 (IRCv3 capabilities, SASL), then PASS, NICK, USER.
     public func start(now: ContinuousClock.Instant) {
         lastReceived = now
-        if config.sasl != nil {
+        if config.sasl != nil || config.requestCapabilities {
             login.negotiating = true
             sendNow(Message("CAP", "LS", "302"))
         }
@@ -116,16 +139,28 @@ public final class ClientSession {
             switch next {
             case .confirmation(let token, let line):
                 writtenConfirmations.append(token)
-                out.append(line)
+                // With echo-message the echoes confirm what is before it; a PING
+                // where a NOTICE is among it, or nothing is awaited.
+                if login.enabled.contains("echo-message") && !noticeSinceConfirmation && messagesAnswered < messagesWritten {
+                    echoConfirmations.append((token, messagesWritten))
+                } else {
+                    out.append(line)
+                }
+                noticeSinceConfirmation = false
             case .line(let line, let isMessage):
                 guard pacer.take(now: now) else { return out }
-                if isMessage { unsentMessageCount -= 1 }
+                if isMessage {
+                    unsentMessageCount -= 1
+                    if line.starts(with: Self.noticeStart) { noticeSinceConfirmation = true } else { messagesWritten += 1 }
+                }
                 out.append(line)
             }
             paced.removeFirst()
         }
         return out
     }
+
+    private static let noticeStart = Array("NOTICE ".utf8)
 
     /// Lines waiting for the pacer.
     public var pacedBacklog: Int { paced.count }
@@ -234,6 +269,7 @@ public final class ClientSession {
             if let token = params.last, token.hasPrefix("relay-confirm-") { events.append(.confirmed(token: token)) }
         case "001":
             isRegistered = true
+            login.negotiating = false  // a server that ignored CAP registered us
             if let me = params.first { nick = me }
             registered(now: lastReceived, into: &events)
         case "CAP":
@@ -252,7 +288,8 @@ public final class ClientSession {
         case "908":
             break  // the mechanisms the server has; 904 follows and says the rest
         case "421" where params.count > 1 && params[1].uppercased() == "CAP":
-            if login.negotiating { saslUnavailable("the server does not support CAP", into: &events) }
+            guard login.negotiating else { return }
+            if config.sasl != nil { saslUnavailable("the server does not support CAP", into: &events) } else { login.negotiating = false }
         case "432" where !isRegistered && nick.count > Self.shortestNickLength && nickAttempts < config.maxNickAttempts:
             // Most likely longer than the server's NICKLEN (not known before 005):
             // cut to a length servers take (16, then RFC 1459's 9), and say so.
@@ -288,6 +325,10 @@ public final class ClientSession {
                 if !rooms.contains(where: { Casemapping.equal($0, room) }) { rooms.append(room) }
                 members[Casemapping.fold(room), default: []] = []
                 events.append(.joined(room: room))
+                if config.historyOnJoin > 0 && login.enabled.contains("draft/chathistory") {
+                    let count = min(config.historyOnJoin, historyLimit ?? config.historyOnJoin)
+                    sendPaced(Message("CHATHISTORY", "LATEST", room, "*", String(count)))
+                }
             } else {
                 addMember(from, to: room)
                 events.append(.join(room: room, nick: from))
@@ -331,8 +372,41 @@ public final class ClientSession {
         case "PRIVMSG", "NOTICE":
             guard params.count >= 2 else { return }
             chat(message, from: from, into: &events)
+        case "BATCH":
+            guard let reference = params.first, reference.count > 1 else { return }
+            if reference.hasPrefix("+"), params.count > 1, batches.count < 64 {
+                batches[String(reference.dropFirst())] = params[1].lowercased()
+            } else if reference.hasPrefix("-") {
+                batches[String(reference.dropFirst())] = nil
+            }
+        case "AWAY":
+            events.append(.away(nick: from, text: params.first.flatMap { $0.isEmpty ? nil : $0 }))
+        case "005":
+            for token in params.dropFirst() {
+                if token.hasPrefix("BOT="), token.count > 4 { botModeLetter = String(token.dropFirst(4)) }
+                if token.hasPrefix("CHATHISTORY="), let limit = Int(token.dropFirst(12)), limit > 0 { historyLimit = limit }
+            }
+            if config.botMode, !botModeSet, let letter = botModeLetter {
+                botModeSet = true
+                sendPaced(Message("MODE", nick, "+" + letter))
+            }
+        case "401", "403", "404", "407", "411", "412", "413", "414", "486", "492":
+            // With echo-message, a refused PRIVMSG is answered by this instead of its echo.
+            numericText(message, into: &events)
+            answered(into: &events)  // after the refusal: the host learns of it before the confirmation
         default:
             numericText(message, into: &events)
+        }
+    }
+
+    /// One PRIVMSG we wrote was answered (echoed or refused): the confirmations
+    /// waiting for it and everything before it are done.
+    private func answered(into events: inout [ClientEvent]) {
+        guard messagesAnswered < messagesWritten else { return }
+        messagesAnswered += 1
+        while let first = echoConfirmations.first, first.upTo <= messagesAnswered {
+            echoConfirmations.removeFirst()
+            events.append(.confirmed(token: first.token))
         }
     }
 
@@ -350,6 +424,19 @@ public final class ClientSession {
         }
         let room: String? = Names.isChannel(target) ? target : nil
         let isNotice = message.command == "NOTICE"
+        let isHistory = message.tags["batch"].map { batches[$0] == "chathistory" } ?? false
+        if login.enabled.contains("echo-message") && isMe(from) && !isHistory {
+            if !isNotice { answered(into: &events) }
+            return  // our own line, echoed: the host already showed it
+        }
+        func line(_ text: String, _ kind: ChatLine.Kind) -> ChatLine {
+            var line = ChatLine(room: room, nick: from, text: text, kind: kind, host: Self.host(of: message))
+            line.time = message.tags["time"].flatMap { ServerTime.parse($0) }
+            line.msgid = message.tags["msgid"].flatMap { $0.isEmpty ? nil : $0 }
+            line.account = message.tags["account"].flatMap { $0.isEmpty ? nil : $0 }
+            line.isHistory = isHistory
+            return line
+        }
         if text.hasPrefix("\u{1}") {
             var body = String(text.dropFirst())
             if body.hasSuffix("\u{1}") { body.removeLast() }
@@ -357,10 +444,10 @@ public final class ClientSession {
             let argument = String(body.drop { $0 != " " }.dropFirst())
             switch (verb, isNotice) {
             case ("ACTION", _):
-                events.append(.chat(ChatLine(room: room, nick: from, text: argument, kind: .action, host: Self.host(of: message))))
-            case ("VERSION", false) where mayReplyToCTCP():
+                events.append(.chat(line(argument, .action)))
+            case ("VERSION", false) where !isHistory && mayReplyToCTCP():
                 sendPaced(Message("NOTICE", from, "\u{1}VERSION \(config.version)\u{1}"))
-            case ("PING", false) where mayReplyToCTCP():
+            case ("PING", false) where !isHistory && mayReplyToCTCP():
                 sendPaced(Message("NOTICE", from, "\u{1}PING \(argument)\u{1}"))
             default:
                 break  // other CTCP queries and replies are not chat
@@ -371,8 +458,7 @@ public final class ClientSession {
             events.append(.serverText(text))  // a notice from the server itself
             return
         }
-        events.append(.chat(ChatLine(room: room, nick: from, text: text, kind: isNotice ? .notice : .message,
-                                     host: Self.host(of: message))))
+        events.append(.chat(line(text, isNotice ? .notice : .message)))
     }
 
     /// The host part of a `nick!user@host` source.
@@ -425,36 +511,63 @@ public final class ClientSession {
         }
     }
 
+    /// The IRCv3 capabilities the session uses, asked for where offered.
+    static let wantedCapabilities = ["server-time", "message-tags", "echo-message", "batch", "multi-prefix",
+                                     "away-notify", "account-tag", "draft/chathistory", "cap-notify"]
+
+    /// CAP: the server's list, then one REQ for what we use (all or nothing:
+    /// a NAK leaves us with none), then SASL if asked for, then CAP END.
     private func capability(_ message: Message, into events: inout [ClientEvent]) {
         let params = message.params
-        guard params.count >= 3, let sasl = config.sasl else { return }
+        guard params.count >= 3 else { return }
+        let list = params[params.count - 1].split(separator: " ").map { $0.lowercased() }
         switch params[1].uppercased() {
-        case "LS" where login.sasl == .none:
-            for word in params[params.count - 1].split(separator: " ") {
+        case "LS" where login.negotiating && login.capStage == .listing:
+            for word in list {
                 let parts = word.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 guard let name = parts.first, !name.isEmpty else { continue }  // "=x": junk, not a capability
-                login.offered[name.lowercased()] = parts.count > 1 ? String(parts[1]) : ""
+                login.offered[String(name)] = parts.count > 1 ? String(parts[1]) : ""
             }
             if params.count >= 4 && params[2] == "*" { return }  // more LS lines follow
-            guard let mechanisms = login.offered["sasl"] else {
-                return saslUnavailable("the server does not offer SASL", into: &events)
-            }
-            let offered = mechanisms.split(separator: ",").map { $0.uppercased() }
-            guard offered.isEmpty || offered.contains(sasl.mechanism.rawValue) else {
-                return saslUnavailable("the server offers SASL \(offered.joined(separator: ", ")), not \(sasl.mechanism.rawValue)",
-                                       into: &events)
-            }
-            login.sasl = .requested
-            sendNow(Message("CAP", "REQ", "sasl"))
+            let extras = config.requestCapabilities ? Self.wantedCapabilities.filter { login.offered[$0] != nil } : []
+            guard !extras.isEmpty else { return afterCapabilities(into: &events) }
+            login.capStage = .requested
+            sendNow(Message("CAP", "REQ", extras.joined(separator: " ")))
+        case "ACK" where login.capStage == .requested:
+            login.enabled = Set(list)
+            login.capStage = .done
+            afterCapabilities(into: &events)
+        case "NAK" where login.capStage == .requested:
+            login.capStage = .done
+            afterCapabilities(into: &events)
         case "ACK" where login.sasl == .requested:
-            guard params[params.count - 1].split(separator: " ").contains(where: { $0.lowercased() == "sasl" }) else { return }
+            guard let sasl = config.sasl, list.contains("sasl") else { return }
             login.sasl = .authenticating
             sendNow(Message("AUTHENTICATE", sasl.mechanism.rawValue))
         case "NAK" where login.sasl == .requested:
             saslUnavailable("the server refused the sasl capability", into: &events)
+        case "DEL":
+            // cap-notify: echo-message gone means PINGs confirm again.
+            for name in list { login.enabled.remove(name) }
         default:
             break
         }
+    }
+
+    /// The capabilities are settled: log in with SASL if asked, else end negotiation.
+    private func afterCapabilities(into events: inout [ClientEvent]) {
+        login.capStage = .done
+        guard let sasl = config.sasl, login.sasl == .none else { return endNegotiation() }
+        guard let mechanisms = login.offered["sasl"] else {
+            return saslUnavailable("the server does not offer SASL", into: &events)
+        }
+        let offered = mechanisms.split(separator: ",").map { $0.uppercased() }
+        guard offered.isEmpty || offered.contains(sasl.mechanism.rawValue) else {
+            return saslUnavailable("the server offers SASL \(offered.joined(separator: ", ")), not \(sasl.mechanism.rawValue)",
+                                   into: &events)
+        }
+        login.sasl = .requested
+        sendNow(Message("CAP", "REQ", "sasl"))
     }
 
     /// No login: stop unless the login is optional, then register without it.
@@ -538,6 +651,11 @@ struct LoginProgress {
     var negotiating = false
     /// Capabilities the server listed, with their values.
     var offered: [String: String] = [:]
+    /// Where the IRCv3 capabilities are: being listed, asked for, settled.
+    enum CapStage { case listing, requested, done }
+    var capStage = CapStage.listing
+    /// The capabilities the server acknowledged.
+    var enabled: Set<String> = []
     /// Waiting for NickServ to answer IDENTIFY, until then.
     var identifyDeadline: ContinuousClock.Instant?
 }

@@ -10,10 +10,12 @@ import RelayIRC
 ///     nick <nick> text           a private message (the conversation is named by the sender)
 ///     #room -!- nick joined      likewise: left (reason), quit (reason), is now known as, topic, kicked
 ///
-/// JSON Lines (`--json`): one object per line with `time` (UTC, ISO 8601),
-/// `type` (message, action, notice, join, part, quit, nick, topic, kick),
+/// JSON Lines (`--json`): one object per line with `time` (UTC, ISO 8601;
+/// the server's own, with milliseconds, where it offers server-time),
+/// `type` (message, action, notice, join, part, quit, nick, topic, kick, away),
 /// `room` (absent for private messages and quits), `nick`, `text`, and for
-/// some types `new_nick`, `by`, `private`.
+/// some types `new_nick`, `by`, `private`; messages carry `msgid` and
+/// `account` where the server gives them, and `history` for lines played back.
 public enum OutputFormat {
     case text
     case json
@@ -50,10 +52,19 @@ public enum OutputFormat {
         var fields: [(String, String)] = [("time", CivilTime(unixSeconds: unixTime).iso8601)]
         switch event {
         case .chat(let line):
+            if let time = line.time { fields[0].1 = ServerTime.format(millis: time) }
             fields.append(("type", line.kind.rawValue))
             if let room = line.room { fields.append(("room", room)) }
             fields += [("nick", line.nick), ("text", line.text)]
-            if line.room == nil { return JSONWriter.object(fields, flags: [("private", true)]) }
+            if let msgid = line.msgid { fields.append(("msgid", msgid)) }
+            if let account = line.account { fields.append(("account", account)) }
+            var flags: [(String, Bool)] = []
+            if line.room == nil { flags.append(("private", true)) }
+            if line.isHistory { flags.append(("history", true)) }
+            if !flags.isEmpty { return JSONWriter.object(fields, flags: flags) }
+        case .away(let nick, let text):
+            fields += [("type", "away"), ("nick", nick)]
+            if let text { fields.append(("text", text)) }
         case .join(let room, let nick): fields += [("type", "join"), ("room", room), ("nick", nick)]
         case .part(let room, let nick, let reason):
             fields += [("type", "part"), ("room", room), ("nick", nick)]

@@ -193,13 +193,13 @@ extension ChatServer {
             }
         } else {
             guard let recipient = nicks[Casemapping.fold(target)] else { throw .noSuchNick(target) }
-            if recipient.isPlain && forPrograms { return }
             if recipient.isIRC || user.caps.contains(.echoMessage) {
                 let irc = event(ircMessage(user, to: recipient.nick, truncated(text, from: user, to: recipient.nick, kind: kind), kind),
                                 from: user, msgid: nextMsgid(), clientTags: tags)
                 if recipient.isIRC { recipient.send(irc) }
-                if user.caps.contains(.echoMessage) { user.send(irc) }
+                if user.caps.contains(.echoMessage) { user.send(irc) }  // even a CTCP a plain user never sees
             }
+            if recipient.isPlain && forPrograms { return }
             for piece in pieces(of: text, from: user, to: recipient.nick, kind: kind) {
                 if recipient.isPlain { recipient.send(plainLine(user, piece, kind, isPrivate: true)) }
                 if user.isPlain {

@@ -226,12 +226,13 @@ extension ChatServer {
             if text.hasSuffix("\u{1}") { text.removeLast() }
             kind = .action
         }
+        let tags = Self.clientTags(of: message, from: user)
         var seen: Set<String> = []
         let targets = targetList.split(separator: ",").map(String.init).filter { seen.insert(Casemapping.fold($0)).inserted }
         if targets.count > config.maxTargets { throw .tooManyTargets(targetList) }
         for target in targets {
             do {
-                try say(user, to: target, text: text, kind: kind)
+                try say(user, to: target, text: text, kind: kind, tags: tags)
             } catch {
                 if !notice { reply(user, error) }
             }

@@ -3,12 +3,15 @@ import RelayIRC
 import XCTest
 
 /// A session named ana, in #ops, on a clock the test moves: lines in, lines out.
+/// It asks for no IRCv3 capabilities unless a test turns them on
+/// (IRCv3ClientTests): the other tests read the plain RFC exchange.
 class SessionTestCase: XCTestCase {
     var now = ContinuousClock.now
 
     func session(_ configure: (inout SessionConfig) -> Void = { _ in }) -> ClientSession {
         var config = SessionConfig(nick: "ana")
         config.rooms = ["#ops"]
+        config.requestCapabilities = false
         configure(&config)
         let session = ClientSession(config: config, now: now)
         session.start(now: now)

@@ -95,6 +95,10 @@ final class IRCv3Tests: XCTestCase {
         XCTAssertNil(FakeClient.tag("evil", of: line), "only client-only (+) tags are relayed")
         XCTAssertEqual(old.take(), [])
         XCTAssertEqual(plain.take(), [])
+        harness.send(ana, "@+draft/reply=abc PRIVMSG #r :yes")
+        XCTAssertEqual(FakeClient.tag("+draft/reply", of: bob.take().first ?? ""), "abc")
+        XCTAssertEqual(old.take(), [":ana!ana@127.0.0.1 PRIVMSG #r :yes"])
+        XCTAssertEqual(plain.take(), ["<ana> yes"])
         // Tags from a client that did not negotiate message-tags are not relayed.
         harness.send(old, "@+typing=active PRIVMSG #r :hello")
         XCTAssertNil(FakeClient.tag("+typing", of: bob.take().first ?? ""))

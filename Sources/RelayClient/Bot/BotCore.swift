@@ -72,7 +72,8 @@ public final class BotCore {
     // MARK: Events
 
     public func receive(_ event: ClientEvent, ownNick: String, now: ContinuousClock.Instant, unixTime: Int64 = 0) -> [BotAction] {
-        guard let (nick, room) = Self.subject(of: event), !Casemapping.equal(nick, ownNick), isAllowed(nick: nick, room: room) else {
+        guard let (nick, room) = Self.subject(of: event), !Casemapping.equal(nick, ownNick),
+              isAllowed(nick: nick, room: room, account: Self.account(of: event)) else {
             return []
         }
         var actions: [BotAction] = []
@@ -100,8 +101,21 @@ public final class BotCore {
         }
     }
 
-    private func isAllowed(nick: String, room: String?) -> Bool {
-        if !config.allowNicks.isEmpty && !config.allowNicks.contains(where: { Names.matches(mask: $0, nick) }) { return false }
+    /// The sender's account, where the server tags messages with it (account-tag).
+    static func account(of event: ClientEvent) -> String? {
+        if case .chat(let line) = event { return line.account }
+        return nil
+    }
+
+    /// `--allow` takes nick masks, and `account:NAME` for a logged-in account
+    /// (which no one can take by changing nick; needs the server's account-tag).
+    private func isAllowed(nick: String, room: String?, account: String?) -> Bool {
+        if !config.allowNicks.isEmpty && !config.allowNicks.contains(where: { entry in
+            if entry.lowercased().hasPrefix("account:") {
+                return account.map { Casemapping.equal($0, String(entry.dropFirst(8))) } ?? false
+            }
+            return Names.matches(mask: entry, nick)
+        }) { return false }
         if !config.allowRooms.isEmpty, let room, !config.allowRooms.contains(where: { Casemapping.equal($0, room) }) { return false }
         if !config.allowRooms.isEmpty && room == nil && config.allowNicks.isEmpty { return false }
         return true

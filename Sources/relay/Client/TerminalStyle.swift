@@ -24,8 +24,9 @@ struct TerminalStyle {
     private func dim(_ text: String) -> String { colors ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
 
     /// Local "HH:MM".
-    static func clock() -> String {
-        var now = time(nil)
+    /// "HH:MM" local time: now, or `millis` (the server's time of a line, server-time).
+    static func clock(millis: Int64? = nil) -> String {
+        var now = millis.map { time_t($0 / 1000) } ?? time(nil)
         var parts = tm()
         localtime_r(&now, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
@@ -56,7 +57,7 @@ struct TerminalStyle {
         case (.message, true): body = "*\(nick(line.nick))* \(text)  (private)"
         case (.action, true): body = "* \(nick(line.nick)) \(text)  (private)"
         }
-        return "\(Self.clock()) \(place)\(body)"
+        return "\(Self.clock(millis: line.time)) \(place)\(body)"
     }
 
     func ownPrivate(to target: String, text: String) -> String {

@@ -18,7 +18,7 @@ struct BotOptions: ParsableArguments {
     var listen: String?
 
     @Option(name: .customLong("allow"), help: ArgumentHelp(
-        "Only this nick (a mask) may trigger handlers and reach --exec (repeatable; default: everyone).", valueName: "nick"))
+        "Only this nick (a mask), or account:NAME where the server tags accounts, may trigger handlers and reach --exec (repeatable; default: everyone).", valueName: "nick"))
     var allowNicks: [String] = []
 
     @Option(name: .customLong("allow-room"), help: ArgumentHelp(

@@ -125,6 +125,10 @@ struct Connect: ParsableCommand {
         config.roomKeys = parsed.keys
         config.pacingRate = rate
         config.joinOnRegister = interactive || !noJoin
+        // IRCv3 where the server offers it: a person in the chat sees the room's
+        // recent lines on joining (draft/chathistory); a bot says it is one (+B).
+        if interactive { config.historyOnJoin = 20 }
+        config.botMode = bot.isBot
         do {
             // --password-file, then the URL's password, then RELAY_PASSWORD.
             config.password = passwordFile == nil && parsed.password != nil

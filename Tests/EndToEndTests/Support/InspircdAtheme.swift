@@ -5,7 +5,8 @@ import XCTest
 
 /// Debian's InspIRCd 3 with m_sasl, linked to Debian's Atheme services, on free
 /// loopback ports: SASL (PLAIN and EXTERNAL) and NickServ as real networks run
-/// them. A plain client port, a TLS port that asks for client certificates, and
+/// them, and its IRCv3 modules (server-time, echo-message, msgid, account-tag,
+/// batch, labeled-response, bot mode, MONITOR). A plain client port, a TLS port that asks for client certificates, and
 /// the link between the two daemons. Skips the test where they are not installed.
 final class InspircdAtheme {
     let directory: String
@@ -43,6 +44,17 @@ final class InspircdAtheme {
             <module name="sasl">
             <module name="ssl_gnutls">
             <module name="sslinfo">
+            <module name="ircv3">
+            <module name="ircv3_accounttag">
+            <module name="ircv3_batch">
+            <module name="ircv3_capnotify">
+            <module name="ircv3_ctctags">
+            <module name="ircv3_echomessage">
+            <module name="ircv3_labeledresponse">
+            <module name="ircv3_msgid">
+            <module name="ircv3_servertime">
+            <module name="botmode">
+            <module name="monitor">
             <link name="services.insp.test" ipaddr="127.0.0.1" port="\(linkPort)" allowmask="127.0.0.0/8" sendpass="linkpw" recvpass="linkpw">
             <uline server="services.insp.test" silent="yes">
             <sasl target="services.insp.test">

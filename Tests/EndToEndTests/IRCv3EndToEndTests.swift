@@ -1,0 +1,113 @@
+import Foundation
+import Glibc
+import XCTest
+
+/// IRCv3 with the real binary: a raw client negotiating with `relay serve`,
+/// and `relay connect` negotiating with `relay serve` and with InspIRCd 3's
+/// IRCv3 modules.
+final class IRCv3EndToEndTests: XCTestCase {
+    /// A raw client that negotiated `caps` and joined `room`.
+    private func v3Client(port: Int, nick: String, caps: String, room: String) throws -> TestClient {
+        let client = try TestClient(port: port)
+        client.sendLine("CAP LS 302")
+        XCTAssertNotNil(client.waitFor { $0.contains(" CAP * LS :") && $0.contains("echo-message") })
+        client.sendLine("CAP REQ :\(caps)")
+        XCTAssertNotNil(client.waitFor { $0.hasSuffix(" CAP * ACK :\(caps)") }, "\(nick) ACK")
+        client.sendLine("NICK \(nick)")
+        client.sendLine("USER \(nick) 0 * :\(nick)")
+        client.sendLine("CAP END")
+        client.sendLine("JOIN \(room)")
+        XCTAssertNotNil(client.waitFor { $0.contains(" 366 \(nick) ") }, "\(nick) joined")
+        return client
+    }
+
+    func testARawClientGetsTagsEchoesAndLabelsWhileAPlainUserGetsText() throws {
+        let server = try RelayProcess.serve()
+        defer { server.stop() }
+        let ana = try v3Client(port: server.port, nick: "ana",
+                               caps: "server-time message-tags echo-message labeled-response batch", room: "#lobby")
+        let pia = try plainUser(server, nick: "pia")
+        _ = pia.drain()
+        ana.sendLine("@label=L1;+draft/reply=x PRIVMSG #lobby :hello everyone")
+        let echo = try XCTUnwrap(ana.waitFor { $0.contains(" PRIVMSG #lobby ") })
+        XCTAssertTrue(echo.hasPrefix("@label=L1;"), echo)
+        XCTAssertTrue(echo.contains(";msgid=") && echo.contains(";time=20"), echo)
+        XCTAssertTrue(echo.hasSuffix(" :ana!ana@127.0.0.1 PRIVMSG #lobby :hello everyone"), echo)
+        XCTAssertTrue(pia.waitFor("<ana> hello everyone"))
+
+        // History a late IRCv3 client asks for, with the time it was said.
+        ana.sendLine("CHATHISTORY LATEST #lobby * 10")
+        let open = try XCTUnwrap(ana.waitFor { $0.contains(" BATCH +") })
+        XCTAssertTrue(open.hasSuffix(" chathistory #lobby"), open)
+        let played = try XCTUnwrap(ana.waitFor { $0.contains(" PRIVMSG #lobby ") })
+        XCTAssertTrue(played.contains("hello everyone") && played.hasPrefix("@batch="), played)
+        XCTAssertNotNil(ana.waitFor { $0.contains(" BATCH -") })
+    }
+
+    func testConnectConfirmsBySeeingItsEchoNotByPing() throws {
+        let server = try RelayProcess.serve()
+        defer { server.stop() }
+        let bob = try ircUser(port: server.port, nick: "bob", room: "#ops")
+        let run = try RelayRun.run(["connect", "irc://127.0.0.1:\(server.port)/#ops", "--nick", "cron",
+                                    "--send", "deploy done", "--trace"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertNotNil(bob.waitFor { $0.hasSuffix(" PRIVMSG #ops :deploy done") })
+        let trace = run.stderr.split(separator: "\n").map(String.init)
+        XCTAssertTrue(trace.contains { $0.hasPrefix(">> CAP REQ ") && $0.contains("echo-message") }, run.stderr)
+        XCTAssertTrue(trace.contains { $0.hasPrefix("<< @") && $0.contains(" PRIVMSG #ops :deploy done") }, "the echo: \(run.stderr)")
+        XCTAssertFalse(run.stderr.contains("PING :relay-confirm"), "the echo confirmed it")
+    }
+
+    func testARefusedSendStillEndsPromptlyWithEchoMessage() throws {
+        let server = try RelayProcess.serve()
+        defer { server.stop() }
+        // +m: the room refuses what cron says (404), which is the answer instead of an echo.
+        let op = try ircUser(port: server.port, nick: "op", room: "#quiet")
+        op.sendLine("MODE #quiet +m")
+        XCTAssertNotNil(op.waitFor { $0.contains(" MODE #quiet +m") })
+        let started = Date()
+        let run = try RelayRun.run(["connect", "irc://127.0.0.1:\(server.port)/#quiet", "--nick", "cron", "--send", "x"])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("Cannot send to channel"), run.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+    }
+}
+
+/// relay's client against InspIRCd 3 with its IRCv3 modules loaded.
+final class InspircdIRCv3InteropTests: XCTestCase {
+    private var network: InspircdAtheme!
+
+    override func setUpWithError() throws {
+        network = try InspircdAtheme()
+    }
+
+    override func tearDown() {
+        network = nil
+    }
+
+    func testConnectNegotiatesAndIsConfirmedByInspircdsEcho() throws {
+        let room = try network.watcher()
+        let run = try RelayRun.run(["connect", "irc://127.0.0.1:\(network.port)/#interop", "--nick", "cron",
+                                    "--send", "from relay", "--trace"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertNotNil(room.waitFor { $0.hasPrefix(":cron!") && $0.hasSuffix(" PRIVMSG #interop :from relay") })
+        let ack = run.stderr.split(separator: "\n").first { $0.contains(" CAP ") && $0.contains(" ACK ") }.map(String.init) ?? ""
+        for cap in ["server-time", "message-tags", "echo-message", "batch"] { XCTAssertTrue(ack.contains(cap), "\(cap): \(ack)") }
+        XCTAssertFalse(run.stderr.contains("PING :relay-confirm"), "InspIRCd's echo confirmed it: \(run.stderr)")
+    }
+
+    func testABotSetsInspircdsBotMode() throws {
+        let watcher = try network.watcher()
+        let bot = try RelayProcess(["connect", "irc://127.0.0.1:\(network.port)/#interop", "--nick", "helper",
+                                    "--on", "!ping=echo pong"])
+        defer { bot.stop() }
+        XCTAssertNotNil(watcher.waitFor(timeout: 10) { $0.hasPrefix(":helper!") && $0.contains(" JOIN ") })
+        var whois: [String] = []
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && !whois.contains(where: { $0.contains(" 335 ") }) {
+            watcher.sendLine("WHOIS helper")
+            while let line = watcher.readLine(timeout: 1), !line.contains(" 318 ") { whois.append(line) }
+        }
+        XCTAssertTrue(whois.contains { $0.contains(" 335 watcher helper ") }, "WHOIS says it is a bot: \(whois)")
+    }
+}

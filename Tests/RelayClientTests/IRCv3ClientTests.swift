@@ -1,0 +1,159 @@
+import RelayClient
+import RelayIRC
+import XCTest
+
+/// The client side of IRCv3: what `relay connect`, bots and the bridge ask
+/// for, and what they do with it.
+final class IRCv3ClientTests: SessionTestCase {
+    private func v3Session(_ configure: (inout SessionConfig) -> Void = { _ in }) -> ClientSession {
+        session { config in
+            config.requestCapabilities = true
+            configure(&config)
+        }
+    }
+
+    /// Negotiated: LS (over two lines), REQ, ACK, END, registered and joined.
+    private func negotiated(_ caps: String = "server-time message-tags echo-message batch draft/chathistory",
+                            _ configure: (inout SessionConfig) -> Void = { _ in }) -> ClientSession {
+        let session = v3Session(configure)
+        _ = out(session)
+        feed(session, ":srv CAP * LS * :multi-prefix sasl=PLAIN")
+        feed(session, ":srv CAP * LS :\(caps) draft/relaymsg")
+        _ = out(session)
+        feed(session, ":srv CAP * ACK :\(caps)")
+        feed(session, ":srv 001 ana :Welcome")
+        feed(session, ":ana!a@h JOIN #ops")
+        _ = out(session)
+        return session
+    }
+
+    func testAsksForWhatTheServerOffersThatItUsesThenEnds() {
+        let session = v3Session()
+        XCTAssertEqual(out(session), ["CAP LS 302", "NICK ana", "USER ana 0 * :ana"])
+        feed(session, ":srv CAP * LS * :multi-prefix sasl=PLAIN,EXTERNAL foo")
+        XCTAssertEqual(out(session), [], "waits for the last LS line")
+        feed(session, ":srv CAP * LS :server-time echo-message draft/chathistory batch")
+        XCTAssertEqual(out(session), ["CAP REQ :server-time echo-message batch multi-prefix draft/chathistory"])
+        feed(session, ":srv CAP * ACK :server-time echo-message batch multi-prefix draft/chathistory")
+        XCTAssertEqual(out(session), ["CAP END"])
+        XCTAssertEqual(session.capabilities, ["server-time", "echo-message", "batch", "multi-prefix", "draft/chathistory"])
+    }
+
+    func testANakLeavesNoCapabilitiesAndRegistrationGoesOn() {
+        let session = v3Session()
+        _ = out(session)
+        feed(session, ":srv CAP * LS :server-time")
+        _ = out(session)
+        feed(session, ":srv CAP * NAK :server-time")
+        XCTAssertEqual(out(session), ["CAP END"])
+        XCTAssertTrue(session.capabilities.isEmpty)
+    }
+
+    func testAServerWithoutCapRegistersUsAnyway() {
+        let session = v3Session()
+        _ = out(session)
+        feed(session, ":old 421 * CAP :Unknown command")
+        XCTAssertEqual(feed(session, ":old 001 ana :Welcome"), [.registered(nick: "ana")])
+        XCTAssertEqual(out(session), ["JOIN #ops"], "no CAP END to a server that knows no CAP")
+    }
+
+    func testCapabilitiesComeBeforeSASL() {
+        let session = v3Session { $0.sasl = SASLLogin(mechanism: .plain, user: "ana", password: "pw") }
+        _ = out(session)
+        feed(session, ":srv CAP * LS :sasl=PLAIN server-time")
+        XCTAssertEqual(out(session), ["CAP REQ server-time"])
+        feed(session, ":srv CAP * ACK :server-time")
+        XCTAssertEqual(out(session), ["CAP REQ sasl"])
+        feed(session, ":srv CAP * ACK :sasl")
+        XCTAssertEqual(out(session), ["AUTHENTICATE PLAIN"])
+    }
+
+    func testServerTimeMsgidAndAccountReachTheChatLineAndJSON() throws {
+        let session = negotiated()
+        let events = feed(session, "@time=2026-12-04T10:00:00.250Z;msgid=m1;account=bobby :bob!b@h PRIVMSG #ops :hi")
+        guard case .chat(let line)? = events.first else { return XCTFail("\(events)") }
+        XCTAssertEqual(line.time, ServerTime.parse("2026-12-04T10:00:00.250Z"))
+        XCTAssertEqual(line.msgid, "m1")
+        XCTAssertEqual(line.account, "bobby")
+        XCTAssertFalse(line.isHistory)
+        XCTAssertEqual(OutputFormat.json.line(for: .chat(line), unixTime: 0),
+                       ##"{"time":"2026-12-04T10:00:00.250Z","type":"message","room":"#ops","nick":"bob","text":"hi","msgid":"m1","account":"bobby"}"##)
+    }
+
+    func testEchoesAreNotChatAndConfirmDeliveryWithoutAPing() {
+        let session = negotiated()
+        session.say("one", to: "#ops")
+        session.say("two", to: "#nowhere")
+        let token = session.confirm()
+        XCTAssertEqual(out(session), ["PRIVMSG #ops :one", "PRIVMSG #nowhere :two"], "no PING: the echoes confirm")
+        XCTAssertEqual(session.takeWrittenConfirmations(), [token])
+        XCTAssertEqual(feed(session, "@msgid=x :ana!a@h PRIVMSG #ops :one"), [], "our own line is not news")
+        let refusal = feed(session, ":srv 403 ana #nowhere :No such channel")
+        XCTAssertEqual(refusal.last, .confirmed(token: token), "a refusal answers a message too: \(refusal)")
+        XCTAssertEqual(refusal.first, .refused(code: "403", subject: "#nowhere", text: "No such channel"))
+    }
+
+    func testANoticeIsConfirmedByAPingEvenWithEchoMessage() {
+        let session = negotiated()
+        session.say("heads up", to: "#ops", kind: .notice)
+        let token = session.confirm()
+        XCTAssertEqual(out(session), ["NOTICE #ops :heads up", "PING :\(token)"], "no server answers a refused NOTICE")
+        XCTAssertEqual(feed(session, ":srv PONG srv :\(token)"), [.confirmed(token: token)])
+    }
+
+    func testWithoutEchoMessageAPingConfirms() {
+        let session = negotiated("server-time")
+        session.say("one", to: "#ops")
+        let token = session.confirm()
+        XCTAssertEqual(out(session), ["PRIVMSG #ops :one", "PING :\(token)"])
+    }
+
+    func testHistoryIsAskedForOnJoinAndPlayedBackAsHistory() {
+        let session = v3Session { $0.historyOnJoin = 50 }
+        _ = out(session)
+        feed(session, ":srv CAP * LS :batch draft/chathistory server-time")
+        feed(session, ":srv CAP * ACK :batch draft/chathistory server-time")
+        feed(session, ":srv 001 ana :Welcome")
+        feed(session, ":srv 005 ana CHATHISTORY=20 BOT=B :are supported")
+        _ = out(session)
+        feed(session, ":ana!a@h JOIN #ops")
+        XCTAssertEqual(out(session), ["CHATHISTORY LATEST #ops * 20"], "bounded by the server's CHATHISTORY=")
+        feed(session, ":srv BATCH +h1 chathistory #ops")
+        let played = feed(session, "@batch=h1;time=2026-12-01T08:00:00.000Z :bob!b@h PRIVMSG #ops :\u{1}VERSION\u{1}")
+            + feed(session, "@batch=h1;time=2026-12-01T08:00:01.000Z :ana!a@h PRIVMSG #ops :mine, earlier")
+        feed(session, ":srv BATCH -h1")
+        XCTAssertEqual(out(session), [], "no CTCP reply to history")
+        guard case .chat(let line)? = played.first else { return XCTFail("\(played)") }
+        XCTAssertTrue(line.isHistory)
+        XCTAssertEqual(line.text, "mine, earlier", "our own lines are history too")
+        XCTAssertEqual(OutputFormat.json.line(for: played[0], unixTime: 0),
+                       ##"{"time":"2026-12-01T08:00:01.000Z","type":"message","room":"#ops","nick":"ana","text":"mine, earlier","history":true}"##)
+        guard case .chat(let later)? = feed(session, ":bob!b@h PRIVMSG #ops :now").first else { return XCTFail() }
+        XCTAssertFalse(later.isHistory, "the batch is closed")
+    }
+
+    func testABotSetsBotModeWhereTheServerHasOne() {
+        let session = negotiated("server-time") { $0.botMode = true }
+        feed(session, ":srv 005 ana BOT=B :are supported")
+        XCTAssertEqual(out(session), ["MODE ana +B"])
+        feed(session, ":srv 005 ana BOT=B :are supported")
+        XCTAssertEqual(out(session), [], "once")
+        let person = negotiated("server-time")
+        feed(person, ":srv 005 ana BOT=B :are supported")
+        XCTAssertEqual(out(person), [])
+    }
+
+    func testAwayNotifyIsAnEvent() {
+        let session = negotiated("away-notify")
+        XCTAssertEqual(feed(session, ":bob!b@h AWAY :lunch"), [.away(nick: "bob", text: "lunch")])
+        XCTAssertEqual(feed(session, ":bob!b@h AWAY"), [.away(nick: "bob", text: nil)])
+    }
+
+    func testCapDelOfEchoMessageFallsBackToPing() {
+        let session = negotiated()
+        feed(session, ":srv CAP ana DEL :echo-message")
+        session.say("one", to: "#ops")
+        let token = session.confirm()
+        XCTAssertEqual(out(session), ["PRIVMSG #ops :one", "PING :\(token)"])
+    }
+}
