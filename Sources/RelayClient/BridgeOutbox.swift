@@ -7,12 +7,12 @@ import RelayIRC
 public struct BridgeOutbox: Sendable {
     public let limit: Int
     public let maxAge: Duration
-    private var lines = Deque<(delivery: BridgeRouter.Delivery, at: ContinuousClock.Instant)>()
+    fileprivate var lines = Deque<(delivery: BridgeRouter.Delivery, at: ContinuousClock.Instant)>()
     /// Dropped and not yet reported, by room (folded), with the room's name.
     private var unreported: [String: (room: String, count: Int)] = [:]
     public private(set) var droppedTotal = 0
     /// When a line last fell off, for reporting once a burst is over.
-    public private(set) var lastDropAt: ContinuousClock.Instant?
+    public fileprivate(set) var lastDropAt: ContinuousClock.Instant?
     public var hasUnreported: Bool { !unreported.isEmpty }
     /// Everything dropped, by folded room, for the operator's counters.
     public private(set) var droppedByRoom: [String: Int] = [:]
@@ -47,7 +47,7 @@ public struct BridgeOutbox: Sendable {
         return lines.remove(at: index).delivery
     }
 
-    private mutating func drop(_ delivery: BridgeRouter.Delivery) {
+    fileprivate mutating func drop(_ delivery: BridgeRouter.Delivery) {
         droppedTotal += 1
         droppedByRoom[Casemapping.fold(delivery.room), default: 0] += 1
         unreported[Casemapping.fold(delivery.room), default: (delivery.room, 0)].count += 1
@@ -132,4 +132,61 @@ public struct BridgeHealth: Sendable {
 
     /// The start-up deadline passed: exit 1 if nothing was ever reached.
     public var startFailed: Bool { reached.isEmpty }
+}
+
+/// The lines handed to one network's session and not yet known to have
+/// reached its server. With echo-message, each echo settles the line it is
+/// (and the lines before it, which the server answered otherwise or dropped);
+/// a refusal settles its room's oldest line; what is still unsettled when the
+/// connection drops is sent again after the reconnect (at least once: a line
+/// whose echo was lost with the connection comes twice). Without echo-message
+/// only the lines the pacer still held, never written, are sent again.
+public struct BridgeInFlight: Sendable {
+    public let limit: Int
+    private var lines = Deque<BridgeRouter.Delivery>()
+
+    public init(limit: Int = 256) {
+        self.limit = max(1, limit)
+    }
+
+    public var count: Int { lines.count }
+
+    public mutating func sent(_ delivery: BridgeRouter.Delivery) {
+        lines.append(delivery)
+        if lines.count > limit { lines.removeFirst() }  // long unanswered: the server has them or never will
+    }
+
+    /// Our line came back (echo-message).
+    public mutating func echoed(room: String, text: String) {
+        guard let index = lines.prefix(64).firstIndex(where: { Casemapping.equal($0.room, room) && $0.text == text }) else { return }
+        lines.removeFirst(index + 1)
+    }
+
+    /// The server refused a line to `room` (404, 403): it will not come back.
+    public mutating func refused(room: String) {
+        if let index = lines.firstIndex(where: { Casemapping.equal($0.room, room) }) { lines.remove(at: index) }
+    }
+
+    /// Without echo-message only the `unwritten` newest lines can still be lost: forget the rest.
+    public mutating func keep(unwritten: Int) {
+        if lines.count > unwritten { lines.removeFirst(lines.count - unwritten) }
+    }
+
+    /// The connection dropped: the lines to send again, oldest first.
+    public mutating func takeUnsettled(echoes: Bool, unwritten: Int) -> [BridgeRouter.Delivery] {
+        if !echoes { keep(unwritten: unwritten) }
+        defer { lines.removeAll() }
+        return Array(lines)
+    }
+}
+
+extension BridgeOutbox {
+    /// Lines to send again after a reconnect go first, in their order.
+    public mutating func pushFront(_ deliveries: [BridgeRouter.Delivery], now: ContinuousClock.Instant) {
+        for delivery in deliveries.reversed() { lines.prepend((delivery, now)) }
+        while lines.count > limit, let newest = lines.popLast() {
+            drop(newest.delivery)
+            lastDropAt = now
+        }
+    }
 }

@@ -117,7 +117,7 @@ public final class BridgeRouter {
     public func route(_ event: ClientEvent, network: Int, ownNick: String,
                       budget: (Int, String, ChatLine.Kind) -> Int = { _, _, _ in 400 }) -> [Delivery] {
         switch event {
-        case .chat(let line):
+        case .chat(let line) where !line.isHistory:  // history played back was relayed when it was said
             guard let room = line.room, line.kind != .notice || options.relayNotices, isRelayable(line.nick, ownNick),
                   !line.text.hasPrefix(Self.marker) else { return [] }
             return deliver(from: [room], network: network, skipSameNetwork: false) { target, format in

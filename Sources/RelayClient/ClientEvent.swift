@@ -114,6 +114,9 @@ public enum ClientEvent: Equatable, Sendable {
     case names(room: String, nicks: [String])
     /// away-notify: `nick` went away (with a message) or came back (nil).
     case away(nick: String, text: String?)
+    /// echo-message: a message of ours came back, so the server has it (a
+    /// bridge counts what reached each side by these; others ignore them).
+    case echo(ChatLine)
     /// A numeric error the server sent: code, the subject (room or nick) if any, and its text.
     case refused(code: String, subject: String?, text: String)
     /// Text from the server worth showing a person (MOTD, replies, notices).

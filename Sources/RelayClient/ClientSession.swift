@@ -425,10 +425,7 @@ public final class ClientSession {
         let room: String? = Names.isChannel(target) ? target : nil
         let isNotice = message.command == "NOTICE"
         let isHistory = message.tags["batch"].map { batches[$0] == "chathistory" } ?? false
-        if login.enabled.contains("echo-message") && isMe(from) && !isHistory {
-            if !isNotice { answered(into: &events) }
-            return  // our own line, echoed: the host already showed it
-        }
+        let isEcho = login.enabled.contains("echo-message") && isMe(from) && !isHistory
         func line(_ text: String, _ kind: ChatLine.Kind) -> ChatLine {
             var line = ChatLine(room: room, nick: from, text: text, kind: kind, host: Self.host(of: message))
             line.time = message.tags["time"].flatMap { ServerTime.parse($0) }
@@ -436,6 +433,17 @@ public final class ClientSession {
             line.account = message.tags["account"].flatMap { $0.isEmpty ? nil : $0 }
             line.isHistory = isHistory
             return line
+        }
+        if isEcho {
+            // Our own line, echoed: not chat (the host showed it when it was sent).
+            var body = text, kind: ChatLine.Kind = isNotice ? .notice : .message
+            if !isNotice, body.hasPrefix("\u{1}ACTION ") {
+                body = String(body.dropFirst(8).prefix { $0 != "\u{1}" })
+                kind = .action
+            }
+            events.append(.echo(line(body, kind)))
+            if !isNotice { answered(into: &events) }
+            return
         }
         if text.hasPrefix("\u{1}") {
             var body = String(text.dropFirst())

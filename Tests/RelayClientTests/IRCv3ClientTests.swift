@@ -87,7 +87,8 @@ final class IRCv3ClientTests: SessionTestCase {
         let token = session.confirm()
         XCTAssertEqual(out(session), ["PRIVMSG #ops :one", "PRIVMSG #nowhere :two"], "no PING: the echoes confirm")
         XCTAssertEqual(session.takeWrittenConfirmations(), [token])
-        XCTAssertEqual(feed(session, "@msgid=x :ana!a@h PRIVMSG #ops :one"), [], "our own line is not news")
+        XCTAssertEqual(feed(session, "@msgid=x :ana!a@h PRIVMSG #ops :one"),
+                       [.echo(ChatLine(room: "#ops", nick: "ana", text: "one", kind: .message))], "an echo, not chat")
         let refusal = feed(session, ":srv 403 ana #nowhere :No such channel")
         XCTAssertEqual(refusal.last, .confirmed(token: token), "a refusal answers a message too: \(refusal)")
         XCTAssertEqual(refusal.first, .refused(code: "403", subject: "#nowhere", text: "No such channel"))
@@ -155,5 +156,66 @@ final class IRCv3ClientTests: SessionTestCase {
         session.say("one", to: "#ops")
         let token = session.confirm()
         XCTAssertEqual(out(session), ["PRIVMSG #ops :one", "PING :\(token)"])
+    }
+}
+
+/// What the bridge and bots do with IRCv3: history is never news, and a bridge
+/// knows which of its lines a server has.
+final class IRCv3PolicyTests: XCTestCase {
+    private func history(_ room: String?, _ nick: String, _ text: String) -> ClientEvent {
+        var line = ChatLine(room: room, nick: nick, text: text, kind: .message)
+        line.isHistory = true
+        return .chat(line)
+    }
+
+    func testHistoryPlayedBackIsNeitherRelayedNorATrigger() {
+        let router = BridgeRouter(groups: [[BridgeEndpoint(network: 0, room: "#a"), BridgeEndpoint(network: 1, room: "#b")]],
+                                  networkLabels: ["A", "B"], options: BridgeOptions())
+        XCTAssertEqual(router.route(history("#a", "ana", "old news"), network: 0, ownNick: "bridge"), [])
+        var config = BotConfig()
+        config.handlers = [BotHandler(prefix: "!deploy", command: "true")]
+        let bot = BotCore(config: config)
+        XCTAssertEqual(bot.receive(history("#a", "ana", "!deploy"), ownNick: "bot", now: .now), [], "yesterday's !deploy is not a request")
+    }
+
+    func testAnAccountMayBeAllowedWhateverItsNick() {
+        var config = BotConfig()
+        config.handlers = [BotHandler(prefix: "!deploy", command: "true")]
+        config.allowNicks = ["account:ops"]
+        let bot = BotCore(config: config)
+        var line = ChatLine(room: "#a", nick: "anyone", text: "!deploy", kind: .message)
+        XCTAssertEqual(bot.receive(.chat(line), ownNick: "bot", now: .now), [], "no account tag: not allowed")
+        line.account = "OPS"
+        XCTAssertFalse(bot.receive(.chat(line), ownNick: "bot", now: .now).isEmpty)
+    }
+
+    private func delivery(_ room: String, _ text: String) -> BridgeRouter.Delivery {
+        .init(network: 0, room: room, text: text, kind: .message)
+    }
+
+    func testEchoesSettleLinesAndWhatIsUnsettledIsSentAgain() {
+        var inFlight = BridgeInFlight()
+        for (room, text) in [("#a", "one"), ("#a", "two"), ("#b", "three"), ("#a", "four")] { inFlight.sent(delivery(room, text)) }
+        inFlight.echoed(room: "#A", text: "two")
+        XCTAssertEqual(inFlight.count, 2, "one was answered otherwise (or dropped): the echoes come in order")
+        inFlight.refused(room: "#b")
+        XCTAssertEqual(inFlight.takeUnsettled(echoes: true, unwritten: 0), [delivery("#a", "four")])
+        XCTAssertEqual(inFlight.count, 0)
+
+        for text in ["x", "y", "z"] { inFlight.sent(delivery("#a", text)) }
+        XCTAssertEqual(inFlight.takeUnsettled(echoes: false, unwritten: 1), [delivery("#a", "z")],
+                       "without echo-message, only what the pacer never wrote")
+    }
+
+    func testLinesSentAgainGoFirstInTheOutbox() {
+        var outbox = BridgeOutbox(limit: 3, maxAge: .seconds(60))
+        let now = ContinuousClock.now
+        outbox.push(delivery("#a", "new"), now: now)
+        outbox.pushFront([delivery("#a", "old1"), delivery("#a", "old2")], now: now)
+        XCTAssertEqual([outbox.pop(now: now), outbox.pop(now: now), outbox.pop(now: now)].map { $0?.text }, ["old1", "old2", "new"])
+        outbox.push(delivery("#a", "n"), now: now)
+        outbox.pushFront([delivery("#a", "1"), delivery("#a", "2"), delivery("#a", "3")], now: now)
+        XCTAssertEqual(outbox.count, 3)
+        XCTAssertEqual(outbox.droppedTotal, 1, "past the limit, the newest falls off and is counted")
     }
 }

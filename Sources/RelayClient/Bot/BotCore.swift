@@ -93,7 +93,8 @@ public final class BotCore {
     /// (notices included: a bot never answers a notice).
     static func subject(of event: ClientEvent) -> (nick: String, room: String?)? {
         switch event {
-        case .chat(let line): return line.kind == .notice ? nil : (line.nick, line.room)
+        // Notices, and history played back (yesterday's "!deploy" is not a request today).
+        case .chat(let line): return line.kind == .notice || line.isHistory ? nil : (line.nick, line.room)
         case .join(let room, let nick), .part(let room, let nick, _), .topic(let room, let nick?, _): return (nick, room)
         case .kick(let room, _, let by, _): return (by, room)
         case .quit(let nick, _, _), .nick(let nick, _, _): return (nick, nil)

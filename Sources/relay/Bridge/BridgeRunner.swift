@@ -30,6 +30,8 @@ final class BridgeRunner: ClientHostDelegate {
         var spec: BridgeNetwork
         var client: ClientHost
         var outbox: BridgeOutbox
+        /// Handed to the session, not yet known to have reached the server.
+        var inFlight = BridgeInFlight()
     }
 
     private let loop: EventLoop
@@ -144,7 +146,10 @@ final class BridgeRunner: ClientHostDelegate {
                 session.join(room, key: client.sessionConfig.roomKeys[Casemapping.fold(room)])
                 client.pump()
             }
+        case .echo(let line):
+            networks[network]?.inFlight.echoed(room: line.room ?? line.nick, text: line.text)
         case .refused(let code, let subject, let text):
+            if let room = subject, code == "403" || code == "404" { networks[network]?.inFlight.refused(room: room) }
             Diagnostics.warn("bridge: \(label(network)): \(subject.map { "\($0): " } ?? "")\(code) \(text)")
         case .nickInUse(let taken, let next):
             Diagnostics.warn("bridge: \(label(network)): \(taken) is taken; trying \(next)")
@@ -174,6 +179,14 @@ final class BridgeRunner: ClientHostDelegate {
             return
         }
         guard let network = index(of: client), !health.isRefused(network) else { return }
+        // What the server may not have: sent again once the network is back.
+        let echoes = client.session?.capabilities.contains("echo-message") ?? false
+        let again = networks[network]?.inFlight.takeUnsettled(echoes: echoes, unwritten: client.session?.unsentMessageCount ?? 0) ?? []
+        if !again.isEmpty {
+            networks[network]?.outbox.pushFront(again, now: .now)
+            Diagnostics.warn("bridge: \(label(network)): \(again.count) line(s) not \(echoes ? "confirmed by" : "written to") the server; "
+                             + "sending them again after reconnecting")
+        }
         let seconds = client.reconnectLater(timeout: settings.timeout)
         if health.wasReached(network) {
             Diagnostics.warn("bridge: \(label(network)): lost (\(reason)); reconnecting in \(seconds) s")
@@ -193,8 +206,12 @@ final class BridgeRunner: ClientHostDelegate {
         guard let client = networks[network]?.client, let session = client.session, client.isConnected,
               session.isRegistered else { return }
         let joined = { (room: String) in session.rooms.contains { Casemapping.equal($0, room) } }
+        if !session.capabilities.contains("echo-message") {
+            networks[network]?.inFlight.keep(unwritten: session.unsentMessageCount)
+        }
         while session.pacedBacklog < pacerWindow, let delivery = networks[network]?.outbox.pop(now: .now, ready: joined) {
             session.say(delivery.text, to: delivery.room, kind: delivery.kind)
+            networks[network]?.inFlight.sent(delivery)
         }
         let dropped = networks[network]?.outbox.dropReport(now: .now) ?? []
         if !dropped.isEmpty {
