@@ -156,10 +156,33 @@ public struct BridgeInFlight: Sendable {
         if lines.count > limit { lines.removeFirst() }  // long unanswered: the server has them or never will
     }
 
-    /// Our line came back (echo-message).
+    /// Our line came back (echo-message); a relayed one (RELAYMSG) comes back as its body.
     public mutating func echoed(room: String, text: String) {
-        guard let index = lines.prefix(64).firstIndex(where: { Casemapping.equal($0.room, room) && $0.text == text }) else { return }
+        guard let index = lines.prefix(64).firstIndex(where: {
+            Casemapping.equal($0.room, room) && ($0.text == text || ($0.speaker != nil && $0.body == text))
+        }) else { return }
         lines.removeFirst(index + 1)
+    }
+
+    /// The server refused a RELAYMSG: the lines to send again as plain
+    /// PRIVMSGs (attribution in the text), oldest first. Refused in `room` (no
+    /// right to relay there): every relayed line to it still in flight, since
+    /// all of them will be; otherwise (a nick it would not take) the oldest.
+    public mutating func relayRefused(room: String?) -> [BridgeRouter.Delivery] {
+        let refused: [Int]
+        if let room {
+            refused = lines.indices.filter { lines[$0].speaker != nil && lines[$0].body != nil && Casemapping.equal(lines[$0].room, room) }
+        } else {
+            refused = lines.firstIndex { $0.speaker != nil && $0.body != nil }.map { [$0] } ?? []
+        }
+        let taken = refused.map { index -> BridgeRouter.Delivery in
+            var delivery = lines[index]
+            delivery.speaker = nil
+            delivery.body = nil
+            return delivery
+        }
+        for index in refused.reversed() { lines.remove(at: index) }
+        return taken
     }
 
     /// The server refused a line to `room` (404, 403): it will not come back.

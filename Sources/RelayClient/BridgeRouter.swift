@@ -72,12 +72,46 @@ public final class BridgeRouter {
         public let room: String
         public let text: String
         public let kind: ChatLine.Kind
+        /// For a line someone said that fits one line: who said it, on which
+        /// network, and the text alone (marked), so that a server with
+        /// draft/relaymsg can show it as theirs ("ana/libera"). Not part of equality.
+        public var speaker: (nick: String, network: String)?
+        public var body: String?
 
         public init(network: Int, room: String, text: String, kind: ChatLine.Kind) {
             self.network = network
             self.room = room
             self.text = text
             self.kind = kind
+        }
+
+        public static func == (a: Delivery, b: Delivery) -> Bool {
+            a.network == b.network && a.room == b.room && a.text == b.text && a.kind == b.kind
+        }
+
+        /// A network's short name for a relayed nick: a configured name as it
+        /// is; of a "host:port" label, the host's telling part ("libera" of
+        /// irc.libera.chat:6697); nil for an IP address, which says nothing.
+        static func shortName(of label: String) -> String? {
+            var host = Substring(label)
+            if let colon = host.lastIndex(of: ":"), host[host.index(after: colon)...].allSatisfy(\.isNumber) { host = host[..<colon] }
+            let parts = host.split(separator: ".")
+            guard !parts.isEmpty, !host.contains(":"), !parts.allSatisfy({ $0.allSatisfy(\.isNumber) }) else { return nil }
+            let telling = parts.count > 1 && parts[0].lowercased() == "irc" ? parts[1] : parts[0]
+            return String(telling)
+        }
+
+        /// The nick RELAYMSG shows: "nick" `separator` "network", in the
+        /// characters a nick may hold, within `maxLength`; nil if none can be made.
+        public func relayNick(separator: Character, maxLength: Int = 30) -> String? {
+            guard let speaker else { return nil }
+            // The characters a nick may hold after its first ("a" + c is a valid nick).
+            func clean(_ text: String) -> String { String(text.filter { $0.isASCII && Names.isValidNick("a" + String($0), maxLength: 2) }) }
+            guard let name = Self.shortName(of: speaker.network) else { return nil }
+            let network = clean(name), nick = clean(speaker.nick)
+            let room = maxLength - network.count - 1
+            guard !network.isEmpty, room > 0, Names.isValidNick(String(nick.prefix(room)), maxLength: room) else { return nil }
+            return String(nick.prefix(room)) + String(separator) + network
         }
     }
 
@@ -120,7 +154,7 @@ public final class BridgeRouter {
         case .chat(let line) where !line.isHistory:  // history played back was relayed when it was said
             guard let room = line.room, line.kind != .notice || options.relayNotices, isRelayable(line.nick, ownNick),
                   !line.text.hasPrefix(Self.marker) else { return [] }
-            return deliver(from: [room], network: network, skipSameNetwork: false) { target, format in
+            let relayed = deliver(from: [room], network: network, skipSameNetwork: false) { target, format in
                 let nick = guarded(line.nick)
                 switch line.kind {
                 case .action: return pieces(nick + " ", line.text, "", target, .action, budget)
@@ -128,6 +162,16 @@ public final class BridgeRouter {
                     let (head, tail) = template(format, nick: nick, room: room, network: network)
                     return pieces(head, line.text, tail, target, line.kind, budget)
                 }
+            }
+            // One line for a target: it may go as the speaker's own (draft/relaymsg).
+            let label = network < networkLabels.count ? networkLabels[network] : String(network)
+            return relayed.map { delivery in
+                guard line.kind != .notice, relayed.count { $0.network == delivery.network && Casemapping.equal($0.room, delivery.room) } == 1
+                else { return delivery }
+                var single = delivery
+                single.speaker = (line.nick, label)
+                single.body = Self.marker + TextScrub.oneLine(line.text)
+                return single
             }
         case .join(let room, let nick) where options.relayEvents && isRelayable(nick, ownNick):
             return notice(from: [room], network: network, "\(guarded(nick)) joined \(room)", budget)

@@ -32,6 +32,8 @@ public struct SessionConfig: Sendable {
     public var botMode = false
     /// Lines of a room's history to ask for on joining (draft/chathistory), 0 for none.
     public var historyOnJoin = 0
+    /// A bridge: ask for draft/relaymsg, to relay lines as their speakers'.
+    public var relayMessages = false
 
     public init(nick: String, username: String? = nil, realname: String? = nil) {
         self.nick = nick
@@ -101,6 +103,14 @@ public final class ClientSession {
 
     /// The capabilities the server acknowledged.
     public var capabilities: Set<String> { login.enabled }
+    /// Rooms where the server refused our RELAYMSG (folded): plain PRIVMSGs there.
+    private var relayRefused: Set<String> = []
+
+    /// What joins a relayed nick to its network, where RELAYMSG may be used in `room`.
+    public func relaySeparator(in room: String) -> Character? {
+        guard login.enabled.contains("draft/relaymsg"), !relayRefused.contains(Casemapping.fold(room)) else { return nil }
+        return login.offered["draft/relaymsg"]?.first ?? "/"
+    }
 
     public init(config: SessionConfig, now: ContinuousClock.Instant) {
         self.config = config
@@ -198,6 +208,13 @@ public final class ClientSession {
             + target.utf8.count + 2 + 2
         if kind == .action { overhead += 9 }
         return max(512 - overhead, 32)
+    }
+
+    /// RELAYMSG: `text` said in `room` as `nick` (a bridge relaying someone; draft/relaymsg).
+    public func relay(_ text: String, as nick: String, to room: String, kind: ChatLine.Kind) {
+        let clean = TextScrub.oneLine(text)
+        sendPaced(Message(command: "RELAYMSG", params: [room, nick, kind == .action ? "\u{1}ACTION \(clean)\u{1}" : clean]),
+                  isMessage: true)
     }
 
     public func join(_ room: String, key: String? = nil) {
@@ -379,6 +396,12 @@ public final class ClientSession {
             } else if reference.hasPrefix("-") {
                 batches[String(reference.dropFirst())] = nil
             }
+        case "FAIL" where params.count >= 3 && params[0].uppercased() == "RELAYMSG":
+            // A refused RELAYMSG answers it like a refused PRIVMSG; the room gets plain lines from now on.
+            let subject = params.count > 3 ? params[2] : nil
+            if let room = subject, Names.isChannel(room) { relayRefused.insert(Casemapping.fold(room)) }
+            events.append(.refused(code: "RELAYMSG \(params[1])", subject: subject, text: params[params.count - 1]))
+            answered(into: &events)
         case "AWAY":
             events.append(.away(nick: from, text: params.first.flatMap { $0.isEmpty ? nil : $0 }))
         case "005":
@@ -425,7 +448,8 @@ public final class ClientSession {
         let room: String? = Names.isChannel(target) ? target : nil
         let isNotice = message.command == "NOTICE"
         let isHistory = message.tags["batch"].map { batches[$0] == "chathistory" } ?? false
-        let isEcho = login.enabled.contains("echo-message") && isMe(from) && !isHistory
+        let isEcho = login.enabled.contains("echo-message") && !isHistory
+            && (isMe(from) || message.tags["draft/relaymsg"].map { isMe($0) } == true)
         func line(_ text: String, _ kind: ChatLine.Kind) -> ChatLine {
             var line = ChatLine(room: room, nick: from, text: text, kind: kind, host: Self.host(of: message))
             line.time = message.tags["time"].flatMap { ServerTime.parse($0) }
@@ -537,7 +561,8 @@ public final class ClientSession {
                 login.offered[String(name)] = parts.count > 1 ? String(parts[1]) : ""
             }
             if params.count >= 4 && params[2] == "*" { return }  // more LS lines follow
-            let extras = config.requestCapabilities ? Self.wantedCapabilities.filter { login.offered[$0] != nil } : []
+            let wanted = Self.wantedCapabilities + (config.relayMessages ? ["draft/relaymsg"] : [])
+            let extras = config.requestCapabilities ? wanted.filter { login.offered[$0] != nil } : []
             guard !extras.isEmpty else { return afterCapabilities(into: &events) }
             login.capStage = .requested
             sendNow(Message("CAP", "REQ", extras.joined(separator: " ")))

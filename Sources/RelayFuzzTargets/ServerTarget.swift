@@ -79,7 +79,7 @@ enum ServerTarget {
     }
 
     static let allCapabilities = "account-notify account-tag away-notify batch chghost draft/chathistory "
-        + "draft/message-redaction draft/read-marker echo-message extended-join extended-monitor invite-notify "
+        + "draft/message-redaction draft/read-marker draft/relaymsg echo-message extended-join extended-monitor invite-notify "
         + "labeled-response message-tags multi-prefix server-time setname userhost-in-names"
 
     private static func check(_ server: ChatServer) {

@@ -55,7 +55,7 @@ extension Message {
     /// Commands with a free-text parameter, and that parameter's position.
     static let textPositions: [String: Int] = [
         "PRIVMSG": 1, "NOTICE": 1, "PART": 1, "KICK": 2, "TOPIC": 1, "KILL": 1, "QUIT": 0, "AWAY": 0,
-        "WALLOPS": 0, "ERROR": 0, "PING": 0, "PONG": 1, "USER": 3, "CAP": 2, "FAIL": 2, "REDACT": 2,
+        "WALLOPS": 0, "ERROR": 0, "PING": 0, "PONG": 1, "USER": 3, "CAP": 2, "FAIL": 2, "REDACT": 2, "RELAYMSG": 2,
     ]
     /// 004 (modes), 221 (user modes), 324 (channel modes), 329/333/367 (timestamps), 341 (channel).
     static let numericsEndingInAToken: Set<String> = ["004", "221", "324", "329", "333", "341", "367"]

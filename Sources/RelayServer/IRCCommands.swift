@@ -62,6 +62,7 @@ extension ChatServer {
         "CHATHISTORY": IRCCommand(1, ChatServer.ircChathistory),
         "MARKREAD": IRCCommand(1, ChatServer.ircMarkread),
         "REDACT": IRCCommand(2, ChatServer.ircRedact),
+        "RELAYMSG": IRCCommand(3, ChatServer.ircRelaymsg),
     ]
 
     func handleIRC(_ user: User, line: ArraySlice<UInt8>, now: ContinuousClock.Instant) {

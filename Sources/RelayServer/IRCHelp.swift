@@ -19,6 +19,7 @@ enum IRCHelp {
         "MARKREAD": ["MARKREAD target [timestamp=TIME]", "Sets or asks how far you have read (draft/read-marker)."],
         "MONITOR": ["MONITOR +|- nick[,nick] or MONITOR C|L|S", "Be told when nicks come and go (730/731)."],
         "REDACT": ["REDACT #channel msgid [:reason]", "Takes a message back (its sender or an operator)."],
+        "RELAYMSG": ["RELAYMSG #channel nick/network :text", "A bridge speaks for someone elsewhere (draft/relaymsg; channel operators)."],
         "SETNAME": ["SETNAME :realname", "Changes your realname."],
         "TAGMSG": ["TAGMSG target", "Sends only tags (typing, reactions) to message-tags clients."],
         "MOTD": ["MOTD", "The message of the day."],

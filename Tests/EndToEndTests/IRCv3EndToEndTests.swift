@@ -73,6 +73,62 @@ final class IRCv3EndToEndTests: XCTestCase {
     }
 }
 
+/// The bridge on servers with draft/relaymsg (relay serve offers it): relayed
+/// lines appear as their speakers', where the bridge may.
+final class RelaymsgBridgeEndToEndTests: XCTestCase {
+    private let z = "\u{200B}"
+
+    /// Waits until `nick` holds op in `room` on `server`.
+    private func waitForOp(_ server: RelayProcess, _ nick: String, in room: String) throws {
+        let probe = try TestClient(port: server.port)
+        probe.sendLine("NICK probe\(server.port)")
+        probe.sendLine("USER p 0 * :p")
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            probe.sendLine("NAMES \(room)")
+            if probe.waitFor(timeout: 1, { $0.contains(" 353 ") && $0.contains("@\(nick)") }) != nil { return }
+        }
+        XCTFail("\(nick) never held op in \(room)")
+    }
+
+    func testRelayedLinesShowTheirSpeakerWhereTheBridgeIsAnOperator() throws {
+        let a = try RelayProcess.serve(), b = try RelayProcess.serve()
+        defer { a.stop(); b.stop() }
+        // The bridge is first in both rooms: their operator, so RELAYMSG is its to use.
+        let bridge = try RelayProcess(["bridge", "irc://localhost:\(a.port)/#dev", "irc://localhost:\(b.port)/#dev",
+                                       "--nick", "bridge", "--rate", "0"])
+        defer { bridge.stop() }
+        try waitForOp(a, "bridge", in: "#dev")
+        try waitForOp(b, "bridge", in: "#dev")
+        let ana = try plainUser(a, nick: "ana"), bob = try plainUser(b, nick: "bob")
+        ana.sendLine("/join #dev")
+        bob.sendLine("/join #dev")
+        XCTAssertNotNil(ana.waitFor { $0.hasPrefix("-!- You joined #dev") })
+        XCTAssertNotNil(bob.waitFor { $0.hasPrefix("-!- You joined #dev") })
+        ana.sendLine("hello from a")
+        XCTAssertTrue(bob.waitFor("<ana/localhost> \(z)hello from a"))
+        bob.sendLine("/me waves")
+        XCTAssertTrue(ana.waitFor("* bob/localhost \(z)waves"))
+        XCTAssertTrue(ana.drain().allSatisfy { !$0.contains("hello from a") }, "nothing comes back")
+    }
+
+    func testWhereTheBridgeMayNotItFallsBackToItsOwnLines() throws {
+        let a = try RelayProcess.serve(), b = try RelayProcess.serve()
+        defer { a.stop(); b.stop() }
+        let ana = try plainUser(a, nick: "ana"), bob = try plainUser(b, nick: "bob")
+        ana.sendLine("/join #dev")
+        bob.sendLine("/join #dev")  // bob holds op on b: the bridge does not
+        XCTAssertNotNil(bob.waitFor { $0.hasPrefix("-!- You joined #dev") })
+        let bridge = try RelayProcess(["bridge", "irc://localhost:\(a.port)/#dev", "irc://localhost:\(b.port)/#dev",
+                                       "--nick", "bridge", "--rate", "0"])
+        defer { bridge.stop() }
+        XCTAssertTrue(ana.waitFor("-!- bridge joined #dev", timeout: 10))
+        XCTAssertTrue(bob.waitFor("-!- bridge joined #dev", timeout: 10))
+        for index in 1...3 { ana.sendLine("line \(index)") }
+        for index in 1...3 { XCTAssertTrue(bob.waitFor("<bridge> \(z)<a\(z)na> line \(index)"), "refused, then sent as the bridge's, in order") }
+    }
+}
+
 /// relay's client against InspIRCd 3 with its IRCv3 modules loaded.
 final class InspircdIRCv3InteropTests: XCTestCase {
     private var network: InspircdAtheme!

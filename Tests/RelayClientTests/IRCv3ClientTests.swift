@@ -218,4 +218,57 @@ final class IRCv3PolicyTests: XCTestCase {
         XCTAssertEqual(outbox.count, 3)
         XCTAssertEqual(outbox.droppedTotal, 1, "past the limit, the newest falls off and is counted")
     }
+
+    func testARelayableLineCarriesItsSpeakerAndANickForRelaymsg() throws {
+        let router = BridgeRouter(groups: [[BridgeEndpoint(network: 0, room: "#a"), BridgeEndpoint(network: 1, room: "#b")]],
+                                  networkLabels: ["irc.libera.chat:6697", "10.0.0.1:6667"], options: BridgeOptions())
+        let out = router.route(.chat(ChatLine(room: "#a", nick: "ana", text: "hi", kind: .message)), network: 0, ownNick: "bridge")
+        let delivery = try XCTUnwrap(out.first)
+        XCTAssertEqual(delivery.body, "\u{200B}hi")
+        XCTAssertEqual(delivery.relayNick(separator: "/"), "ana/libera")
+        let back = router.route(.chat(ChatLine(room: "#b", nick: "bob", text: "yo", kind: .message)), network: 1, ownNick: "bridge")
+        XCTAssertNil(back.first?.relayNick(separator: "/"), "an IP address names no network: the bridge's own line")
+        let notice = router.route(.chat(ChatLine(room: "#a", nick: "ana", text: "hi", kind: .notice)), network: 0, ownNick: "bridge")
+        XCTAssertNil(notice.first?.speaker, "notices stay the bridge's")
+        var odd = delivery
+        odd.speaker = ("9lives", "libera")
+        XCTAssertNil(odd.relayNick(separator: "/"), "not a nick")
+        odd.speaker = ("an a!", "Libera Chat")
+        XCTAssertEqual(odd.relayNick(separator: "/"), "ana/LiberaChat", "cleaned to what a nick may hold")
+    }
+
+    func testARefusedRelaymsgHandsBackEveryRelayedLineOfItsRoomInOrder() {
+        var inFlight = BridgeInFlight()
+        for text in ["1", "2", "3"] {
+            var line = delivery("#a", "<ana> \(text)")
+            line.speaker = ("ana", "libera")
+            line.body = text
+            inFlight.sent(line)
+        }
+        inFlight.sent(delivery("#b", "other"))
+        XCTAssertEqual(inFlight.relayRefused(room: "#A").map(\.text), ["<ana> 1", "<ana> 2", "<ana> 3"])
+        XCTAssertEqual(inFlight.relayRefused(room: "#a"), [], "once")
+        XCTAssertEqual(inFlight.count, 1)
+    }
+}
+
+final class RelaymsgSessionTests: SessionTestCase {
+    func testRelayWritesRelaymsgAndARefusalTurnsItOffForTheRoom() {
+        let session = session { $0.requestCapabilities = true; $0.relayMessages = true }
+        _ = out(session)
+        feed(session, ":srv CAP * LS :draft/relaymsg=/ echo-message")
+        XCTAssertEqual(out(session), ["CAP REQ :echo-message draft/relaymsg"])
+        feed(session, ":srv CAP * ACK :echo-message draft/relaymsg")
+        feed(session, ":srv 001 ana :Welcome")
+        _ = out(session)
+        XCTAssertEqual(session.relaySeparator(in: "#ops"), "/")
+        session.relay("\u{200B}hi", as: "bob/libera", to: "#ops", kind: .message)
+        XCTAssertEqual(out(session), ["RELAYMSG #ops bob/libera :\u{200B}hi"])
+        XCTAssertEqual(feed(session, "@draft/relaymsg=ana :bob/libera!relay@h PRIVMSG #ops :\u{200B}hi"),
+                       [.echo(ChatLine(room: "#ops", nick: "bob/libera", text: "\u{200B}hi", kind: .message))])
+        XCTAssertEqual(feed(session, ":srv FAIL RELAYMSG PRIVS_NEEDED #ops :You must be a channel operator"),
+                       [.refused(code: "RELAYMSG PRIVS_NEEDED", subject: "#ops", text: "You must be a channel operator")])
+        XCTAssertNil(session.relaySeparator(in: "#OPS"))
+        XCTAssertEqual(session.relaySeparator(in: "#other"), "/")
+    }
 }

@@ -12,7 +12,7 @@ final class IRCv3Tests: XCTestCase {
         let ana = harness.connect()
         harness.send(ana, "CAP LS 302")
         XCTAssertEqual(ana.take(), [":test.server CAP * LS :account-notify account-tag away-notify batch cap-notify chghost "
-            + "draft/chathistory draft/message-redaction draft/read-marker echo-message extended-join extended-monitor "
+            + "draft/chathistory draft/message-redaction draft/read-marker draft/relaymsg=/ echo-message extended-join extended-monitor "
             + "invite-notify labeled-response message-tags multi-prefix server-time setname userhost-in-names"])
         harness.send(ana, "CAP REQ :server-time nonsense")
         harness.send(ana, "CAP LIST")
@@ -434,5 +434,33 @@ final class IRCv3Tests: XCTestCase {
         let other = try XCTUnwrap(FakeClient.tag("msgid", of: op.take().first ?? ""))
         harness.send(op, "REDACT #r \(other)")
         XCTAssertEqual(op.take(), [":op!op@127.0.0.1 REDACT #r \(other)"], "a room operator may")
+    }
+
+    // MARK: draft/relaymsg
+
+    func testABridgeRelaysAsThePersonWhoSpokeElsewhere() throws {
+        let harness = Harness { $0.floodRate = 0 }
+        let bridge = harness.ircv3User("bridge", caps: "draft/relaymsg echo-message message-tags")
+        harness.send(bridge, "JOIN #r")
+        let tagged = harness.ircv3User("tagged", caps: "message-tags")
+        let old = harness.ircUser("old")
+        harness.send(tagged, "JOIN #r")
+        harness.send(old, "JOIN #r")
+        let pia = harness.plainUser(nick: "pia")
+        harness.send(pia, "/join #r")
+        _ = [bridge, tagged, old, pia].map { $0.take() }
+        harness.send(bridge, "RELAYMSG #r ana/libera :hello from there")
+        XCTAssertEqual(old.take(), [":ana/libera!relay@127.0.0.1 PRIVMSG #r :hello from there"])
+        XCTAssertEqual(pia.take(), ["<ana/libera> hello from there"])
+        let line = try XCTUnwrap(tagged.take().first)
+        XCTAssertEqual(FakeClient.tag("draft/relaymsg", of: line), "bridge")
+        XCTAssertEqual(bridge.take(), [line], "the echo, tagged with who relayed it")
+        harness.send(bridge, "RELAYMSG #r ana :no separator")
+        harness.send(old, "RELAYMSG #r ana/x :not an operator")
+        XCTAssertEqual(bridge.take(), [":test.server FAIL RELAYMSG INVALID_NICK ana :A relayed nick is a valid nick with a / in it"])
+        XCTAssertEqual(old.take(), [":test.server FAIL RELAYMSG PRIVS_NEEDED #r :You must be a channel operator (with draft/relaymsg) to relay messages"])
+        let late = harness.plainUser(nick: "late")
+        harness.send(late, "/join #r")
+        XCTAssertTrue(late.take().contains("<ana/libera> hello from there"), "kept in the history")
     }
 }

@@ -22,9 +22,13 @@ struct Capability: OptionSet, Hashable {
     static let chathistory = Capability(rawValue: 1 << 16)
     static let readMarker = Capability(rawValue: 1 << 17)
     static let messageRedaction = Capability(rawValue: 1 << 18)
+    static let relaymsg = Capability(rawValue: 1 << 19)
+
+    /// What may join a relayed nick to its network ("ana/libera"): RELAYMSG's separators.
+    static let relaySeparators = "/"
 
     /// Every capability, in the order `CAP LS` lists them, with its value for
-    /// `CAP LS 302` (none has one yet; `sasl=…` will, once serve has accounts).
+    /// `CAP LS 302` (`sasl=…` will have one too, once serve has accounts).
     static let offered: [(name: String, capability: Capability, value: String?)] = [
         ("account-notify", .accountNotify, nil),
         ("account-tag", .accountTag, nil),
@@ -35,6 +39,7 @@ struct Capability: OptionSet, Hashable {
         ("draft/chathistory", .chathistory, nil),
         ("draft/message-redaction", .messageRedaction, nil),
         ("draft/read-marker", .readMarker, nil),
+        ("draft/relaymsg", .relaymsg, relaySeparators),
         ("echo-message", .echoMessage, nil),
         ("extended-join", .extendedJoin, nil),
         ("extended-monitor", .extendedMonitor, nil),

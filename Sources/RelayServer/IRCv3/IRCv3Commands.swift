@@ -105,3 +105,43 @@ extension ChatServer {
         log(.info, "redact", [("by", user.nick), ("room", room.name), ("msgid", id)])
     }
 }
+
+extension ChatServer {
+    // MARK: draft/relaymsg
+
+    /// RELAYMSG #room nick/network :text — a bridge says a line as the person
+    /// who said it elsewhere: `:ana/libera!relay@bridge-host PRIVMSG #room :text`,
+    /// tagged `draft/relaymsg=BRIDGE` for message-tags clients; plain users read
+    /// `<ana/libera> text`. For the room's operators (and server operators) who
+    /// negotiated the capability; the nick must hold a separator, so it is never
+    /// a real user's.
+    func ircRelaymsg(_ user: User, _ message: Message) throws(ChatError) {
+        let target = message.params[0], nick = message.params[1], text = message.params[2]
+        let room = try existingRoom(target)
+        guard user.caps.contains(.relaymsg), room.contains(user), room.isOperator(user) || user.isOperator else {
+            throw .fail(command: "RELAYMSG", code: "PRIVS_NEEDED", context: [room.name],
+                        description: "You must be a channel operator (with draft/relaymsg) to relay messages")
+        }
+        let separators = Capability.relaySeparators
+        guard nick.contains(where: { separators.contains($0) }), nick.utf8.count <= config.nickLength,
+              Names.isValidNick(String(nick.map { separators.contains($0) ? "_" : $0 }), maxLength: config.nickLength) else {
+            throw .fail(command: "RELAYMSG", code: "INVALID_NICK", context: [nick],
+                        description: "A relayed nick is a valid nick with a \(separators) in it")
+        }
+        guard !text.isEmpty else { throw .noTextToSend }
+        var body = text, isAction = false
+        if body.hasPrefix("\u{1}ACTION ") {
+            body = String(body.dropFirst(8).prefix { $0 != "\u{1}" })
+            isAction = true
+        }
+        let source = "\(nick)!relay@\(user.host)"
+        let msgid = nextMsgid()
+        let irc = TaggedLine(Message(source: source, command: "PRIVMSG", params: [room.name, text]).bytes, millis: wallClockMillis(),
+                             msgid: msgid, clientTags: Array("draft/relaymsg=\(Message.escapeTagValue(user.nick))".utf8))
+        let plain = Plain.line(isAction ? "* \(nick) \(body)" : "<\(nick)> \(body)")
+        for member in room.members where member !== user { member.send(irc: irc, plain: plain) }
+        if user.caps.contains(.echoMessage) { user.send(irc) }
+        room.remember(HistoryLine(nick: nick, text: body, isAction: isAction, source: source, sender: user.id,
+                                  millis: irc.millis, msgid: msgid.number))
+    }
+}

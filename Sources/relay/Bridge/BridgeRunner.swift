@@ -91,6 +91,7 @@ final class BridgeRunner: ClientHostDelegate {
         config.password = spec.password  // sent to this network only
         config.sasl = spec.sasl
         config.pacingRate = spec.rate
+        config.relayMessages = true  // draft/relaymsg where offered: relayed lines show their speakers
         let tls = try spec.tls.map {
             try TLSContext.client(caFile: $0.caFile, insecure: $0.insecure, certificate: $0.clientCert, key: $0.clientKey)
         }
@@ -150,6 +151,13 @@ final class BridgeRunner: ClientHostDelegate {
             networks[network]?.inFlight.echoed(room: line.room ?? line.nick, text: line.text)
         case .refused(let code, let subject, let text):
             if let room = subject, code == "403" || code == "404" { networks[network]?.inFlight.refused(room: room) }
+            if code.hasPrefix("RELAYMSG ") {
+                // Refused as its speaker's: sent again as the bridge's, attribution in the text.
+                let room = subject.flatMap { Names.isChannel($0) ? $0 : nil }
+                let again = networks[network]?.inFlight.relayRefused(room: room) ?? []
+                networks[network]?.outbox.pushFront(again, now: .now)
+                if !again.isEmpty { loop.schedule(after: .zero) { [weak self] in self?.drain(network) } }
+            }
             Diagnostics.warn("bridge: \(label(network)): \(subject.map { "\($0): " } ?? "")\(code) \(text)")
         case .nickInUse(let taken, let next):
             Diagnostics.warn("bridge: \(label(network)): \(taken) is taken; trying \(next)")
@@ -210,8 +218,16 @@ final class BridgeRunner: ClientHostDelegate {
             networks[network]?.inFlight.keep(unwritten: session.unsentMessageCount)
         }
         while session.pacedBacklog < pacerWindow, let delivery = networks[network]?.outbox.pop(now: .now, ready: joined) {
-            session.say(delivery.text, to: delivery.room, kind: delivery.kind)
-            networks[network]?.inFlight.sent(delivery)
+            if let separator = session.relaySeparator(in: delivery.room), let nick = delivery.relayNick(separator: separator),
+               let body = delivery.body {
+                session.relay(body, as: nick, to: delivery.room, kind: delivery.kind)
+                networks[network]?.inFlight.sent(delivery)
+            } else {
+                session.say(delivery.text, to: delivery.room, kind: delivery.kind)
+                var plain = delivery
+                plain.body = nil  // sent as the bridge's own line
+                networks[network]?.inFlight.sent(plain)
+            }
         }
         let dropped = networks[network]?.outbox.dropReport(now: .now) ?? []
         if !dropped.isEmpty {
