@@ -214,7 +214,7 @@ extension ChatServer {
     }
 
     /// Why `user` may not speak in `room` (+n, +m, +b), if they may not.
-    private func silenced(_ user: User, in room: Room) -> String? {
+    func silenced(_ user: User, in room: Room) -> String? {
         let member = room.contains(user)
         if !member && room.modes.noExternal { return "no external messages" }
         if room.canSpeak(user) { return nil }

@@ -99,6 +99,13 @@ final class IRCv3Tests: XCTestCase {
         XCTAssertEqual(FakeClient.tag("+draft/reply", of: bob.take().first ?? ""), "abc")
         XCTAssertEqual(old.take(), [":ana!ana@127.0.0.1 PRIVMSG #r :yes"])
         XCTAssertEqual(plain.take(), ["<ana> yes"])
+        harness.send(ana, "JOIN #m")
+        harness.send(ana, "MODE #m +m")
+        harness.send(bob, "JOIN #m")
+        _ = (ana.take(), bob.take())
+        harness.send(bob, "@+typing=active TAGMSG #m")
+        XCTAssertEqual(bob.take(), [":test.server 404 bob #m :Cannot send to channel (moderated)"], "TAGMSG keeps the room's rules")
+        XCTAssertEqual(ana.take(), [])
         // Tags from a client that did not negotiate message-tags are not relayed.
         harness.send(old, "@+typing=active PRIVMSG #r :hello")
         XCTAssertNil(FakeClient.tag("+typing", of: bob.take().first ?? ""))
@@ -462,5 +469,30 @@ final class IRCv3Tests: XCTestCase {
         let late = harness.plainUser(nick: "late")
         harness.send(late, "/join #r")
         XCTAssertTrue(late.take().contains("<ana/libera> hello from there"), "kept in the history")
+    }
+
+    // MARK: Limits, tried
+
+    func testALabelPastSixtyFourBytesIsNotEchoed() {
+        let harness = Harness { $0.floodRate = 0 }
+        let ana = harness.ircv3User("ana", caps: "labeled-response batch")
+        harness.send(ana, "@label=\(String(repeating: "l", count: 65)) PING t")
+        XCTAssertEqual(ana.take(), [":test.server PONG test.server :t"])
+    }
+
+    func testReadMarkersAreBoundedPerClient() {
+        let harness = Harness { $0.floodRate = 0; $0.channelsPerUser = 5 }
+        let ana = harness.ircv3User("ana", caps: "draft/read-marker")
+        for index in 0..<100 { harness.send(ana, "MARKREAD #r\(index) timestamp=2026-01-01T00:00:00.000Z") }
+        XCTAssertLessThanOrEqual(harness.server.nicks["ana"]?.readMarkers.count ?? 0, 10)
+    }
+
+    func testMonitorOfHugeAndBogusListsCostsNothing() {
+        let harness = Harness { $0.floodRate = 0 }
+        let ana = harness.ircUser("ana")
+        for batch in 0..<3 { harness.send(ana, "MONITOR + " + (0..<60).map { "n\(batch)x\($0)" }.joined(separator: ",")) }
+        harness.send(ana, "MONITOR + ,,,#chan,1bad,\u{1}x")
+        _ = ana.take()
+        XCTAssertEqual(harness.server.nicks["ana"]?.monitoring.count, 100, "the limit holds; junk is not watched")
     }
 }

@@ -10,8 +10,7 @@ extension ChatServer {
         let target = message.params[0]
         if Names.isChannel(target) {
             let room = try existingRoom(target)
-            if !room.contains(user) && room.modes.noExternal { throw .cannotSendToChannel(room.name, why: "no external messages") }
-            if room.modes.moderated && !room.canSpeak(user) { throw .cannotSendToChannel(room.name, why: "moderated") }
+            if let why = silenced(user, in: room) { throw .cannotSendToChannel(room.name, why: why) }  // +n, +m, +b, muted
             let line = event(Message(source: user.prefix, "TAGMSG", room.name), from: user, msgid: nextMsgid(), clientTags: tags)
             for member in room.members where member !== user && member.caps.contains(.messageTags) { member.send(line) }
             if user.caps.contains(.echoMessage) { user.send(line) }
