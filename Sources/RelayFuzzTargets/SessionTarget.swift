@@ -1,8 +1,9 @@
 import RelayClient
 import RelayIRC
 
-/// The client session fed arbitrary server lines (SASL and NickServ on, so
-/// their paths are fuzzed too), then asked to say a fuzzed text: it never
+/// The client session fed arbitrary server lines (SASL, NickServ, bot mode,
+/// history and relaymsg on by the first byte, so their paths are fuzzed too;
+/// the dictionary's CAP and BATCH lines reach the IRCv3 ones), then asked to say a fuzzed text: it never
 /// emits a line break or NUL inside a line, and nothing it sends passes 512 bytes.
 enum SessionTarget {
     static func run(_ data: [UInt8]) {
@@ -13,6 +14,9 @@ enum SessionTarget {
         if mode & 1 != 0 { config.sasl = SASLLogin(mechanism: mode & 2 != 0 ? .external : .plain, user: "ana", password: "pw",
                                                    optional: mode & 4 != 0) }
         if mode & 8 != 0 { config.nickservPassword = "pw" }
+        config.botMode = mode & 16 != 0
+        config.historyOnJoin = mode & 32 != 0 ? 50 : 0
+        config.relayMessages = mode & 64 != 0
         config.pacingRate = 0
         let now = ContinuousClock.now
         let session = ClientSession(config: config, now: now)
@@ -28,6 +32,8 @@ enum SessionTarget {
         session.say(text, to: "bob", kind: .action)
         session.say(text, to: "#ops", kind: .notice)
         session.raw(text)
+        session.relay(text, as: "bob/x", to: "#ops", kind: .action)
+        _ = session.confirm()
         _ = session.tick(now: now + .seconds(120))
         drain(session, now + .seconds(120))
     }

@@ -174,10 +174,12 @@ extension ChatServer {
             let irc = event(ircMessage(user, to: address, truncated(text, from: user, to: address, kind: kind), kind),
                             from: user, msgid: msgid, clientTags: tags)
             var plain: [[UInt8]]?
+            // The hot loop: a client that asked for no tags takes the line as it is.
+            let untagged = irc.line, tagged = Capability.tagged.rawValue
             for member in room.members where member !== user
                 && (only == nil || room.isOperator(member) || (only == "+" && room.voiced.contains(member.id))) {
                 if member.isIRC {
-                    member.send(irc)
+                    if member.caps.rawValue & tagged == 0 { member.send(untagged) } else { member.send(irc) }
                 } else if !forPrograms {
                     if plain == nil { plain = pieces.map { plainLine(user, $0, kind, isPrivate: false) } }
                     for line in plain! { member.send(line) }

@@ -21,8 +21,11 @@ final class User {
     let host: String
     var dialect: Dialect
     /// "*" until a nick is chosen.
-    var nick = "*"
-    var username = ""
+    var nick = "*" { didSet { prefix = "\(nick)!\(username)@\(host)" } }
+    var username = "" { didSet { prefix = "\(nick)!\(username)@\(host)" } }
+    /// "nick!user@host", the source of what this user says: kept, not built
+    /// for every message (a message needs it several times).
+    private(set) var prefix: String
     var realname = ""
     var registered = false
     /// Rooms joined, by folded name, in joining order. Plain users have at most one.
@@ -92,13 +95,12 @@ final class User {
         self.lastActivity = now
         self.lastMessageAt = now
         self.flood = flood
+        self.prefix = "*!@\(host)"
     }
 
     var isPlain: Bool { if case .plain = dialect { return true } else { return false } }
     var isIRC: Bool { if case .irc = dialect { return true } else { return false } }
 
-    /// "nick!user@host", the source of what this user says.
-    var prefix: String { "\(nick)!\(username)@\(host)" }
 
     /// The room a plain user talks to.
     var currentRoom: Room? { rooms.last }
@@ -111,14 +113,14 @@ final class User {
         endpoint.send(isPlain ? line : Message.cutToFit(line))
     }
 
-    /// An event: with the tags this client asked for.
+    /// An event: with the tags this client asked for (none: the line as it is).
     func send(_ event: TaggedLine) {
-        send(event.bytes(for: caps))
+        send(caps.isDisjoint(with: .tagged) ? event.line : event.bytes(for: caps))
     }
 
     /// One event, already rendered both ways.
     func send(irc: TaggedLine, plain: [UInt8]) {
-        send(isIRC ? irc.bytes(for: caps) : plain)
+        send(isIRC ? (caps.isDisjoint(with: .tagged) ? irc.line : irc.bytes(for: caps)) : plain)
     }
 
     func send(_ message: Message) {

@@ -24,6 +24,10 @@ struct Capability: OptionSet, Hashable {
     static let messageRedaction = Capability(rawValue: 1 << 18)
     static let relaymsg = Capability(rawValue: 1 << 19)
 
+    /// The capabilities that put tags on lines others cause: a client with
+    /// none of them gets every event's line as it is.
+    static let tagged: Capability = [.serverTime, .messageTags, .accountTag]
+
     /// What may join a relayed nick to its network ("ana/libera"): RELAYMSG's separators.
     static let relaySeparators = "/"
 
