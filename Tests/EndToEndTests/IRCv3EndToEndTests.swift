@@ -44,6 +44,53 @@ final class IRCv3EndToEndTests: XCTestCase {
         XCTAssertNotNil(ana.waitFor { $0.contains(" BATCH -") })
     }
 
+    func testEveryCapabilityListedCanBeNegotiatedAloneAndListed() throws {
+        let server = try RelayProcess.serve(["--flood-rate", "0"])  // 60 lines at once
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        client.sendLine("CAP LS 302")
+        let listing = try XCTUnwrap(client.waitFor { $0.contains(" CAP * LS :") })
+        let names = listing.split(separator: ":").last!.split(separator: " ").map { String($0.split(separator: "=")[0]) }
+        XCTAssertGreaterThanOrEqual(names.count, 20)
+        for name in names where name != "cap-notify" {
+            client.sendLine("CAP REQ \(name)")
+            XCTAssertNotNil(client.waitFor { $0.hasSuffix(" CAP * ACK :\(name)") }, name)
+            client.sendLine("CAP LIST")
+            XCTAssertNotNil(client.waitFor { $0.contains(" CAP * LIST :") && $0.split(separator: ":").last!.split(separator: " ").contains(Substring(name)) },
+                            name)
+            client.sendLine("CAP REQ -\(name)")
+            XCTAssertNotNil(client.waitFor { $0.hasSuffix(" CAP * ACK :-\(name)") }, name)
+        }
+        client.sendLine("NICK ana")
+        client.sendLine("USER ana 0 * :Ana")
+        client.sendLine("CAP END")
+        XCTAssertNotNil(client.waitFor { $0.contains(" 001 ana ") })
+    }
+
+    func testBotsWrittenWithPythonIrcUseTheCapabilitiesThatAddNoTags() throws {
+        let python = "/usr/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw XCTSkip("needs Debian's python3 with python3-irc (.ci/run installs it)")
+        }
+        let server = try RelayProcess.serve(["--name", "relay.test"])
+        defer { server.stop() }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Interop/python_irc_ircv3.py").path
+        let bots = Process()
+        bots.executableURL = URL(fileURLWithPath: python)
+        bots.arguments = [script, String(server.port), "#v3"]
+        let output = Pipe()
+        bots.standardOutput = output
+        bots.standardError = output
+        try bots.run()
+        defer { if bots.isRunning { bots.terminate() } }
+        let deadline = Date().addingTimeInterval(30)
+        while bots.isRunning && Date() < deadline { usleep(50_000) }
+        let printed = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        XCTAssertFalse(bots.isRunning, "the bots finished")
+        XCTAssertEqual(bots.terminationStatus, 0, printed)
+    }
+
     func testConnectConfirmsBySeeingItsEchoNotByPing() throws {
         let server = try RelayProcess.serve()
         defer { server.stop() }
