@@ -53,6 +53,18 @@ final class InteractiveEndToEndTests: XCTestCase {
         XCTAssertEqual(after.last, "[#lobby]")
     }
 
+    func testJoiningShowsWhatWasSaidBeforeWithItsTime() throws {
+        let bob = try plain("bob"), cy = try plain("cy")
+        bob.sendLine("said before you came")
+        cy.waitFor("<bob> said before you came")
+        let ui = try chat(nick: "ana")
+        // draft/chathistory: the room's recent lines, each with the time it was said.
+        let screen = ui.waitForScreen { $0.contains { $0.hasSuffix("<bob> said before you came") } }
+        let line = screen.first { $0.hasSuffix("<bob> said before you came") } ?? ""
+        XCTAssertNotNil(line.range(of: #"^\d\d:\d\d "#, options: .regularExpression), line)
+        XCTAssertEqual(screen.last, "[#lobby]")
+    }
+
     func testNicksAreColouredUnlessNoColorIsSet() throws {
         let coloured = try TmuxSession(command: [RelayProcess.binary.path, "connect", "irc://127.0.0.1:\(server.port)/#lobby",
                                                  "--nick", "ana"],
