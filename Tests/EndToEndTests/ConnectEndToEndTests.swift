@@ -139,6 +139,11 @@ final class ConnectEndToEndTests: XCTestCase {
         XCTAssertEqual(objects[1]["type"] as? String, "action")
         XCTAssertEqual(objects[2]["type"] as? String, "quit")
         XCTAssertNotNil(objects[0]["time"] as? String)
+        // relay serve offers server-time and message-tags: the server's own time, to the millisecond, and the msgid.
+        let time = objects[0]["time"] as? String ?? ""
+        XCTAssertNotNil(time.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression), time)
+        XCTAssertNotNil(objects[0]["msgid"] as? String)
+        XCTAssertNotEqual(objects[0]["msgid"] as? String, objects[1]["msgid"] as? String)
     }
 
     func testStayReconnectsAndGoesOnLogging() throws {
