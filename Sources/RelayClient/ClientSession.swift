@@ -94,6 +94,13 @@ public final class ClientSession {
     /// A NOTICE was written since the last confirmation: no server answers a
     /// refused NOTICE, so only a PING can confirm it.
     private var noticeSinceConfirmation = false
+    /// labeled-response (with batch): every message line goes out labeled
+    /// (`@label=rN`) and the server answers each label — its echo, its
+    /// refusal, or an ACK — so NOTICEs are confirmed without a PING too.
+    private var labelsWritten = 0
+    private var labelsOpen: Set<Int> = []
+    private var labelConfirmations: [(token: String, upTo: Int)] = []
+    private var usesLabels: Bool { login.enabled.contains("labeled-response") && login.enabled.contains("batch") }
     /// Open batches (BATCH +id type), by id: their type.
     private var batches: [String: String] = [:]
     /// From 005: the bot mode letter (BOT=) and the chathistory limit (CHATHISTORY=).
@@ -149,9 +156,12 @@ public final class ClientSession {
             switch next {
             case .confirmation(let token, let line):
                 writtenConfirmations.append(token)
-                // With echo-message the echoes confirm what is before it; a PING
-                // where a NOTICE is among it, or nothing is awaited.
-                if login.enabled.contains("echo-message") && !noticeSinceConfirmation && messagesAnswered < messagesWritten {
+                // The answers to labels, or with echo-message the echoes, confirm
+                // what is before it; a PING where a NOTICE is among what only
+                // echoes would confirm, or where nothing is awaited.
+                if usesLabels && !labelsOpen.isEmpty {
+                    labelConfirmations.append((token, labelsWritten))
+                } else if login.enabled.contains("echo-message") && !noticeSinceConfirmation && messagesAnswered < messagesWritten {
                     echoConfirmations.append((token, messagesWritten))
                 } else {
                     out.append(line)
@@ -161,6 +171,12 @@ public final class ClientSession {
                 guard pacer.take(now: now) else { return out }
                 if isMessage {
                     unsentMessageCount -= 1
+                    if usesLabels {
+                        labelsWritten += 1
+                        labelsOpen.insert(labelsWritten)
+                        out.append(Message.addingTag("label", "r\(labelsWritten)", to: line))
+                        break
+                    }
                     if line.starts(with: Self.noticeStart) { noticeSinceConfirmation = true } else { messagesWritten += 1 }
                 }
                 out.append(line)
@@ -268,7 +284,19 @@ public final class ClientSession {
         guard let message = try? Message.parse(line) else { return [] }
         var events: [ClientEvent] = []
         handle(message, into: &events)
+        if !labelsOpen.isEmpty, let label = message.tags["label"], label.hasPrefix("r"), let number = Int(label.dropFirst()) {
+            labelAnswered(number, into: &events)  // after what the line itself says (a refusal comes first)
+        }
         return events
+    }
+
+    private func labelAnswered(_ number: Int, into events: inout [ClientEvent]) {
+        guard labelsOpen.remove(number) != nil else { return }
+        let oldestOpen = labelsOpen.min() ?? Int.max
+        while let first = labelConfirmations.first, first.upTo < oldestOpen {
+            labelConfirmations.removeFirst()
+            events.append(.confirmed(token: first.token))
+        }
     }
 
     private func isMe(_ name: String?) -> Bool {
@@ -544,7 +572,7 @@ public final class ClientSession {
     }
 
     /// The IRCv3 capabilities the session uses, asked for where offered.
-    static let wantedCapabilities = ["server-time", "message-tags", "echo-message", "batch", "multi-prefix",
+    static let wantedCapabilities = ["server-time", "message-tags", "echo-message", "batch", "labeled-response", "multi-prefix",
                                      "away-notify", "account-tag", "draft/chathistory", "cap-notify"]
 
     /// CAP: the server's list, then one REQ for what we use (all or nothing:

@@ -237,7 +237,7 @@ final class ConnectEndToEndTests: XCTestCase {
                                    environment: ["RELAY_PASSWORD": "hunter2"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains(">> PASS ****"), run.stderr)
-        XCTAssertTrue(run.stderr.contains(">> PRIVMSG #ops :x"), run.stderr)
+        XCTAssertTrue(run.stderr.contains(">> @label=r1 PRIVMSG #ops :x"), "labeled (labeled-response): \(run.stderr)")
         XCTAssertTrue(run.stderr.contains("<< :"), run.stderr)
         XCTAssertFalse(run.stderr.contains("hunter2"))
     }

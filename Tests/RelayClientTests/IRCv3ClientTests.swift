@@ -102,6 +102,26 @@ final class IRCv3ClientTests: SessionTestCase {
         XCTAssertEqual(feed(session, ":srv PONG srv :\(token)"), [.confirmed(token: token)])
     }
 
+    func testWithLabeledResponseEveryMessageIsLabeledAndTheAnswersConfirm() {
+        let session = negotiated("echo-message batch labeled-response")
+        session.say("one", to: "#ops")
+        session.say("heads up", to: "#ops", kind: .notice)
+        session.say("three", to: "#nowhere")
+        let token = session.confirm()
+        XCTAssertEqual(out(session), ["@label=r1 PRIVMSG #ops :one", "@label=r2 NOTICE #ops :heads up", "@label=r3 PRIVMSG #nowhere :three"],
+                       "no PING, even with a NOTICE among them")
+        XCTAssertEqual(feed(session, "@label=r1;msgid=a :ana!a@h PRIVMSG #ops :one"),
+                       [.echo(ChatLine(room: "#ops", nick: "ana", text: "one", kind: .message))])
+        XCTAssertEqual(feed(session, "@label=r3 :srv 403 ana #nowhere :No such channel"),
+                       [.refused(code: "403", subject: "#nowhere", text: "No such channel")], "r2 is still open")
+        XCTAssertEqual(feed(session, "@label=r2 :srv ACK"), [.confirmed(token: token)])
+        session.say("later", to: "#ops")
+        let next = session.confirm()
+        _ = out(session)
+        XCTAssertEqual(feed(session, ":srv BATCH +b labeled-response"), [])
+        XCTAssertEqual(feed(session, "@label=r4 :srv BATCH +x labeled-response"), [.confirmed(token: next)], "a labeled batch answers too")
+    }
+
     func testWithoutEchoMessageAPingConfirms() {
         let session = negotiated("server-time")
         session.say("one", to: "#ops")
