@@ -161,6 +161,7 @@ extension ChatServer {
             target.removeFirst()
         }
         user.lastMessageAt = user.lastActivity
+        let source = user.prefix  // once: every line below needs it
         // CTCP other than ACTION (VERSION, PING...) is for programs: only IRC clients
         // get it, and no room's history keeps it.
         let forPrograms = kind != .action && text.hasPrefix("\u{1}")
@@ -169,9 +170,9 @@ extension ChatServer {
             if let why = silenced(user, in: room) { throw .cannotSendToChannel(room.name, why: why) }
             if room.modes.noCTCP && forPrograms { throw .cannotSendToChannel(room.name, why: "no CTCPs") }
             let address = only.map { String($0) + room.name } ?? room.name
-            let pieces = pieces(of: text, from: user, to: address, kind: kind)
+            let pieces = pieces(of: text, from: source, to: address, kind: kind)
             let msgid = nextMsgid()
-            let irc = event(ircMessage(user, to: address, truncated(text, from: user, to: address, kind: kind), kind),
+            let irc = event(ircMessage(source, to: address, truncated(text, from: source, to: address, kind: kind), kind),
                             from: user, msgid: msgid, clientTags: tags)
             var plain: [[UInt8]]?
             // The hot loop: a client that asked for no tags takes the line as it is.
@@ -188,7 +189,7 @@ extension ChatServer {
             if user.caps.contains(.echoMessage) { user.send(irc) }
             if kind != .notice && !forPrograms && only == nil {
                 for piece in pieces {
-                    room.remember(HistoryLine(nick: user.nick, text: piece, isAction: kind == .action, source: user.prefix,
+                    room.remember(HistoryLine(nick: user.nick, text: piece, isAction: kind == .action, source: source,
                                               sender: user.id, millis: irc.millis, msgid: msgid.number,
                                               account: user.account, bot: user.isBot))
                 }
@@ -196,13 +197,13 @@ extension ChatServer {
         } else {
             guard let recipient = nicks[Casemapping.fold(target)] else { throw .noSuchNick(target) }
             if recipient.isIRC || user.caps.contains(.echoMessage) {
-                let irc = event(ircMessage(user, to: recipient.nick, truncated(text, from: user, to: recipient.nick, kind: kind), kind),
+                let irc = event(ircMessage(source, to: recipient.nick, truncated(text, from: source, to: recipient.nick, kind: kind), kind),
                                 from: user, msgid: nextMsgid(), clientTags: tags)
                 if recipient.isIRC { recipient.send(irc) }
                 if user.caps.contains(.echoMessage) { user.send(irc) }  // even a CTCP a plain user never sees
             }
             if recipient.isPlain && forPrograms { return }
-            for piece in pieces(of: text, from: user, to: recipient.nick, kind: kind) {
+            for piece in pieces(of: text, from: source, to: recipient.nick, kind: kind) {
                 if recipient.isPlain { recipient.send(plainLine(user, piece, kind, isPrivate: true)) }
                 if user.isPlain {
                     user.send(Plain.line("-> *\(recipient.nick)* \(kind == .action ? "* \(user.nick) " : "")\(piece)"))
@@ -228,23 +229,23 @@ extension ChatServer {
 
     /// Bytes of text one IRC line holds: ":prefix PRIVMSG target :" plus, for an
     /// action, "\u{1}ACTION " and "\u{1}", within 510 (CRLF aside).
-    private func textRoom(from user: User, to target: String, kind: MessageKind) -> Int {
-        let overhead = 1 + user.prefix.utf8.count + 1 + kind.command.utf8.count + 1 + target.utf8.count + 2
+    private func textRoom(from source: String, to target: String, kind: MessageKind) -> Int {
+        let overhead = 1 + source.utf8.count + 1 + kind.command.utf8.count + 1 + target.utf8.count + 2
             + (kind == .action ? 9 : 0)
         return max(Message.maxLength - overhead, 16)
     }
 
-    private func pieces(of text: String, from user: User, to target: String, kind: MessageKind) -> [String] {
-        TextSplitter.split(text, maxBytes: textRoom(from: user, to: target, kind: kind))
+    private func pieces(of text: String, from source: String, to target: String, kind: MessageKind) -> [String] {
+        TextSplitter.split(text, maxBytes: textRoom(from: source, to: target, kind: kind))
     }
 
-    private func truncated(_ text: String, from user: User, to target: String, kind: MessageKind) -> String {
-        TextSplitter.prefix(text, maxBytes: textRoom(from: user, to: target, kind: kind))
+    private func truncated(_ text: String, from source: String, to target: String, kind: MessageKind) -> String {
+        TextSplitter.prefix(text, maxBytes: textRoom(from: source, to: target, kind: kind))
     }
 
-    private func ircMessage(_ user: User, to target: String, _ text: String, _ kind: MessageKind) -> Message {
+    private func ircMessage(_ source: String, to target: String, _ text: String, _ kind: MessageKind) -> Message {
         let payload = kind == .action ? "\u{1}ACTION \(text)\u{1}" : text
-        return Message(source: user.prefix, command: kind.command, params: [target, payload])
+        return Message(source: source, command: kind.command, params: [target, payload])
     }
 
     private func plainLine(_ user: User, _ text: String, _ kind: MessageKind, isPrivate: Bool) -> [UInt8] {

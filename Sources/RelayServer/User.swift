@@ -21,11 +21,8 @@ final class User {
     let host: String
     var dialect: Dialect
     /// "*" until a nick is chosen.
-    var nick = "*" { didSet { prefix = "\(nick)!\(username)@\(host)" } }
-    var username = "" { didSet { prefix = "\(nick)!\(username)@\(host)" } }
-    /// "nick!user@host", the source of what this user says: kept, not built
-    /// for every message (a message needs it several times).
-    private(set) var prefix: String
+    var nick = "*"
+    var username = ""
     var realname = ""
     var registered = false
     /// Rooms joined, by folded name, in joining order. Plain users have at most one.
@@ -45,16 +42,38 @@ final class User {
 
     // IRCv3
     /// The capabilities this client enabled; empty for plain users and for
-    /// IRC clients that asked for none.
+    /// IRC clients that asked for none. Inline: the fan-out reads it.
     var caps: Capability = []
+    /// The rest, made the first time a client uses any of it: a connection
+    /// that never does costs one pointer for all of it.
+    private var more: IRCv3State?
+    private var state: IRCv3State {
+        if let more { return more }
+        let made = IRCv3State()
+        more = made
+        return made
+    }
+
     /// The CAP LS version asked for (302 gets values, multi-line lists and cap-notify).
-    var capVersion = 0
+    var capVersion: Int {
+        get { more?.capVersion ?? 0 }
+        set { state.capVersion = newValue }
+    }
     /// The account logged in to; nil until serve has accounts (account-tag, extended-join).
-    var account: String?
+    var account: String? {
+        get { more?.account }
+        set { state.account = newValue }
+    }
     /// Folded nicks this client MONITORs.
-    var monitoring: Set<String> = []
+    var monitoring: Set<String> {
+        get { more?.monitoring ?? [] }
+        _modify { yield &state.monitoring }
+    }
     /// draft/read-marker: the last read time per folded target, this session.
-    var readMarkers: [String: Int64] = [:]
+    var readMarkers: [String: Int64] {
+        get { more?.readMarkers ?? [:] }
+        _modify { yield &state.readMarkers }
+    }
     /// While a labeled command runs: what it sends this client, to be labeled
     /// (labeled-response) once it is done.
     var captured: [[UInt8]]?
@@ -95,8 +114,11 @@ final class User {
         self.lastActivity = now
         self.lastMessageAt = now
         self.flood = flood
-        self.prefix = "*!@\(host)"
     }
+
+    /// "nick!user@host", the source of what this user says: built when asked
+    /// (once a message, in `say`), not kept — 48 bytes more a connection.
+    var prefix: String { "\(nick)!\(username)@\(host)" }
 
     var isPlain: Bool { if case .plain = dialect { return true } else { return false } }
     var isIRC: Bool { if case .irc = dialect { return true } else { return false } }
@@ -131,4 +153,12 @@ final class User {
     func send(irc: [UInt8], plain: [UInt8]) {
         send(isIRC ? irc : plain)
     }
+}
+
+/// A user's IRCv3 state beyond its capability bits (see `User.caps`).
+final class IRCv3State {
+    var capVersion = 0
+    var account: String?
+    var monitoring: Set<String> = []
+    var readMarkers: [String: Int64] = [:]
 }
