@@ -13,7 +13,9 @@ struct Serve: ParsableCommand {
         abstract: "Run a chat server for nc/telnet users and IRC clients.",
         discussion: """
             People on `nc HOST PORT` or telnet get readable text and slash commands \
-            (/help lists them); IRC clients get IRC. Both share the same rooms. \
+            (/help lists them); IRC clients get IRC, with the IRCv3 capabilities they \
+            ask for (CAP LS 302: server-time, message-tags, echo-message, chathistory, \
+            MONITOR and more). Both share the same rooms. \
             With --tls-cert and --tls-key, TLS connections too (people use \
             `openssl s_client -quiet -connect HOST:6697`). SIGHUP reloads the \
             certificate, key, MOTD and password files; SIGINT and SIGTERM shut down.
