@@ -572,8 +572,11 @@ public final class ClientSession {
     }
 
     /// The IRCv3 capabilities the session uses, asked for where offered.
+    /// chghost and setname: a host or realname change is one line, not the
+    /// QUIT and JOIN a server fakes for clients without them (which a bridge
+    /// would relay as someone leaving and coming back).
     static let wantedCapabilities = ["server-time", "message-tags", "echo-message", "batch", "labeled-response", "multi-prefix",
-                                     "away-notify", "account-tag", "draft/chathistory", "cap-notify"]
+                                     "away-notify", "account-tag", "chghost", "setname", "draft/chathistory", "cap-notify"]
 
     /// CAP: the server's list, then one REQ for what we use (all or nothing:
     /// a NAK leaves us with none), then SASL if asked for, then CAP END.

@@ -33,7 +33,8 @@ final class IRCv3ClientTests: SessionTestCase {
         feed(session, ":srv CAP * LS * :multi-prefix sasl=PLAIN,EXTERNAL foo")
         XCTAssertEqual(out(session), [], "waits for the last LS line")
         feed(session, ":srv CAP * LS :server-time echo-message draft/chathistory batch")
-        XCTAssertEqual(out(session), ["CAP REQ :server-time echo-message batch multi-prefix draft/chathistory"])
+        XCTAssertEqual(out(session), ["CAP REQ :server-time echo-message batch multi-prefix draft/chathistory"],
+                       "what it uses, in its own order; foo and sasl (not asked for) are left")
         feed(session, ":srv CAP * ACK :server-time echo-message batch multi-prefix draft/chathistory")
         XCTAssertEqual(out(session), ["CAP END"])
         XCTAssertEqual(session.capabilities, ["server-time", "echo-message", "batch", "multi-prefix", "draft/chathistory"])
@@ -168,6 +169,12 @@ final class IRCv3ClientTests: SessionTestCase {
         let session = negotiated("away-notify")
         XCTAssertEqual(feed(session, ":bob!b@h AWAY :lunch"), [.away(nick: "bob", text: "lunch")])
         XCTAssertEqual(feed(session, ":bob!b@h AWAY"), [.away(nick: "bob", text: nil)])
+    }
+
+    func testAHostOrRealnameChangeIsNotALeavingAndComingBack() {
+        let session = negotiated("chghost setname")
+        XCTAssertEqual(feed(session, ":bob!b@old.host CHGHOST b new.host"), [])
+        XCTAssertEqual(feed(session, ":bob!b@new.host SETNAME :Bob B."), [])
     }
 
     func testCapDelOfEchoMessageFallsBackToPing() {
