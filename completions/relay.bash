@@ -188,7 +188,7 @@ _relay_serve() {
     repeating_flags=()
     non_repeating_flags=(--tls-only --version -h --help)
     repeating_options=(--oper)
-    non_repeating_options=(--config --host --port --tls-cert --tls-key --tls-port --history --lobby --max-list --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --register-timeout --log-level --log-format --nick-length --channel-length --topic-length --max-channels)
+    non_repeating_options=(--config --host --port --tls-cert --tls-key --tls-port --sts-duration --history --lobby --max-list --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --register-timeout --log-level --log-format --nick-length --channel-length --topic-length --max-channels)
     __relay_offer_flags_options 0
 
     # Offer option value completions
@@ -209,6 +209,9 @@ _relay_serve() {
         return
         ;;
     '--tls-port')
+        return
+        ;;
+    '--sts-duration')
         return
         ;;
     '--history')

@@ -23,7 +23,7 @@ function __relay_parse_tokens -S
         __relay_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __relay_parse_subcommand 0 'config=' 'host=' 'port=' 'tls-cert=' 'tls-key=' 'tls-port=' 'tls-only' 'history=' 'lobby=' 'max-list=' 'sendq=' 'max-clients=' 'name=' 'network=' 'password-file=' 'motd=' 'oper=+' 'oper-password-file=' 'ping-interval=' 'flood-burst=' 'flood-rate=' 'max-per-ip=' 'register-timeout=' 'log-level=' 'log-format=' 'nick-length=' 'channel-length=' 'topic-length=' 'max-channels=' 'version' 'h/help'
+            __relay_parse_subcommand 0 'config=' 'host=' 'port=' 'tls-cert=' 'tls-key=' 'tls-port=' 'tls-only' 'sts-duration=' 'history=' 'lobby=' 'max-list=' 'sendq=' 'max-clients=' 'name=' 'network=' 'password-file=' 'motd=' 'oper=+' 'oper-password-file=' 'ping-interval=' 'flood-burst=' 'flood-rate=' 'max-per-ip=' 'register-timeout=' 'log-level=' 'log-format=' 'nick-length=' 'channel-length=' 'topic-length=' 'max-channels=' 'version' 'h/help'
         case 'connect'
             __relay_parse_subcommand 1 'tls' 'ca-file=' 'insecure' 'client-cert=' 'client-key=' 'sasl=' 'sasl-user=' 'sasl-password-file=' 'sasl-optional' 'nickserv-password-file=' 'exec=' 'on=+' 'listen=' 'allow=+' 'allow-room=+' 'allow-raw' 'max-handlers=' 'handler-timeout=' 'max-reply-lines=' 'cooldown=' 'join=+' 'key=+' 'nick=' 'password-file=' 'timeout=' 'send=+' 'notice' 'no-join' 'json' 'verbose' 'stay' 'trace' 'log-level=' 'log-format=' 'rate=' 'version' 'h/help'
         case 'bridge'
@@ -96,6 +96,7 @@ complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "r
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" tls-key' -l 'tls-key' -d 'The TLS certificate\'s private key (PEM).' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" tls-port' -l 'tls-port' -d 'The port for TLS connections; 0 picks a free one.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" tls-only' -l 'tls-only' -d 'Serve TLS only: no plain port.'
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" sts-duration' -l 'sts-duration' -d 'Tell IRCv3 clients to use TLS only, for this many seconds (STS: plain connections learn the TLS port); needs a certificate clients trust.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" history' -l 'history' -d 'Lines of a room\'s history replayed to plain users who join.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" lobby' -l 'lobby' -d 'The room plain users start in; \'\' for none (they are told how to join one).' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" max-list' -l 'max-list' -d 'Entries per room in each list mode (bans); more get 478.' -rfka ''

@@ -103,6 +103,7 @@ public final class ChatServer {
         keep("channel_length", \.channelLength)
         keep("topic_length", \.topicLength)
         keep("max_channels", \.channelsPerUser)
+        merged.stsPort = config.stsPort  // the host's, from the listening socket
         config = merged
         for user in users.values {
             user.flood.burst = merged.floodBurst

@@ -49,6 +49,11 @@ public struct ServerConfig: Sendable {
     public var maxTargets = 4
     /// Entries per list mode (b, e, I) of one room.
     public var maxListEntries = 100
+    /// IRCv3 STS: how long (seconds) clients should use TLS only; nil: not advertised.
+    public var stsDuration: Int?
+    /// The TLS port STS points plain connections to; set by the host once it
+    /// listens (nil: no TLS port, so no STS).
+    public var stsPort: Int?
     /// Nicks one client may MONITOR.
     public var monitorLimit = 100
     /// The most lines one CHATHISTORY request returns.

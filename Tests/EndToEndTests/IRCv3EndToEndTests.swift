@@ -91,6 +91,25 @@ final class IRCv3EndToEndTests: XCTestCase {
         XCTAssertEqual(bots.terminationStatus, 0, printed)
     }
 
+    func testSTSTellsAPlainClientTheRealTLSPort() throws {
+        let server = try RelayProcess.serve(["--tls-cert", TestCertificates.path("server.pem"),
+                                             "--tls-key", TestCertificates.path("server.key"), "--sts-duration", "3600"])
+        defer { server.stop() }
+        let client = try TestClient(port: server.port)
+        client.sendLine("CAP LS 302")
+        let listing = try XCTUnwrap(client.waitFor { $0.contains(" CAP * LS :") })
+        let sts = try XCTUnwrap(listing.split(separator: " ").first { $0.hasPrefix("sts=port=") })
+        let tlsPort = try XCTUnwrap(Int(sts.dropFirst(9)))
+        XCTAssertEqual(tlsPort, server.tlsPort, "the port it listens on, not the 0 it was given")
+        let secure = try TestClient(port: tlsPort, tls: TestCertificates.trusting())
+        secure.sendLine("CAP LS 302")
+        XCTAssertNotNil(secure.waitFor { $0.contains(" CAP * LS :") && $0.hasSuffix(" sts=duration=3600") })
+
+        let refused = try RelayRun.run(["serve", "--port", "0", "--sts-duration", "3600"])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("--sts-duration needs --tls-cert and --tls-key"), refused.stderr)
+    }
+
     func testConnectConfirmsBySeeingItsEchoNotByPing() throws {
         let server = try RelayProcess.serve()
         defer { server.stop() }

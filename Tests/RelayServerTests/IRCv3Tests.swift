@@ -44,6 +44,23 @@ final class IRCv3Tests: XCTestCase {
         XCTAssertEqual(bob.take().count, 1, "a pre-302 client gets one line")
     }
 
+    func testSTSPointsPlainConnectionsToTLSAndTellsTLSOnesHowLong() {
+        let harness = Harness { $0.stsDuration = 86_400; $0.stsPort = 6697 }
+        let plain = harness.connect(), secure = harness.connect(secure: true), old = harness.connect()
+        harness.send(plain, "CAP LS 302")
+        harness.send(secure, "CAP LS 302")
+        harness.send(old, "CAP LS")
+        XCTAssertTrue(plain.take().first?.hasSuffix(" userhost-in-names sts=port=6697") == true)
+        XCTAssertTrue(secure.take().first?.hasSuffix(" userhost-in-names sts=duration=86400") == true)
+        XCTAssertFalse(old.take().first?.contains("sts") ?? true, "a policy needs CAP 302's values")
+        harness.send(plain, "CAP REQ sts")
+        XCTAssertEqual(plain.take(), [":test.server CAP * NAK :sts"], "never requested")
+        let offHarness = Harness { $0.stsPort = 6697 }
+        let off = offHarness.connect()
+        offHarness.send(off, "CAP LS 302")
+        XCTAssertFalse(off.take().first?.contains("sts") ?? true, "not without --sts-duration")
+    }
+
     func testCapsCanBeRequestedAfterRegistrationAndCapEndIsThenIgnored() {
         let harness = Harness { $0.floodRate = 0 }
         let ana = harness.ircUser("ana")

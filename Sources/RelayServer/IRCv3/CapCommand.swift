@@ -10,7 +10,8 @@ extension ChatServer {
             // A 302 client has cap-notify without asking (and cannot turn it off).
             if user.capVersion >= 302 { user.caps.insert(.capNotify) }
             if !user.registered { user.negotiatingCaps = true }
-            sendCapList(user, "LS", Capability.listing(version: user.capVersion))
+            let sts = stsPolicy(for: user).map { ["sts=" + $0] } ?? []
+            sendCapList(user, "LS", Capability.listing(version: user.capVersion) + sts)
         case "LIST":
             sendCapList(user, "LIST", Capability.names(user.caps))
         case "REQ":
@@ -52,6 +53,14 @@ extension ChatServer {
     }
 
     private func capTarget(_ user: User) -> String { user.registered ? user.nick : "*" }
+
+    /// IRCv3 STS, for 302 clients when the operator asked for it: a plain
+    /// connection is told the TLS port to upgrade to, a TLS one how long to
+    /// keep to TLS. Never requested (a REQ for it is refused like an unknown name).
+    private func stsPolicy(for user: User) -> String? {
+        guard user.capVersion >= 302, let duration = config.stsDuration, let port = config.stsPort else { return nil }
+        return user.isSecure ? "duration=\(duration)" : "port=\(port)"
+    }
 
     /// `CAP * LS :…`; for a 302 client a list too long for one line goes in
     /// several, each but the last marked with "*".

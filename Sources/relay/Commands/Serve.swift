@@ -44,6 +44,11 @@ struct Serve: ParsableCommand {
     @Flag(help: "Serve TLS only: no plain port.")
     var tlsOnly = false
 
+    @Option(help: ArgumentHelp(
+        "Tell IRCv3 clients to use TLS only, for this many seconds (STS: plain connections learn the TLS port); needs a certificate clients trust.",
+        valueName: "seconds"))
+    var stsDuration: Int?
+
     @Option(help: "Lines of a room's history replayed to plain users who join.")
     var history = 20
 
@@ -117,6 +122,10 @@ struct Serve: ParsableCommand {
         try Limits.check("--tls-port", tlsPort, Limits.port)
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if tlsOnly && tlsCert == nil { throw ValidationError("--tls-only needs --tls-cert and --tls-key") }
+        if let stsDuration {
+            if tlsCert == nil { throw ValidationError("--sts-duration needs --tls-cert and --tls-key") }
+            try Limits.check("--sts-duration", stsDuration, 0...31_536_000)
+        }
         try Limits.check("--history", history, Limits.history)
         try Limits.check("--sendq", sendQueue, Limits.sendQueue)
         try Limits.check("--max-clients", maxClients, Limits.clients)
@@ -141,6 +150,7 @@ struct Serve: ParsableCommand {
         config.name = name ?? Self.hostName()
         config.network = network
         config.historyLength = history
+        config.stsDuration = stsDuration
         config.defaultRoom = lobby.isEmpty ? nil : ClientTarget.roomName(lobby)
         config.maxListEntries = maxList
         config.maxClients = maxClients
@@ -235,6 +245,7 @@ struct Serve: ParsableCommand {
                 Diagnostics.fail("listen \(host):\(number): \(error)")
             }
         }
+        config.stsPort = ports.first { $0.tls }?.listener.address.port  // the real one, when --tls-port 0
         // From here on stderr never blocks the loop: a log nobody reads drops lines, counted.
         let log = OperatorLog(level: logLevel, format: logFormat)
         Diagnostics.json = logFormat == .json
