@@ -11,11 +11,7 @@ extension Message {
             out.append(UInt8(ascii: "@"))
             for (index, key) in tags.keys.sorted().enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ";")) }
-                Self.appendSafe(key, to: &out, spaces: false)
-                if let value = tags[key], !value.isEmpty {
-                    out.append(UInt8(ascii: "="))
-                    Self.appendSafe(Self.escapeTagValue(value), to: &out, spaces: false)
-                }
+                Self.appendTag(key, tags[key], to: &out)
             }
             out.append(UInt8(ascii: " "))
         }
@@ -76,7 +72,7 @@ extension Message {
         }
     }
 
-    public static func escapeTagValue(_ value: String) -> String {
+    static func escapeTagValue(_ value: String) -> String {
         // By scalar, not Character: "\r\n" is one Character, and so is ";" or " "
         // followed by a combining mark; none of them may reach the wire unescaped.
         var result = String.UnicodeScalarView()
@@ -121,15 +117,10 @@ extension Message {
     /// has, or starts them. For tags added per recipient (label, batch) to a
     /// line rendered once for many.
     public static func addingTag(_ key: String, _ value: String, to line: [UInt8]) -> [UInt8] {
-        var tag = Array(key.utf8)
-        if !value.isEmpty {
-            tag.append(UInt8(ascii: "="))
-            tag += escapeTagValue(value).utf8.map { $0 == 0 || $0 == 13 || $0 == 10 ? UInt8(ascii: "_") : $0 }
-        }
         var out: [UInt8] = []
-        out.reserveCapacity(line.count + tag.count + 2)
+        out.reserveCapacity(line.count + key.utf8.count + value.utf8.count + 3)
         out.append(UInt8(ascii: "@"))
-        out += tag
+        appendTag(key, value, to: &out)
         if line.first == UInt8(ascii: "@") {
             out.append(UInt8(ascii: ";"))
             out += line.dropFirst()
@@ -138,6 +129,15 @@ extension Message {
             out += line
         }
         return out
+    }
+
+    /// One tag as the wire has it, `key` or `key=escaped value` (an empty value
+    /// is no value): the one way relay writes a tag, whoever builds the line.
+    public static func appendTag(_ key: String, _ value: String?, to out: inout [UInt8]) {
+        appendSafe(key, to: &out, spaces: false)
+        guard let value, !value.isEmpty else { return }
+        out.append(UInt8(ascii: "="))
+        appendSafe(escapeTagValue(value), to: &out, spaces: false)
     }
 
     /// The wire form cut to fit (`cutToFit`), but only inside its last

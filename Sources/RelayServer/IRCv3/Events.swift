@@ -21,11 +21,7 @@ extension ChatServer {
         var out: [UInt8] = []
         for key in message.tags.keys.sorted() where key.hasPrefix("+") && isTagKey(key.dropFirst()) {
             if !out.isEmpty { out.append(UInt8(ascii: ";")) }
-            out += key.utf8
-            if let value = message.tags[key], !value.isEmpty {
-                out.append(UInt8(ascii: "="))
-                out += Message.escapeTagValue(value).utf8
-            }
+            Message.appendTag(key, message.tags[key], to: &out)
         }
         return out
     }

@@ -135,8 +135,10 @@ extension ChatServer {
         }
         let source = "\(nick)!relay@\(user.host)"
         let msgid = nextMsgid()
+        var relayedBy: [UInt8] = []
+        Message.appendTag("draft/relaymsg", user.nick, to: &relayedBy)
         let irc = TaggedLine(Message(source: source, command: "PRIVMSG", params: [room.name, text]).bytes, millis: wallClockMillis(),
-                             msgid: msgid, clientTags: Array("draft/relaymsg=\(Message.escapeTagValue(user.nick))".utf8))
+                             msgid: msgid, clientTags: relayedBy)
         let plain = Plain.line(isAction ? "* \(nick) \(body)" : "<\(nick)> \(body)")
         for member in room.members where member !== user { member.send(irc: irc, plain: plain) }
         if user.caps.contains(.echoMessage) { user.send(irc) }

@@ -40,11 +40,7 @@ final class TaggedLine {
         var tags: [UInt8] = [UInt8(ascii: "@")]
         func add(_ key: String, _ value: String?) {
             if tags.count > 1 { tags.append(UInt8(ascii: ";")) }
-            tags += key.utf8
-            if let value {
-                tags.append(UInt8(ascii: "="))
-                tags += Message.escapeTagValue(value).utf8
-            }
+            Message.appendTag(key, value, to: &tags)
         }
         if index & 4 != 0, let account { add("account", account) }
         if index & 2 != 0 {
