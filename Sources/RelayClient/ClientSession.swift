@@ -209,7 +209,7 @@ public final class ClientSession {
         let command = kind == .notice ? "NOTICE" : "PRIVMSG"
         let pieces = TextSplitter.split(clean, maxBytes: textBudget(to: target, kind: kind))
         for piece in pieces {
-            let payload = kind == .action ? "\u{1}ACTION \(piece)\u{1}" : piece
+            let payload = kind == .action ? CTCP.action(piece) : piece
             sendPaced(Message(command: command, params: [target, payload]), isMessage: true)
         }
         return pieces.count
@@ -229,7 +229,7 @@ public final class ClientSession {
     /// RELAYMSG: `text` said in `room` as `nick` (a bridge relaying someone; draft/relaymsg).
     public func relay(_ text: String, as nick: String, to room: String, kind: ChatLine.Kind) {
         let clean = TextScrub.oneLine(text)
-        sendPaced(Message(command: "RELAYMSG", params: [room, nick, kind == .action ? "\u{1}ACTION \(clean)\u{1}" : clean]),
+        sendPaced(Message(command: "RELAYMSG", params: [room, nick, kind == .action ? CTCP.action(clean) : clean]),
                   isMessage: true)
     }
 
@@ -488,12 +488,8 @@ public final class ClientSession {
         }
         if isEcho {
             // Our own line, echoed: not chat (the host showed it when it was sent).
-            var body = text, kind: ChatLine.Kind = isNotice ? .notice : .message
-            if !isNotice, body.hasPrefix("\u{1}ACTION ") {
-                body = String(body.dropFirst(8).prefix { $0 != "\u{1}" })
-                kind = .action
-            }
-            events.append(.echo(line(body, kind)))
+            let action = isNotice ? nil : CTCP.actionText(text)
+            events.append(.echo(line(action ?? text, action != nil ? .action : isNotice ? .notice : .message)))
             if !isNotice { answered(into: &events) }
             return
         }

@@ -244,7 +244,7 @@ extension ChatServer {
     }
 
     private func ircMessage(_ source: String, to target: String, _ text: String, _ kind: MessageKind) -> Message {
-        let payload = kind == .action ? "\u{1}ACTION \(text)\u{1}" : text
+        let payload = kind == .action ? CTCP.action(text) : text
         return Message(source: source, command: kind.command, params: [target, payload])
     }
 

@@ -222,9 +222,8 @@ extension ChatServer {
         var text = message.params[1]
         var kind: MessageKind = notice ? .notice : .privmsg
         // CTCP ACTION is an action for everyone: plain users see "* nick text".
-        if !notice, text.hasPrefix("\u{1}ACTION ") {
-            text = String(text.dropFirst(8))
-            if text.hasSuffix("\u{1}") { text.removeLast() }
+        if !notice, let action = CTCP.actionText(text) {
+            text = action
             kind = .action
         }
         let tags = Self.clientTags(of: message, from: user)

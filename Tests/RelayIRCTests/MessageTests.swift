@@ -171,3 +171,13 @@ final class ServerTimeTests: XCTestCase {
                        "@batch=1;time=t :s X\r\n")
     }
 }
+
+final class CTCPTests: XCTestCase {
+    func testAnActionIsBuiltAndReadOneWay() {
+        XCTAssertEqual(CTCP.action("waves"), "\u{1}ACTION waves\u{1}")
+        XCTAssertEqual(CTCP.actionText("\u{1}ACTION waves\u{1}"), "waves")
+        XCTAssertEqual(CTCP.actionText("\u{1}ACTION waves"), "waves", "a missing closing byte is forgiven")
+        XCTAssertNil(CTCP.actionText("\u{1}VERSION\u{1}"))
+        XCTAssertNil(CTCP.actionText("ACTION waves"))
+    }
+}

@@ -84,7 +84,7 @@ extension ChatServer {
 
     /// A history line as it was said, with its time and msgid.
     private func playback(_ line: HistoryLine, in target: String) -> [UInt8] {
-        let text = line.isAction ? "\u{1}ACTION \(line.text)\u{1}" : line.text
+        let text = line.isAction ? CTCP.action(line.text) : line.text
         let rendered = TaggedLine(Message(source: line.source, "PRIVMSG", target, text).bytes, millis: line.millis,
                                   msgid: MessageID(prefix: msgidPrefix, number: line.msgid), account: line.account, bot: line.bot)
         return rendered.bytes(for: .init([.serverTime, .messageTags, .accountTag]))

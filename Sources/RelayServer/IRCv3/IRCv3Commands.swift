@@ -128,11 +128,7 @@ extension ChatServer {
                         description: "A relayed nick is a valid nick with a \(separators) in it")
         }
         guard !text.isEmpty else { throw .noTextToSend }
-        var body = text, isAction = false
-        if body.hasPrefix("\u{1}ACTION ") {
-            body = String(body.dropFirst(8).prefix { $0 != "\u{1}" })
-            isAction = true
-        }
+        let action = CTCP.actionText(text), body = action ?? text, isAction = action != nil
         let source = "\(nick)!relay@\(user.host)"
         let msgid = nextMsgid()
         var relayedBy: [UInt8] = []
