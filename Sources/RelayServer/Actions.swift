@@ -189,7 +189,7 @@ extension ChatServer {
             if user.caps.contains(.echoMessage) { user.send(irc) }
             if kind != .notice && !forPrograms && only == nil {
                 for piece in pieces {
-                    room.remember(HistoryLine(nick: user.nick, text: piece, isAction: kind == .action, source: source,
+                    room.remember(HistoryLine(text: piece, isAction: kind == .action, source: source,
                                               sender: user.id, millis: irc.millis, msgid: msgid.number,
                                               account: user.account, bot: user.isBot))
                 }

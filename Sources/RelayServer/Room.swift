@@ -2,19 +2,22 @@ import DequeModule
 import RelayIRC
 
 /// A line of a room's history, kept so late joiners can read back.
+/// Plain users read it back on joining; IRCv3 clients play it back
+/// (draft/chathistory) and refer to it by msgid (draft/message-redaction).
 struct HistoryLine {
-    let nick: String
     let text: String
     let isAction: Bool
-    /// What IRCv3 clients need to play it back (draft/chathistory) and to
-    /// refer to it (draft/message-redaction): the sender's full source, who
-    /// sent it, when, and its msgid's number.
-    var source: String = ""
-    var sender: ClientID = 0
-    var millis: Int64 = 0
-    var msgid: UInt64 = 0
-    var account: String?
-    var bot = false
+    /// The sender's "nick!user@host" when it was said.
+    let source: String
+    /// The connection that said it: who may take it back.
+    let sender: ClientID
+    let millis: Int64
+    let msgid: UInt64
+    let account: String?
+    let bot: Bool
+
+    /// The sender's nick then, from `source`.
+    var nick: Substring { source.prefix { $0 != "!" } }
 }
 
 struct Topic {

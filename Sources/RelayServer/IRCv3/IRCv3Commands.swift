@@ -138,7 +138,7 @@ extension ChatServer {
         let plain = Plain.line(isAction ? "* \(nick) \(body)" : "<\(nick)> \(body)")
         for member in room.members where member !== user { member.send(irc: irc, plain: plain) }
         if user.caps.contains(.echoMessage) { user.send(irc) }
-        room.remember(HistoryLine(nick: nick, text: body, isAction: isAction, source: source, sender: user.id,
-                                  millis: irc.millis, msgid: msgid.number))
+        room.remember(HistoryLine(text: body, isAction: isAction, source: source, sender: user.id,
+                                  millis: irc.millis, msgid: msgid.number, account: nil, bot: false))
     }
 }
