@@ -172,6 +172,11 @@ final class IRCv3ClientTests: SessionTestCase {
     }
 
     func testAHostOrRealnameChangeIsNotALeavingAndComingBack() {
+        // Asked for: without chghost a server fakes a QUIT and a JOIN, which a bridge would relay.
+        let asking = v3Session()
+        _ = out(asking)
+        feed(asking, ":srv CAP * LS :setname chghost extended-join")
+        XCTAssertEqual(out(asking), ["CAP REQ :chghost setname"])
         let session = negotiated("chghost setname")
         XCTAssertEqual(feed(session, ":bob!b@old.host CHGHOST b new.host"), [])
         XCTAssertEqual(feed(session, ":bob!b@new.host SETNAME :Bob B."), [])
