@@ -86,20 +86,14 @@ public final class ClientSession {
     private var confirmCounter = 0
     public private(set) var quitting = false
     private var login = LoginProgress()
-    /// echo-message confirmations: PRIVMSGs written, and answered (echoed back
-    /// or refused with a numeric); a confirmation waits until all written before it are.
-    private var messagesWritten = 0
-    private var messagesAnswered = 0
-    private var echoConfirmations: [(token: String, upTo: Int)] = []
-    /// A NOTICE was written since the last confirmation: no server answers a
-    /// refused NOTICE, so only a PING can confirm it.
+    /// Confirmation without PING: with labeled-response (and batch) every
+    /// message goes out labeled (`@label=rN`) and the server answers each label
+    /// (its echo, its refusal, or an ACK); with only echo-message, PRIVMSGs are
+    /// answered by their echoes or refusals, in order.
+    private var awaited = AwaitedAnswers()
+    /// A NOTICE was written since the last confirmation where only echoes
+    /// answer: no server answers a refused NOTICE, so only a PING can confirm it.
     private var noticeSinceConfirmation = false
-    /// labeled-response (with batch): every message line goes out labeled
-    /// (`@label=rN`) and the server answers each label — its echo, its
-    /// refusal, or an ACK — so NOTICEs are confirmed without a PING too.
-    private var labelsWritten = 0
-    private var labelsOpen: Set<Int> = []
-    private var labelConfirmations: [(token: String, upTo: Int)] = []
     private var usesLabels: Bool { login.enabled.contains("labeled-response") && login.enabled.contains("batch") }
     /// Open batches (BATCH +id type), by id: their type.
     private var batches: [String: String] = [:]
@@ -159,10 +153,8 @@ public final class ClientSession {
                 // The answers to labels, or with echo-message the echoes, confirm
                 // what is before it; a PING where a NOTICE is among what only
                 // echoes would confirm, or where nothing is awaited.
-                if usesLabels && !labelsOpen.isEmpty {
-                    labelConfirmations.append((token, labelsWritten))
-                } else if login.enabled.contains("echo-message") && !noticeSinceConfirmation && messagesAnswered < messagesWritten {
-                    echoConfirmations.append((token, messagesWritten))
+                if !awaited.isEmpty && (usesLabels || (login.enabled.contains("echo-message") && !noticeSinceConfirmation)) {
+                    awaited.confirm(token)
                 } else {
                     out.append(line)
                 }
@@ -172,12 +164,11 @@ public final class ClientSession {
                 if isMessage {
                     unsentMessageCount -= 1
                     if usesLabels {
-                        labelsWritten += 1
-                        labelsOpen.insert(labelsWritten)
-                        out.append(Message.addingTag("label", "r\(labelsWritten)", to: line))
+                        out.append(Message.addingTag("label", "r\(awaited.write())", to: line))
                         break
                     }
-                    if line.starts(with: Self.noticeStart) { noticeSinceConfirmation = true } else { messagesWritten += 1 }
+                    if line.starts(with: Self.noticeStart) { noticeSinceConfirmation = true }
+                    else if login.enabled.contains("echo-message") { _ = awaited.write() }
                 }
                 out.append(line)
             }
@@ -284,19 +275,11 @@ public final class ClientSession {
         guard let message = try? Message.parse(line) else { return [] }
         var events: [ClientEvent] = []
         handle(message, into: &events)
-        if !labelsOpen.isEmpty, let label = message.tags["label"], label.hasPrefix("r"), let number = Int(label.dropFirst()) {
-            labelAnswered(number, into: &events)  // after what the line itself says (a refusal comes first)
+        if usesLabels, !awaited.isEmpty, let label = message.tags["label"], label.hasPrefix("r"), let number = Int(label.dropFirst()) {
+            // After what the line itself says: a refusal comes before the confirmation.
+            events += awaited.answered(number).map { .confirmed(token: $0) }
         }
         return events
-    }
-
-    private func labelAnswered(_ number: Int, into events: inout [ClientEvent]) {
-        guard labelsOpen.remove(number) != nil else { return }
-        let oldestOpen = labelsOpen.min() ?? Int.max
-        while let first = labelConfirmations.first, first.upTo < oldestOpen {
-            labelConfirmations.removeFirst()
-            events.append(.confirmed(token: first.token))
-        }
     }
 
     private func isMe(_ name: String?) -> Bool {
@@ -450,15 +433,10 @@ public final class ClientSession {
         }
     }
 
-    /// One PRIVMSG we wrote was answered (echoed or refused): the confirmations
-    /// waiting for it and everything before it are done.
+    /// Where only echoes answer: one PRIVMSG we wrote was echoed or refused.
     private func answered(into events: inout [ClientEvent]) {
-        guard messagesAnswered < messagesWritten else { return }
-        messagesAnswered += 1
-        while let first = echoConfirmations.first, first.upTo <= messagesAnswered {
-            echoConfirmations.removeFirst()
-            events.append(.confirmed(token: first.token))
-        }
+        guard !usesLabels else { return }  // the label says which
+        events += awaited.answered().map { .confirmed(token: $0) }
     }
 
     private func chat(_ message: Message, from: String, into events: inout [ClientEvent]) {
