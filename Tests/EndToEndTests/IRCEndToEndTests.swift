@@ -165,36 +165,19 @@ final class IRCEndToEndTests: XCTestCase {
     }
 
     func testInteroperatesWithBotsWrittenWithPythonIrc() throws {
-        let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw XCTSkip("needs Debian's python3 with python3-irc (.ci/run installs it)")
-        }
         let server = try RelayProcess.serve(["--name", "relay.test"])
         defer { server.stop() }
         let plain = try TestClient(port: server.port)
         plain.sendLine("/join #interop")
         plain.waitFor("-!- You joined #interop (just you)")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Interop/python_irc_bots.py").path
-        let bots = Process()
-        bots.executableURL = URL(fileURLWithPath: python)
-        bots.arguments = [script, String(server.port), "#interop"]
-        let output = Pipe()
-        bots.standardOutput = output
-        bots.standardError = output
-        try bots.run()
-        defer { if bots.isRunning { bots.terminate() } }
+        let bots = try PythonBots("python_irc_bots.py", [String(server.port), "#interop"])
         plain.waitFor("-!- bobby joined #interop", timeout: 10)
         plain.waitFor("<alice> hello from alice")
         plain.waitFor("* alice waves at bobby")
         plain.sendLine("ping from plain")
         plain.waitFor("-!- bobby is now known as bobby2")
         plain.waitFor("-!- bobby2 quit (Quit: done here)")
-        let deadline = Date().addingTimeInterval(25)
-        while bots.isRunning && Date() < deadline { usleep(50_000) }
-        let printed = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        XCTAssertFalse(bots.isRunning, "the bots finished")
-        XCTAssertEqual(bots.terminationStatus, 0, printed)
+        bots.finish(within: 25)
     }
 }
 

@@ -68,27 +68,9 @@ final class IRCv3EndToEndTests: XCTestCase {
     }
 
     func testBotsWrittenWithPythonIrcUseTheCapabilitiesThatAddNoTags() throws {
-        let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw XCTSkip("needs Debian's python3 with python3-irc (.ci/run installs it)")
-        }
         let server = try RelayProcess.serve(["--name", "relay.test"])
         defer { server.stop() }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Interop/python_irc_ircv3.py").path
-        let bots = Process()
-        bots.executableURL = URL(fileURLWithPath: python)
-        bots.arguments = [script, String(server.port), "#v3"]
-        let output = Pipe()
-        bots.standardOutput = output
-        bots.standardError = output
-        try bots.run()
-        defer { if bots.isRunning { bots.terminate() } }
-        let deadline = Date().addingTimeInterval(30)
-        while bots.isRunning && Date() < deadline { usleep(50_000) }
-        let printed = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        XCTAssertFalse(bots.isRunning, "the bots finished")
-        XCTAssertEqual(bots.terminationStatus, 0, printed)
+        try PythonBots("python_irc_ircv3.py", [String(server.port), "#v3"]).finish(within: 30)
     }
 
     func testSTSTellsAPlainClientTheRealTLSPort() throws {
