@@ -64,6 +64,16 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         // One non-blocking TLS stream type for every command, driven by the loop's Connection.
         .target(name: "RelayTLS", dependencies: ["RelayLoop", "COpenSSL"], swiftSettings: releaseSettings),
+        // nodejs/http-parser (Debian's libhttp-parser-dev), for the webhook listener.
+        .systemLibrary(
+            name: "CHTTPParser",
+            providers: [.apt(["libhttp-parser-dev"]), .brew(["http-parser"])]),
+        // Pure: HTTP requests in, responses out, and what webhooks (GitHub, GitLab,
+        // Alertmanager, Grafana, templates) mean as chat lines.
+        .target(
+            name: "RelayHTTP",
+            dependencies: ["CHTTPParser", "RelayIRC", "RelayClient"],
+            swiftSettings: releaseSettings),
         // GNU readline, for the interactive client.
         .systemLibrary(
             name: "CReadline",
@@ -72,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "relay",
             dependencies: [
-                "RelayLoop", "RelayTLS", "RelayIRC", "RelayServer", "RelayClient", "CReadline",
+                "RelayLoop", "RelayTLS", "RelayIRC", "RelayServer", "RelayClient", "RelayHTTP", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -84,6 +94,7 @@ let package = Package(
         .testTarget(name: "RelayIRCTests", dependencies: ["RelayIRC"]),
         .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayIRC"]),
         .testTarget(name: "RelayClientTests", dependencies: ["RelayClient", "RelayIRC"]),
+        .testTarget(name: "RelayHTTPTests", dependencies: ["RelayHTTP", "RelayClient"]),
         .testTarget(name: "EndToEndTests", dependencies: ["relay", "RelayTLS", "RelayLoop", "RelayClient", "RelayServer"]),
     ],
     swiftLanguageModes: [.v5]
