@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "RelayIRCTests", dependencies: ["RelayIRC"]),
         .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayIRC"]),
         .testTarget(name: "RelayClientTests", dependencies: ["RelayClient", "RelayIRC"]),
-        .testTarget(name: "RelayHTTPTests", dependencies: ["RelayHTTP", "RelayClient"]),
+        .testTarget(name: "RelayHTTPTests", dependencies: ["RelayHTTP", "RelayClient", "RelayTLS"]),
         .testTarget(name: "EndToEndTests", dependencies: ["relay", "RelayTLS", "RelayLoop", "RelayClient", "RelayServer"]),
     ],
     swiftLanguageModes: [.v5]
