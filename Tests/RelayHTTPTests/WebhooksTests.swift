@@ -170,3 +170,37 @@ extension String {
 
     var leftPadded: String { count == 1 ? "0" + self : self }
 }
+
+final class WebhookTallyTests: XCTestCase {
+    func testQueuedAnswersOnceEveryLineIsSubmitted() {
+        var tally = WebhookTally(room: "#ops", lines: 2, wait: false)
+        XCTAssertNil(tally.submittedOne())
+        XCTAssertEqual(tally.submittedOne(), HTTPResponse(202, "queued 2 lines for #ops"))
+        XCTAssertNil(tally.reply("ok"))
+    }
+
+    func testAnImmediateRefusalIsTheAnswer() {
+        var tally = WebhookTally(room: "#ops", lines: 1, wait: false)
+        XCTAssertEqual(tally.reply("error busy: 1000 lines are waiting; try later"),
+                       HTTPResponse(503, "busy: 1000 lines are waiting; try later", headers: [("Retry-After", "5")]))
+        XCTAssertNil(tally.submittedOne())
+    }
+
+    func testWaitAnswersOnConfirmationOrTheFirstError() {
+        var tally = WebhookTally(room: "#ops", lines: 2, wait: true)
+        XCTAssertNil(tally.submittedOne())
+        XCTAssertNil(tally.submittedOne())
+        XCTAssertNil(tally.reply("queued: sent, not confirmed by the server yet"))
+        XCTAssertNil(tally.reply("ok"))
+        XCTAssertEqual(tally.reply("ok"), HTTPResponse(200, "delivered 2 lines to #ops"))
+
+        var refused = WebhookTally(room: "#ops", lines: 2, wait: true)
+        XCTAssertEqual(refused.reply("error 404 Cannot send to channel"), HTTPResponse(502, "404 Cannot send to channel"))
+        XCTAssertNil(refused.reply("ok"))
+
+        var late = WebhookTally(room: "#ops", lines: 1, wait: true)
+        XCTAssertEqual(late.reply("error the server was not reachable within 30 s")?.status, 504)
+        var slow = WebhookTally(room: "#ops", lines: 1, wait: true)
+        XCTAssertEqual(slow.timedOut(after: 30)?.status, 202)
+    }
+}

@@ -17,11 +17,14 @@ public protocol ConnectionDelegate: AnyObject {
     func connectionReadEnded(_ connection: Connection) -> Bool
     /// The transport's handshake is complete (TLS); lines flow from now on.
     func connectionSecured(_ connection: Connection)
+    /// What was read, unframed, for a connection made with `framed: false` (HTTP).
+    func connection(_ connection: Connection, receivedBytes bytes: ArraySlice<UInt8>)
 }
 
 extension ConnectionDelegate {
     public func connectionReadEnded(_ connection: Connection) -> Bool { false }
     public func connectionSecured(_ connection: Connection) {}
+    public func connection(_ connection: Connection, receivedBytes bytes: ArraySlice<UInt8>) {}
 }
 
 /// A line-framed, non-blocking TCP connection in the loop: the one framer and
@@ -52,6 +55,8 @@ public final class Connection: ReadinessHandler, Flushable {
     public private(set) var state: State = .open
     private unowned let loop: EventLoop
     private var framer: LineFramer
+    /// Lines for the delegate; else every read as it came (a protocol with its own parser).
+    private let framed: Bool
     private var output: OutputBuffer
     private var flushQueued = false
     /// The peer half-closed and the owner keeps writing: read interest is off for good.
@@ -89,7 +94,9 @@ public final class Connection: ReadinessHandler, Flushable {
     nonisolated(unsafe) private static var scratch = [UInt8](repeating: 0, count: 64 * 1024)
 
     public init(fd: Int32, tag: Int, loop: EventLoop, maxLineLength: Int, sendQueueLimit: Int,
-                lingerTimeout: Duration = .seconds(2), transport: StreamTransport? = nil, maxLinesPerTurn: Int = .max) {
+                lingerTimeout: Duration = .seconds(2), transport: StreamTransport? = nil, maxLinesPerTurn: Int = .max,
+                framed: Bool = true) {
+        self.framed = framed
         self.maxLinesPerTurn = max(1, maxLinesPerTurn)
         self.fd = fd
         self.transport = transport
@@ -282,7 +289,11 @@ public final class Connection: ReadinessHandler, Flushable {
 
     /// Hands the owner at most a turn's lines of `bytes`; returns where it stopped.
     private func frame(_ bytes: ArraySlice<UInt8>) -> Int {
-        framer.feed(bytes, maxFrames: maxLinesPerTurn) { frame in
+        guard framed else {
+            if state == .open, failure == nil { delegate?.connection(self, receivedBytes: bytes) }
+            return bytes.endIndex
+        }
+        return framer.feed(bytes, maxFrames: maxLinesPerTurn) { frame in
             guard state == .open, failure == nil else { return }
             delegate?.connection(self, received: frame)
         }

@@ -1,5 +1,6 @@
 import DequeModule
 import RelayClient
+import RelayHTTP
 import RelayIRC
 import RelayLoop
 #if canImport(Glibc)
@@ -16,6 +17,9 @@ final class BotRunner: ClientHostDelegate, Flushable {
     struct Options {
         var exec: String?
         var listen: String?
+        /// The webhook listener (`--http`), and what its requests mean.
+        var http: WebhookServer.Settings?
+        var webhooks: Webhooks?
         var timeout: Duration = .seconds(30)
         /// Incoming events on stdout (else stdout stays quiet).
         var verbose = false
@@ -35,6 +39,9 @@ final class BotRunner: ClientHostDelegate, Flushable {
     private var handlers: [Int: ScriptProcess] = [:]
     private var announce: AnnounceQueue?
     private var announceServer: AnnounceServer?
+    private var webhookServer: WebhookServer?
+    /// Webhook requests whose lines still await replies, by request id.
+    private var tallies: [Int: WebhookTally] = [:]
     private var deadlineTimer: TimerID?
     private var confirmQueued = false
     /// Lines of replies that may wait for the pacer; past it a coprocess is read no
@@ -78,6 +85,14 @@ final class BotRunner: ClientHostDelegate, Flushable {
                 perform(announce!.submit(line, from: writer, now: .now, backlog: client.session?.pacedBacklog ?? 0))
             }, onGone: { [unowned self] writer in announce?.writerGone(writer) })
         }
+        if let settings = options.http, let webhooks = options.webhooks {
+            if announce == nil { announce = AnnounceQueue(timeout: options.timeout) }
+            let server = try WebhookServer(settings: settings, loop: loop) { [unowned self] id, request in
+                webhookRequest(id, request, webhooks)
+            }
+            webhookServer = server
+            Diagnostics.info("http: listening on \(server.url) (POST /send/ROOM)")
+        }
         if let command = options.exec {
             coprocess = try ScriptProcess(name: "exec", command: command, loop: loop, reaper: reaper, inputLimit: core.config.coprocessInputLimit,
                                           onLine: { [unowned self] line in coprocessSaid(line) },
@@ -87,6 +102,7 @@ final class BotRunner: ClientHostDelegate, Flushable {
         client.connect(timeout: options.timeout)
         try loop.run()
         announceServer?.close()
+        webhookServer?.close()
         coprocessGroup?.kill()
         for handler in handlers.values { handler.kill() }
         return try printer?.finish(loop, waiting: !signalled, status: exitStatus) ?? exitStatus
@@ -176,12 +192,55 @@ final class BotRunner: ClientHostDelegate, Flushable {
                 if join { session.join(target, key: client.sessionConfig.roomKeys[Casemapping.fold(target)]) }
                 session.say(text, to: target)
                 queueConfirmation()
+            case .reply(let writer, let text) where WebhookServer.owns(writer):
+                webhookReply(writer, text)
             case .reply(let writer, let text):
                 announceServer?.reply(writer, text)
             }
         }
         client.pump()
         rearm()
+    }
+
+    // MARK: Webhooks
+
+    /// A request: answered at once, or its lines go into the announce queue as
+    /// one writer's (the request's id), answered as their replies come.
+    private func webhookRequest(_ id: Int, _ request: HTTPRequest, _ webhooks: Webhooks) {
+        guard let announce, let server = webhookServer else { return }
+        switch webhooks.decide(request) {
+        case .answer(let response):
+            server.respond(id, response)
+        case .post(let room, let lines, let wait):
+            // All or nothing: a request is not half said because the queue filled up midway.
+            guard announce.pendingCount + lines.count <= announce.limit else {
+                return server.respond(id, HTTPResponse(503, "busy: \(announce.pendingCount) lines are waiting; try later",
+                                                       headers: [("Retry-After", "5")]))
+            }
+            tallies[id] = WebhookTally(room: room, lines: lines.count, wait: wait)
+            for line in lines {
+                perform(announce.submit("\(room) \(line)", from: id, now: .now, backlog: client.session?.pacedBacklog ?? 0))
+                if let response = tallies[id]?.submittedOne() { server.respond(id, response) }
+            }
+            if wait, tallies[id]?.answered == false {
+                let seconds = options.timeout.components.seconds
+                loop.schedule(after: options.timeout) { [weak self] in
+                    guard let self, let response = self.tallies[id]?.timedOut(after: seconds) else { return }
+                    self.webhookServer?.respond(id, response)
+                }
+            }
+        }
+    }
+
+    private func webhookReply(_ id: Int, _ text: String) {
+        guard var tally = tallies[id] else { return }
+        let wasAnswered = tally.answered
+        if let response = tally.reply(text) { webhookServer?.respond(id, response) }
+        // Refused after the client had its answer (202): said here, so it is not lost silently.
+        if wasAnswered, text.hasPrefix("error ") {
+            Diagnostics.warn("http: a line for \(tally.room) was not delivered: \(text.dropFirst(6))")
+        }
+        tallies[id] = tally.isSettled ? nil : tally
     }
 
     private func say(_ text: String, to target: String, kind: ChatLine.Kind) {

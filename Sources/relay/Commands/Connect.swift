@@ -1,5 +1,6 @@
 import ArgumentParser
 import RelayClient
+import RelayHTTP
 import RelayIRC
 import RelayLoop
 import RelayServer
@@ -15,7 +16,7 @@ struct Connect: ParsableCommand {
             With a terminal, an interactive chat (/help inside lists the commands). \
             Without one, or with --send, each --send TEXT and each stdin line is sent \
             to the rooms; relay exits 0 once the server has confirmed it got them. \
-            With --exec, --on or --listen, a bot that stays connected. A target \
+            With --exec, --on, --listen or --http, a bot that stays connected. A target \
             unix:PATH posts through such a bot's --listen socket. \
             Exit codes: 0 success, 1 failure, 2 usage, 3 refused (password, ban, SASL or NickServ login, TLS client certificate).
             """)
@@ -28,6 +29,12 @@ struct Connect: ParsableCommand {
 
     @OptionGroup(title: "Bots")
     var bot: BotOptions
+
+    @OptionGroup(title: "Webhooks")
+    var webhooks: WebhookOptions
+
+    /// A bot stays connected: scripts, an announce socket or a webhook listener.
+    private var isBot: Bool { bot.isBot || webhooks.isOn }
 
     @Option(name: .customLong("join"), help: ArgumentHelp("A room to join, with its key if it has one: '#room key' (repeatable).", valueName: "room"))
     var joins: [String] = []
@@ -111,12 +118,12 @@ struct Connect: ParsableCommand {
             parsed.add(room: room, key: key)
         }
         let rooms = parsed.rooms
-        if bot.isBot && (!texts.isEmpty || noJoin) {
-            Diagnostics.fail("--send and --no-join do not go with --exec, --on or --listen (post through --listen instead)",
+        if isBot && (!texts.isEmpty || noJoin) {
+            Diagnostics.fail("--send and --no-join do not go with --exec, --on, --listen or --http (post through --listen instead)",
                              status: ExitStatus.usage)
         }
-        let interactive = !bot.isBot && texts.isEmpty && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
-        if !interactive && !bot.isBot && rooms.isEmpty {
+        let interactive = !isBot && texts.isEmpty && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+        if !interactive && !isBot && rooms.isEmpty {
             Diagnostics.fail("no room to send to: name one in the URL (irc://host/#room) or with --join", status: ExitStatus.usage)
         }
 
@@ -128,7 +135,7 @@ struct Connect: ParsableCommand {
         // IRCv3 where the server offers it: a person in the chat sees the room's
         // recent lines on joining (draft/chathistory); a bot says it is one (+B).
         if interactive { config.historyOnJoin = 20 }
-        config.botMode = bot.isBot
+        config.botMode = isBot
         do {
             // --password-file, then the URL's password, then RELAY_PASSWORD.
             config.password = passwordFile == nil && parsed.password != nil
@@ -143,6 +150,15 @@ struct Connect: ParsableCommand {
             tls = try login.tlsContext(for: parsed)
             if tls != nil { parsed = parsed.withTLS() }
             try login.apply(to: &config, tls: tls != nil)
+        } catch let error as ValidationError {
+            Diagnostics.fail(error.message, status: ExitStatus.usage)
+        } catch {
+            Diagnostics.fail("\(error)", status: ExitStatus.usage)
+        }
+
+        let webhookSetup: (WebhookServer.Settings, Webhooks)?
+        do {
+            webhookSetup = try webhooks.setup()
         } catch let error as ValidationError {
             Diagnostics.fail(error.message, status: ExitStatus.usage)
         } catch {
@@ -176,10 +192,14 @@ struct Connect: ParsableCommand {
         do {
             if interactive {
                 status = try ChatUI(loop: loop, client: client, timeout: .seconds(timeout)).run()
-            } else if bot.isBot {
+            } else if isBot {
                 var options = BotRunner.Options()
                 options.exec = bot.exec
                 options.listen = bot.listen
+                if let (settings, policy) = webhookSetup {
+                    options.http = settings
+                    options.webhooks = policy
+                }
                 options.timeout = .seconds(timeout)
                 options.verbose = verbose
                 options.format = json ? .json : .text
