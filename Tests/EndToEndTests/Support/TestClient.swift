@@ -49,12 +49,18 @@ final class TestClient {
         }
         guard connect(fd, info.ai_addr, info.ai_addrlen) == 0 else {
             let code = errno
-            close(fd)
+            Glibc.close(fd)
             throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
         }
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    /// Closes our end (a FIN); nothing is read after.
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
 
     func send(_ text: String) {
         sendBytes(Array(text.utf8))
@@ -154,7 +160,7 @@ final class TestClient {
     func reset() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-        close(fd)
+        Glibc.close(fd)
         fd = -1
     }
 }
