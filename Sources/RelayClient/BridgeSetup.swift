@@ -36,6 +36,8 @@ public struct BridgeNetwork: Equatable, Sendable {
     public var tls: TLSSettings?
     /// A SASL login on this network.
     public var sasl: SASLLogin?
+    /// A plain line-chat server (tcp://, `plain = true`), not IRC: the name of its one room here.
+    public var plainRoom: String?
 
     public init(name: String, host: String, port: Int = ClientTarget.defaultPort, nick: String, password: String? = nil,
                 rate: Double = 1, label: String? = nil, keys: [String: String] = [:]) {
@@ -52,7 +54,7 @@ public struct BridgeNetwork: Equatable, Sendable {
     /// Whether a change from `other` can keep the connection (only labels and keys changed).
     public func keepsConnection(of other: BridgeNetwork) -> Bool {
         host == other.host && port == other.port && nick == other.nick && password == other.password && rate == other.rate
-            && tls == other.tls && sasl == other.sasl
+            && tls == other.tls && sasl == other.sasl && plainRoom == other.plainRoom
     }
 }
 

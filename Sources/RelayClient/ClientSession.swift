@@ -34,6 +34,10 @@ public struct SessionConfig: Sendable {
     public var historyOnJoin = 0
     /// A bridge: ask for draft/relaymsg, to relay lines as their speakers'.
     public var relayMessages = false
+    /// A plain line-chat server (`tcp://`), not IRC: the name its one room has
+    /// here, and who says a line that names no speaker. Nil for IRC.
+    public var plainRoom: String?
+    public var plainSpeaker = "chat"
 
     public init(nick: String, username: String? = nil, realname: String? = nil) {
         self.nick = nick
@@ -113,8 +117,12 @@ public final class ClientSession {
         return login.offered["draft/relaymsg"]?.first ?? "/"
     }
 
+    /// Set when the server is a plain line-chat server, not IRC.
+    private var plain: PlainDialect?
+
     public init(config: SessionConfig, now: ContinuousClock.Instant) {
         self.config = config
+        self.plain = config.plainRoom.map { PlainDialect(room: $0, speaker: config.plainSpeaker) }
         self.nick = config.nick
         self.pacer = TokenBucket(burst: config.pacingBurst, rate: config.pacingRate, now: now)
         self.ctcpReplies = TokenBucket(burst: 3, rate: 0.1, now: now)
@@ -126,6 +134,12 @@ public final class ClientSession {
     /// Registration: CAP LS 302 (IRCv3 capabilities, SASL), then PASS, NICK, USER.
     public func start(now: ContinuousClock.Instant) {
         lastReceived = now
+        if plain != nil {
+            isRegistered = true
+            rooms = [plain!.room]
+            plain!.started(nick: nick)
+            return
+        }
         if config.sasl != nil || config.requestCapabilities {
             login.negotiating = true
             sendNow(Message("CAP", "LS", "302"))
@@ -150,6 +164,11 @@ public final class ClientSession {
             switch next {
             case .confirmation(let token, let line):
                 writtenConfirmations.append(token)
+                if plain != nil {
+                    // Written is all a plain server will ever tell.
+                    plain!.due.append(.confirmed(token: token))
+                    break
+                }
                 // The answers to labels, or with echo-message the echoes, confirm
                 // what is before it; a PING where a NOTICE is among what only
                 // echoes would confirm, or where nothing is awaited.
@@ -199,6 +218,13 @@ public final class ClientSession {
         let clean = TextScrub.oneLine(text)
         let command = kind == .notice ? "NOTICE" : "PRIVMSG"
         let pieces = TextSplitter.split(clean, maxBytes: textBudget(to: target, kind: kind))
+        if plain != nil {
+            for piece in pieces {
+                paced.append(.line(plain!.line(kind == .action ? "* \(nick) \(piece)" : piece), message: true))
+                unsentMessageCount += 1
+            }
+            return pieces.count
+        }
         for piece in pieces {
             let payload = kind == .action ? CTCP.action(piece) : piece
             sendPaced(Message(command: command, params: [target, payload]), isMessage: true)
@@ -210,6 +236,7 @@ public final class ClientSession {
     /// our prefix (":nick!~user@host COMMAND target :" and CRLF, with the longest
     /// host a server may show).
     public func textBudget(to target: String, kind: ChatLine.Kind) -> Int {
+        if plain != nil { return PlainDialect.lineBytes }
         let command = kind == .notice ? "NOTICE" : "PRIVMSG"
         var overhead = 1 + nick.utf8.count + 2 + config.username.utf8.count + 1 + 63 + 1 + command.utf8.count + 1
             + target.utf8.count + 2 + 2
@@ -225,18 +252,21 @@ public final class ClientSession {
     }
 
     public func join(_ room: String, key: String? = nil) {
+        guard plain == nil else { return }  // a plain server is one room, joined on connecting
         sendPaced(Message(command: "JOIN", params: key.map { [room, $0] } ?? [room]))
     }
 
     public func part(_ room: String, reason: String? = nil) {
+        guard plain == nil else { return }
         sendPaced(Message(command: "PART", params: reason.map { [room, $0] } ?? [room]))
     }
 
-    public func changeNick(_ newNick: String) { sendPaced(Message("NICK", newNick)) }
-    public func names(_ room: String) { sendPaced(Message("NAMES", room)) }
-    public func list() { sendPaced(Message("LIST")) }
+    public func changeNick(_ newNick: String) { if plain == nil { sendPaced(Message("NICK", newNick)) } }
+    public func names(_ room: String) { if plain == nil { sendPaced(Message("NAMES", room)) } }
+    public func list() { if plain == nil { sendPaced(Message("LIST")) } }
 
     public func topic(_ room: String, set text: String?) {
+        guard plain == nil else { return }
         sendPaced(Message(command: "TOPIC", params: text.map { [room, $0] } ?? [room]))
     }
 
@@ -246,11 +276,13 @@ public final class ClientSession {
         let first = line.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         let clean = TextSplitter.prefix(String(String.UnicodeScalarView(first.unicodeScalars.filter { $0 != "\0" })), maxBytes: 510)
         guard !clean.isEmpty else { return }
+        if plain != nil { return paced.append(.line(plain!.line(clean), message: false)) }
         paced.append(.line(Array(clean.utf8) + [13, 10], message: false))
     }
 
     public func quit(_ reason: String? = nil) {
         quitting = true
+        if plain != nil { return }  // the host's close is the goodbye
         sendNow(Message(command: "QUIT", params: reason.map { [$0] } ?? []))
     }
 
@@ -272,6 +304,7 @@ public final class ClientSession {
     public func receive(_ line: ArraySlice<UInt8>, now: ContinuousClock.Instant) -> [ClientEvent] {
         lastReceived = now
         keepalivePingAt = nil
+        if plain != nil { return plain!.receive(line) }
         guard let message = try? Message.parse(line) else { return [] }
         var events: [ClientEvent] = []
         handle(message, into: &events)
@@ -653,6 +686,11 @@ public final class ClientSession {
 
     /// The next moment `tick` has work: a paced line, or the keepalive.
     public func nextDeadline(now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        if let plain {
+            // No keepalive: a quiet chat server is not a dead one (TCP says when it is).
+            if !plain.due.isEmpty { return now }
+            return paced.isEmpty ? now + .seconds(3600) : pacer.nextToken(now: now)
+        }
         var next = keepalivePingAt.map { $0 + config.keepalive } ?? lastReceived + config.keepalive
         if case .confirmation? = paced.first { next = now } else if !paced.isEmpty { next = min(next, pacer.nextToken(now: now)) }
         if let identifyDeadline = login.identifyDeadline { next = min(next, identifyDeadline) }
@@ -661,6 +699,10 @@ public final class ClientSession {
 
     /// Keepalive: PING a silent server; declare it dead when that goes unanswered.
     public func tick(now: ContinuousClock.Instant) -> [ClientEvent] {
+        if plain != nil {
+            defer { plain!.due.removeAll() }
+            return plain!.due
+        }
         if let deadline = login.identifyDeadline, now >= deadline {
             login.identifyDeadline = nil
             var events: [ClientEvent] = [.serverText("NickServ did not answer IDENTIFY; joining anyway")]

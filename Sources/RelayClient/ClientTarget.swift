@@ -5,6 +5,8 @@ import RelayIRC
 ///     irc://[nick[:password]@]host[:port]/[room[,room...]][?key[,key...]]
 ///     ircs://...  (the same over TLS; port 6697 by default)
 ///     host[:port]
+///     tcp://host:port[/room]   a plain line-chat server (ncat --chat); its one
+///                              room is called #chat unless named
 ///
 /// Every part is percent-decoded (`%23ops` is `#ops`); a room named without "#"
 /// gets one; keys pair with the rooms in order; IPv6 hosts are written in
@@ -21,14 +23,19 @@ public struct ClientTarget: Equatable, Sendable {
     public var password: String?
     /// Speak TLS (ircs://, or --tls).
     public var tls: Bool
+    /// A plain line-chat server (tcp://), not IRC.
+    public var plain = false
     /// The port was written in the target (else it is the scheme's default);
     /// how it was written is not part of which target it is, so not of equality.
     public var portGiven = false
 
     public static func == (a: ClientTarget, b: ClientTarget) -> Bool {
         a.host == b.host && a.port == b.port && a.rooms == b.rooms && a.keys == b.keys && a.nick == b.nick
-            && a.password == b.password && a.tls == b.tls
+            && a.password == b.password && a.tls == b.tls && a.plain == b.plain
     }
+
+    /// The room a plain server's one room is called when the target names none.
+    public static let plainRoom = "#chat"
 
     public static let defaultPort = 6667
     public static let defaultTLSPort = 6697
@@ -67,10 +74,12 @@ public struct ClientTarget: Equatable, Sendable {
         var rest = Substring(text)
         var isURL = false
         var tls = false
+        var plain = false
         if let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") {
             let scheme = text[..<colon].lowercased()
-            guard scheme == "irc" || scheme == "ircs" else { throw failure("only irc:// and ircs:// URLs are supported") }
+            guard ["irc", "ircs", "tcp"].contains(scheme) else { throw failure("only irc://, ircs:// and tcp:// URLs are supported") }
             tls = scheme == "ircs"
+            plain = scheme == "tcp"
             rest = text[colon...].dropFirst(3)
             isURL = true
         }
@@ -151,6 +160,15 @@ public struct ClientTarget: Equatable, Sendable {
             throw failure("more keys than rooms")
         }
         for (room, key) in zip(target.rooms, keys) where !key.isEmpty { target.keys[Casemapping.fold(room)] = key }
+        if plain {
+            guard target.portGiven else { throw failure("a tcp:// target needs its port (tcp://host:port)") }
+            guard target.password == nil, target.nick == nil, keys.isEmpty else {
+                throw failure("a plain chat server (tcp://) takes no nick, password or key")
+            }
+            guard target.rooms.count <= 1 else { throw failure("a plain chat server (tcp://) is one room") }
+            if target.rooms.isEmpty { target.rooms = [plainRoom] }
+            target.plain = true
+        }
         return target
     }
 

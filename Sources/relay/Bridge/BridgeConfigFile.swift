@@ -21,6 +21,11 @@ import TOMLKit
 ///     sasl_user = "relaybot"                  # SASL PLAIN; sasl_mechanism = "external" with client_cert
 ///     sasl_password_file = "/etc/relay/b.sasl"  # or sasl_password_env
 ///
+///     [networks.c]
+///     host = "127.0.0.1"
+///     port = 9000
+///     plain = true                # a plain line-chat server (ncat --chat), one room
+///
 ///     [[groups]]
 ///     name = "dev"
 ///     members = ["a/#dev", "b/#dev?key"]
@@ -42,7 +47,7 @@ enum BridgeConfigFile {
 
     static let networkKeys = ["host", "port", "nick", "password_file", "password_env", "rate", "label",
                               "tls", "ca_file", "insecure", "client_cert", "client_key",
-                              "sasl_mechanism", "sasl_user", "sasl_password_file", "sasl_password_env"]
+                              "sasl_mechanism", "sasl_user", "sasl_password_file", "sasl_password_env", "plain"]
 
     static func load(path: String, defaults: Defaults) throws -> (setup: BridgeSetup, format: String) {
         let text: String
@@ -106,6 +111,12 @@ enum BridgeConfigFile {
                     network.tls = TLSSettings()
                     network.port = ClientTarget.defaultTLSPort
                 }
+            }
+            if let value = table["plain"] {
+                guard let on = value.bool else { throw fail(at("plain"), "plain must be true or false") }
+                guard !on || table["tls"] == nil else { throw fail(at("plain"), "a plain chat server takes no tls") }
+                guard !on || table["port"] != nil else { throw fail(at("plain"), "a plain chat server needs its port") }
+                if on { network.plainRoom = ClientTarget.plainRoom }  // named by its group below
             }
             if let value = table["port"] {
                 guard let port = value.int, (1...65535).contains(port) else { throw fail(at("port"), "port must be 1 to 65535") }
@@ -239,6 +250,14 @@ enum BridgeConfigFile {
                 throw fail(groupLine, "a group needs two or more rooms, one of them in members")
             }
             groups.append(group)
+        }
+        // A plain server's one room is what its groups call it, and they must agree.
+        for index in networks.indices where networks[index].plainRoom != nil {
+            let rooms = Set(groups.flatMap { $0.members }.filter { $0.network == index }.map { Casemapping.fold($0.room) })
+            guard rooms.count <= 1 else {
+                throw fail(line(of: "networks.\(networks[index].name)"), "network \(networks[index].name) is a plain chat server: one room, named the same in every group")
+            }
+            networks[index].plainRoom = groups.flatMap { $0.members }.first { $0.network == index }?.room ?? ClientTarget.plainRoom
         }
         return (BridgeSetup(networks: networks, groups: groups), format)
     }

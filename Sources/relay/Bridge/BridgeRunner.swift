@@ -92,10 +92,13 @@ final class BridgeRunner: ClientHostDelegate {
         config.sasl = spec.sasl
         config.pacingRate = spec.rate
         config.relayMessages = true  // draft/relaymsg where offered: relayed lines show their speakers
+        config.plainRoom = spec.plainRoom
+        config.plainSpeaker = spec.label
         let tls = try spec.tls.map {
             try TLSContext.client(caFile: $0.caFile, insecure: $0.insecure, certificate: $0.clientCert, key: $0.clientKey)
         }
-        let target = ClientTarget(host: spec.host, port: spec.port, tls: tls != nil)
+        var target = ClientTarget(host: spec.host, port: spec.port, tls: tls != nil)
+        target.plain = spec.plainRoom != nil
         let client = ClientHost(loop: loop, target: target, session: config, tls: tls)
         client.trace = settings.trace
         client.delegate = self

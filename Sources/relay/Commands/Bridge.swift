@@ -166,8 +166,12 @@ struct Bridge: ParsableCommand {
             }
             let room = target.rooms[0]
             let nick = target.nick ?? self.nick
+            if target.plain, let other = networks.first(where: { $0.host == target.host && $0.port == target.port }) {
+                throw Secrets.Failure(description: "\(text): \(other.name) is named twice (a plain chat server is one room)")
+            }
             let index = networks.firstIndex { $0.host == target.host && $0.port == target.port && $0.nick == nick } ?? {
                 var network = BridgeNetwork(name: target.address, host: target.host, port: target.port, nick: nick, rate: rate)
+                if target.plain { network.plainRoom = room }
                 if target.tls {
                     network.tls = tlsFiles.settings
                 }

@@ -21,7 +21,7 @@ struct Connect: ParsableCommand {
             Exit codes: 0 success, 1 failure, 2 usage, 3 refused (password, ban, SASL or NickServ login, TLS client certificate).
             """)
 
-    @Argument(help: "irc[s]://[nick[:password]@]host[:port]/#room[,#room2][?key], host[:port] (port 6667; ircs:// 6697), or unix:PATH. A password here is hidden from ps once relay starts, but --password-file is safer (shell history, the moment before).")
+    @Argument(help: "irc[s]://[nick[:password]@]host[:port]/#room[,#room2][?key], host[:port] (port 6667; ircs:// 6697), tcp://host:port (a plain line-chat server such as ncat --chat), or unix:PATH. A password here is hidden from ps once relay starts, but --password-file is safer (shell history, the moment before).")
     var target: String
 
     @OptionGroup(title: "TLS and login")
@@ -117,6 +117,9 @@ struct Connect: ParsableCommand {
             guard ClientTarget.isValidKey(key) else { Diagnostics.fail("--key for \(room) is not valid", status: ExitStatus.usage) }
             parsed.add(room: room, key: key)
         }
+        if parsed.plain && parsed.rooms.count > 1 {
+            Diagnostics.fail("\(target) is a plain chat server: one room (--join adds none)", status: ExitStatus.usage)
+        }
         let rooms = parsed.rooms
         if isBot && (!texts.isEmpty || noJoin) {
             Diagnostics.fail("--send and --no-join do not go with --exec, --on, --listen or --http (post through --listen instead)",
@@ -136,6 +139,10 @@ struct Connect: ParsableCommand {
         // recent lines on joining (draft/chathistory); a bot says it is one (+B).
         if interactive { config.historyOnJoin = 20 }
         config.botMode = isBot
+        if parsed.plain {
+            config.plainRoom = rooms[0]
+            config.plainSpeaker = parsed.host
+        }
         do {
             // --password-file, then the URL's password, then RELAY_PASSWORD.
             config.password = passwordFile == nil && parsed.password != nil
@@ -148,6 +155,7 @@ struct Connect: ParsableCommand {
         let tls: TLSContext?
         do {
             tls = try login.tlsContext(for: parsed)
+            if tls != nil && parsed.plain { throw ValidationError("\(target) is a plain chat server: no TLS (use ircs:// for IRC over TLS)") }
             if tls != nil { parsed = parsed.withTLS() }
             try login.apply(to: &config, tls: tls != nil)
         } catch let error as ValidationError {

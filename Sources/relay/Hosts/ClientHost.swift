@@ -199,7 +199,7 @@ final class ClientHost: ConnectionDelegate {
             return
         }
         var said = reason ?? "connection closed"
-        if tls == nil && !heardFromServer {
+        if tls == nil && !heardFromServer && !target.plain {
             said += " (if \(target.address) is a TLS port, use ircs://)"
         }
         heardFromServer = false
