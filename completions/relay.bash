@@ -288,8 +288,8 @@ _relay_serve() {
 _relay_connect() {
     repeating_flags=()
     non_repeating_flags=(--tls --insecure --sasl-optional --allow-raw --notice --no-join --json --verbose --stay --trace --version -h --help)
-    repeating_options=(--on --allow --allow-room --join --key --send)
-    non_repeating_options=(--ca-file --client-cert --client-key --sasl --sasl-user --sasl-password-file --nickserv-password-file --exec --listen --max-handlers --handler-timeout --max-reply-lines --cooldown --nick --password-file --timeout --log-level --log-format --rate)
+    repeating_options=(--on --allow --allow-room --http-template --join --key --send)
+    non_repeating_options=(--ca-file --client-cert --client-key --sasl --sasl-user --sasl-password-file --nickserv-password-file --exec --listen --max-handlers --handler-timeout --max-reply-lines --cooldown --http --http-token-file --http-secret-file --http-tls-cert --http-tls-key --http-max-body --http-timeout --nick --password-file --timeout --log-level --log-format --rate)
     __relay_offer_flags_options 1
 
     # Offer option value completions
@@ -340,6 +340,30 @@ _relay_connect() {
         return
         ;;
     '--cooldown')
+        return
+        ;;
+    '--http')
+        return
+        ;;
+    '--http-token-file')
+        return
+        ;;
+    '--http-secret-file')
+        return
+        ;;
+    '--http-template')
+        return
+        ;;
+    '--http-tls-cert')
+        return
+        ;;
+    '--http-tls-key')
+        return
+        ;;
+    '--http-max-body')
+        return
+        ;;
+    '--http-timeout')
         return
         ;;
     '--join')
