@@ -56,7 +56,7 @@ let package = Package(
         // The fuzz targets' bodies and invariants: libFuzzer (fuzz/) and `swift test` both run them.
         .target(
             name: "RelayFuzzTargets",
-            dependencies: ["RelayLoop", "RelayIRC", "RelayServer", "RelayClient"]),
+            dependencies: ["RelayLoop", "RelayIRC", "RelayServer", "RelayClient", "RelayHTTP"]),
         // OpenSSL, with inline copies of the macros Swift cannot import.
         .systemLibrary(
             name: "COpenSSL",

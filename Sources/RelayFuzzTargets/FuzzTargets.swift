@@ -12,6 +12,7 @@ public enum FuzzTargets {
         ("URL", URLTarget.run),
         ("Bridge", BridgeTarget.run),
         ("BotReply", BotReplyTarget.run),
+        ("Webhook", WebhookTarget.run),
     ]
 
     public static func target(named name: String) -> (([UInt8]) -> Void)? {
