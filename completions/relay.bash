@@ -401,8 +401,8 @@ _relay_connect() {
 _relay_bridge() {
     repeating_flags=()
     non_repeating_flags=(--insecure --no-nick-guard --relay-events --relay-notices --trace --version -h --help)
-    repeating_options=(--password-file --ignore)
-    non_repeating_options=(--config --ca-file --client-cert --client-key --nick --timeout --rate --format --backlog --backlog-age --rejoin-delay --stats --log-level --log-format)
+    repeating_options=(--http-template --password-file --ignore)
+    non_repeating_options=(--config --ca-file --client-cert --client-key --http --http-token-file --http-secret-file --http-tls-cert --http-tls-key --http-max-body --http-timeout --nick --timeout --rate --format --backlog --backlog-age --rejoin-delay --stats --log-level --log-format)
     __relay_offer_flags_options -1
 
     # Offer option value completions
@@ -417,6 +417,30 @@ _relay_bridge() {
         return
         ;;
     '--client-key')
+        return
+        ;;
+    '--http')
+        return
+        ;;
+    '--http-token-file')
+        return
+        ;;
+    '--http-secret-file')
+        return
+        ;;
+    '--http-template')
+        return
+        ;;
+    '--http-tls-cert')
+        return
+        ;;
+    '--http-tls-key')
+        return
+        ;;
+    '--http-max-body')
+        return
+        ;;
+    '--http-timeout')
         return
         ;;
     '--nick')

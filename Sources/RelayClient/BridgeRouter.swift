@@ -77,6 +77,8 @@ public final class BridgeRouter {
         /// draft/relaymsg can show it as theirs ("ana/libera"). Not part of equality.
         public var speaker: (nick: String, network: String)?
         public var body: String?
+        /// A webhook request waiting for this line's confirmation (`?wait=1`); not part of equality.
+        public var ticket: Int?
 
         public init(network: Int, room: String, text: String, kind: ChatLine.Kind) {
             self.network = network

@@ -185,6 +185,40 @@ final class WebhookEndToEndTests: XCTestCase {
                       run.stderr)
     }
 
+    /// The bridge's listener says a line in every bridged room of that name;
+    /// for a network that is down it waits, and arrives once it is back.
+    func testTheBridgeSaysItOnEveryNetworkAndHoldsItForOneThatIsDown() throws {
+        var other = try RelayProcess.serve()
+        defer { other.stop() }
+        let here = try watcher("#dev")
+        let bridge = try RelayProcess(["bridge", "irc://127.0.0.1:\(server.port)/#dev", "irc://127.0.0.1:\(other.port)/#dev",
+                                       "--nick", "bridge", "--rate", "0", "--http", "0"])
+        defer { bridge.stop() }
+        let said = bridge.waitForStderr(timeout: 10) { $0.components(separatedBy: "joined #dev").count == 3 && $0.contains("listening on http") }
+        guard let range = said.range(of: #"127\.0\.0\.1:(\d+) \(POST"#, options: .regularExpression),
+              let port = Int(said[range].dropFirst(10).prefix { $0.isNumber }) else { return XCTFail(said) }
+        var there = try plainUser(other, nick: "bob")
+        there.sendLine("/join #dev")
+        XCTAssertNotNil(there.waitFor { $0.hasPrefix("-!- You joined #dev") })
+        let answer = try exchange(port, post("/send/dev?wait=1", "release 1.2 is out"))
+        XCTAssertEqual(answer.status, "HTTP/1.1 200 OK")
+        XCTAssertEqual(answer.body, "delivered 1 line to #dev on 2 networks")
+        XCTAssertTrue(here.waitFor("<bridge> \u{200B}release 1.2 is out"))
+        XCTAssertTrue(there.waitFor("<bridge> \u{200B}release 1.2 is out"))
+        XCTAssertEqual(try exchange(port, post("/send/elsewhere", "x")).body, "the bridge is in no room named #elsewhere")
+
+        let otherPort = other.port
+        other.stop()
+        XCTAssertTrue(bridge.waitForStderr("reconnecting in", timeout: 10), bridge.stderr)
+        XCTAssertEqual(try exchange(port, post("/send/dev", "while you were away")).body, "queued 1 line for #dev on 2 networks")
+        XCTAssertTrue(here.waitFor("<bridge> \u{200B}while you were away"))
+        other = try RelayProcess(["serve", "--port", String(otherPort)])
+        try other.waitForStartup()
+        there = try plainUser(other, nick: "bob")
+        there.sendLine("/join #dev")
+        XCTAssertNotNil(there.waitFor(timeout: 15) { $0 == "<bridge> \u{200B}while you were away" })
+    }
+
     private func waitUntil(timeout: TimeInterval = 5, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

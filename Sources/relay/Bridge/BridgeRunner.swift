@@ -1,4 +1,5 @@
 import RelayClient
+import RelayHTTP
 import RelayIRC
 import RelayLoop
 import RelayTLS
@@ -21,6 +22,9 @@ final class BridgeRunner: ClientHostDelegate {
         var rejoinDelay: Duration = .seconds(10)
         var stats: Duration?
         var trace = false
+        /// The webhook listener (`--http`), and what its requests mean.
+        var http: WebhookServer.Settings?
+        var webhooks: Webhooks?
         /// Reads the setup again (SIGHUP); nil when it came from the command line.
         var reload: (() throws -> BridgeSetup)?
     }
@@ -48,6 +52,16 @@ final class BridgeRunner: ClientHostDelegate {
     private let pacerWindow = 3
     private var stopping = false
     private var exitStatus = ExitStatus.success
+    private var webhookServer: WebhookServer?
+    /// `?wait=1` requests: lines not confirmed yet, by request id; and the
+    /// confirmation PINGs that stand for their lines, by network and token
+    /// (every session counts its tokens from 1).
+    private var tickets: [Int: (room: String, lines: Int, networks: Int, unconfirmed: Int)] = [:]
+    private var ticketTokens: [TicketToken: Int] = [:]
+    private struct TicketToken: Hashable {
+        let network: Int
+        let token: String
+    }
 
     init(loop: EventLoop, setup: BridgeSetup, settings: Settings) {
         self.loop = loop
@@ -67,6 +81,13 @@ final class BridgeRunner: ClientHostDelegate {
         }
         try loop.onSignal(SIGUSR1) { [unowned self] _ in printStats() }
         if let every = settings.stats { scheduleStats(every) }
+        if let http = settings.http, let webhooks = settings.webhooks {
+            let server = try WebhookServer(settings: http, loop: loop) { [unowned self] id, request in
+                webhookRequest(id, request, webhooks)
+            }
+            webhookServer = server
+            Diagnostics.info("http: listening on \(server.url) (POST /send/ROOM)")
+        }
         for spec in setup.networks { networks.append(Network(spec: spec, client: try makeClient(spec), outbox: newOutbox())) }
         router = makeRouter(for: setup, counters: [:])
         for (index, network) in networks.enumerated() {
@@ -150,6 +171,8 @@ final class BridgeRunner: ClientHostDelegate {
                 session.join(room, key: client.sessionConfig.roomKeys[Casemapping.fold(room)])
                 client.pump()
             }
+        case .confirmed(let token):
+            if let ticket = ticketTokens.removeValue(forKey: TicketToken(network: network, token: token)) { ticketConfirmed(ticket) }
         case .echo(let line):
             networks[network]?.inFlight.echoed(room: line.room ?? line.nick, text: line.text)
         case .refused(let code, let subject, let text):
@@ -190,6 +213,8 @@ final class BridgeRunner: ClientHostDelegate {
             return
         }
         guard let network = index(of: client), !health.isRefused(network) else { return }
+        // Their PONGs will never come; the lines go again (below) and are confirmed anew.
+        ticketTokens = ticketTokens.filter { $0.key.network != network }
         // What the server may not have: sent again once the network is back.
         let echoes = client.session?.capabilities.contains("echo-message") ?? false
         let again = networks[network]?.inFlight.takeUnsettled(echoes: echoes, unwritten: client.session?.unsentMessageCount ?? 0) ?? []
@@ -231,6 +256,7 @@ final class BridgeRunner: ClientHostDelegate {
                 plain.body = nil  // sent as the bridge's own line
                 networks[network]?.inFlight.sent(plain)
             }
+            if let ticket = delivery.ticket { ticketTokens[TicketToken(network: network, token: session.confirm())] = ticket }
         }
         let dropped = networks[network]?.outbox.dropReport(now: .now) ?? []
         if !dropped.isEmpty {
@@ -266,6 +292,60 @@ final class BridgeRunner: ClientHostDelegate {
                 self?.drain(network)
             }
         }
+    }
+
+    // MARK: Webhooks
+
+    /// A request's lines go into the outbox of every network with a room of
+    /// that name, as the bridge's own (marked) lines: they wait for a network
+    /// that is down and are sent again after a reconnect, like relayed lines.
+    private func webhookRequest(_ id: Int, _ request: HTTPRequest, _ webhooks: Webhooks) {
+        guard let server = webhookServer else { return }
+        switch webhooks.decide(request) {
+        case .answer(let response):
+            server.respond(id, response)
+        case .post(let room, let lines, let wait):
+            var targets: [BridgeEndpoint] = []
+            for member in router.groups.flatMap(\.members) where Casemapping.equal(member.room, room)
+                && networks.indices.contains(member.network) && networks[member.network] != nil
+                && !targets.contains(where: { $0.network == member.network && Casemapping.equal($0.room, member.room) }) {
+                targets.append(member)
+            }
+            guard !targets.isEmpty else { return server.respond(id, HTTPResponse(404, "the bridge is in no room named \(room)")) }
+            // All or nothing: webhook lines must not push relayed lines off a full backlog.
+            if let full = targets.first(where: { (networks[$0.network]?.outbox.count ?? 0) + lines.count > settings.backlog }) {
+                return server.respond(id, HTTPResponse(503, "busy: \(networks[full.network]?.outbox.count ?? 0) lines wait for \(label(full.network)); try later",
+                                                       headers: [("Retry-After", "5")]))
+            }
+            if wait { tickets[id] = (room, lines.count, targets.count, lines.count * targets.count) }
+            for target in targets {
+                for line in lines {
+                    var delivery = BridgeRouter.Delivery(network: target.network, room: target.room,
+                                                         text: BridgeRouter.marker + line, kind: .message)
+                    if wait { delivery.ticket = id }
+                    networks[target.network]?.outbox.push(delivery, now: .now)
+                }
+                drain(target.network)
+            }
+            let counted = "\(lines.count) line\(lines.count == 1 ? "" : "s")"
+            let networksSaid = "\(targets.count) network\(targets.count == 1 ? "" : "s")"
+            guard wait else { return server.respond(id, HTTPResponse(202, "queued \(counted) for \(room) on \(networksSaid)")) }
+            let seconds = settings.timeout.components.seconds
+            loop.schedule(after: settings.timeout) { [weak self] in
+                guard let self, let left = self.tickets.removeValue(forKey: id) else { return }
+                self.webhookServer?.respond(id, HTTPResponse(202, "queued: \(left.lines * left.networks - left.unconfirmed) of "
+                    + "\(left.lines * left.networks) lines confirmed within \(seconds) s; the rest wait or are sent and not confirmed yet"))
+            }
+        }
+    }
+
+    private func ticketConfirmed(_ id: Int) {
+        guard var ticket = tickets[id] else { return }
+        ticket.unconfirmed -= 1
+        guard ticket.unconfirmed <= 0 else { tickets[id] = ticket; return }
+        tickets[id] = nil
+        webhookServer?.respond(id, HTTPResponse(200, "delivered \(ticket.lines) line\(ticket.lines == 1 ? "" : "s") to \(ticket.room) "
+            + "on \(ticket.networks) network\(ticket.networks == 1 ? "" : "s")"))
     }
 
     // MARK: Reloading (SIGHUP)
@@ -355,6 +435,7 @@ final class BridgeRunner: ClientHostDelegate {
         if stopping { return loop.stop() }
         stopping = true
         exitStatus = status
+        webhookServer?.close()
         for network in networks { network?.client.quit("bridge stopping") }
         if networks.allSatisfy({ $0?.client.hasConnection != true }) { return loop.stop() }
         loop.schedule(after: .seconds(2)) { [weak self] in self?.loop.stop() }

@@ -29,6 +29,9 @@ struct Bridge: ParsableCommand {
     @OptionGroup(title: "TLS (for ircs:// endpoints)")
     var tlsFiles: TLSFileOptions
 
+    @OptionGroup(title: "Webhooks (POST /send/ROOM says it in every bridged room of that name)")
+    var webhooks: WebhookOptions
+
     @Option(help: "The bridge's nick where the URL names none.")
     var nick = "relay"
 
@@ -141,6 +144,16 @@ struct Bridge: ParsableCommand {
         settings.rejoinDelay = .seconds(rejoinDelay)
         settings.stats = stats > 0 ? .seconds(stats) : nil
         settings.trace = trace
+        do {
+            if let (http, policy) = try webhooks.setup() {
+                settings.http = http
+                settings.webhooks = policy
+            }
+        } catch let error as ValidationError {
+            Diagnostics.fail(error.message, status: ExitStatus.usage)
+        } catch {
+            Diagnostics.fail("\(error)", status: ExitStatus.usage)
+        }
         do {
             let loop = try EventLoop.makeDefault()
             Glibc.exit(try BridgeRunner(loop: loop, setup: setup, settings: settings).run())
