@@ -16,14 +16,16 @@ public struct HTTPResponse: Equatable, Sendable {
             && a.headers.elementsEqual(b.headers) { $0.name == $1.name && $0.value == $1.value }
     }
 
-    /// The bytes on the wire; `close` adds `Connection: close`.
-    public func bytes(close: Bool) -> [UInt8] {
+    /// The bytes on the wire; `close` adds `Connection: close`; a HEAD request's
+    /// answer has the headers of the body and not the body.
+    public func bytes(close: Bool, head: Bool = false) -> [UInt8] {
         let text = body.hasSuffix("\n") || body.isEmpty ? body : body + "\n"
+        let isHead = head
         var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
         head += "Content-Type: text/plain; charset=utf-8\r\nContent-Length: \(text.utf8.count)\r\n"
         for header in headers { head += "\(header.name): \(header.value)\r\n" }
         if close { head += "Connection: close\r\n" }
-        return Array((head + "\r\n" + text).utf8)
+        return Array((head + "\r\n" + (isHead ? "" : text)).utf8)
     }
 
     public static func reason(_ status: Int) -> String {

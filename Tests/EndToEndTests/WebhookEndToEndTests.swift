@@ -107,6 +107,23 @@ final class WebhookEndToEndTests: XCTestCase {
         XCTAssertEqual(room.drain().filter { $0.hasPrefix("<hook>") }, [], "the badly signed push said nothing")
     }
 
+    /// Two requests in one write (pipelined) and a HEAD: each answered, in order, on one connection.
+    func testPipelinedRequestsAndHEADOnOneConnection() throws {
+        let room = try watcher()
+        let (bot, port) = try startHook()
+        defer { bot.stop() }
+        let client = try TestClient(port: port)
+        client.send("HEAD / HTTP/1.1\r\n\r\n" + "POST /send/ops?wait=1 HTTP/1.1\r\nContent-Length: 5\r\n\r\nfirst"
+                    + "POST /send/ops?wait=1 HTTP/1.1\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecond")
+        var lines: [String] = []
+        while let line = client.readLine(timeout: 10) { lines.append(line) }
+        XCTAssertEqual(lines.filter { $0.hasPrefix("HTTP/1.1") }, ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], "\(lines)")
+        XCTAssertEqual(lines.filter { $0.hasPrefix("delivered") || $0.hasPrefix("relay webhook") },
+                       ["delivered 1 line to #ops", "delivered 1 line to #ops"], "HEAD has no body")
+        XCTAssertTrue(room.waitFor("<hook> first"))
+        XCTAssertTrue(room.waitFor("<hook> second"))
+    }
+
     /// A client that sends half a request and stalls is answered 408 and
     /// dropped after --http-timeout; the listener serves others meanwhile.
     func testSlowLorisIsDroppedAfterTheLimit() throws {

@@ -29,6 +29,10 @@ final class WebhookServer: ReadinessHandler, ConnectionDelegate {
     /// request has its own: replies for an answered one never reach the next).
     typealias RequestHandler = (_ id: Int, _ request: HTTPRequest) -> Void
 
+    struct StartFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
     /// Writer ids start here, apart from the announce socket's (the two share one queue).
     static let firstID = 1 << 40
 
@@ -51,6 +55,7 @@ final class WebhookServer: ReadinessHandler, ConnectionDelegate {
         /// A request is being answered: nothing more is read until it is.
         var busy = false
         var keepAlive = true
+        var isHead = false
 
         init(connection: Connection, limits: HTTPRequestParser.Limits) {
             self.connection = connection
@@ -62,7 +67,11 @@ final class WebhookServer: ReadinessHandler, ConnectionDelegate {
         self.settings = settings
         self.loop = loop
         self.onRequest = onRequest
-        listener = try Listener(host: settings.host, port: settings.port)
+        do {
+            listener = try Listener(host: settings.host, port: settings.port)
+        } catch {
+            throw StartFailure(description: "http: \(error)")  // "relay: http: bind 127.0.0.1:8080: Address already in use"
+        }
         try loop.watch(listener.fd, interest: .read, handler: self)
     }
 
@@ -142,6 +151,7 @@ final class WebhookServer: ReadinessHandler, ConnectionDelegate {
         case .request(let request):
             exchange.busy = true
             exchange.keepAlive = request.keepAlive
+            exchange.isHead = request.method == "HEAD"
             exchange.connection.pauseReading()
             if let timer = exchange.timer { loop.cancel(timer) }
             exchange.timer = nil
@@ -156,7 +166,7 @@ final class WebhookServer: ReadinessHandler, ConnectionDelegate {
         guard let tag = requests.removeValue(forKey: id), let exchange = exchanges[tag], exchange.busy else { return }
         exchange.busy = false
         guard exchange.keepAlive, !closed else { return finish(exchange, response) }
-        exchange.connection.send(response.bytes(close: false))
+        exchange.connection.send(response.bytes(close: false, head: exchange.isHead))
         exchange.connection.resumeReading()
         armTimer(exchange)
         handle(exchange.parser.next(), exchange)
@@ -165,7 +175,8 @@ final class WebhookServer: ReadinessHandler, ConnectionDelegate {
     /// Answers and closes: the connection serves no more requests.
     private func finish(_ exchange: Exchange, _ response: HTTPResponse) {
         exchange.busy = false
-        exchange.connection.send(response.bytes(close: true))
+        exchange.connection.send(response.bytes(close: true, head: exchange.isHead))
+        exchange.isHead = false
         exchange.connection.close()
     }
 
