@@ -211,26 +211,11 @@ public struct ClientTarget: Equatable, Sendable {
         return port
     }
 
-    /// `%XX` sequences decoded; nil when one is malformed or the result is not UTF-8.
+    /// `%XX` sequences decoded; nil when one is malformed, the result is not
+    /// UTF-8, or it holds a NUL or a line break.
     static func percentDecoded(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        guard !bytes.contains(0), !bytes.contains(10), !bytes.contains(13) else { return nil }
+        guard let bytes = PercentDecoding.bytes(text), !bytes.contains(0), !bytes.contains(10), !bytes.contains(13) else { return nil }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 
     /// TLS asked for by an option (`--tls`) rather than the scheme: TLS's

@@ -1,3 +1,5 @@
+import RelayIRC
+
 /// One HTTP/1.1 request, as the parser hands it over: nothing in it has been
 /// trusted yet.
 public struct HTTPRequest: Equatable, Sendable {
@@ -56,29 +58,9 @@ public struct HTTPRequest: Equatable, Sendable {
     /// `%XX` and `+` decoded; nil when a sequence is malformed, the result is not
     /// UTF-8, or it holds a control byte (a room name never does).
     static func percentDecoded(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
-                bytes.append(high << 4 | low)
-            case UInt8(ascii: "+"):
-                bytes.append(UInt8(ascii: " "))
-            default:
-                bytes.append(byte)
-            }
+        guard let bytes = PercentDecoding.bytes(text, plusIsSpace: true), !bytes.contains(where: { $0 < 32 || $0 == 127 }) else {
+            return nil
         }
-        guard !bytes.contains(where: { $0 < 32 || $0 == 127 }) else { return nil }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

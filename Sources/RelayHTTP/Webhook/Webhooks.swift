@@ -161,7 +161,9 @@ public struct Webhooks: Sendable {
         let type = request.header("content-type")?.lowercased() ?? ""
         if type.hasPrefix("application/x-www-form-urlencoded"), text.hasPrefix("payload=") {
             // GitHub's other content type: the JSON is the form's one field.
-            guard let json = HTTPRequest.percentDecodedForm(text.dropFirst(8)) else { return .invalid("the form does not decode") }
+            // Newlines allowed: the JSON may have them.
+            guard let bytes = PercentDecoding.bytes(text.dropFirst(8), plusIsSpace: true),
+                  let json = String(validating: bytes, as: UTF8.self) else { return .invalid("the form does not decode") }
             return parse(json)
         }
         if type.contains("json") || text.first == "{" { return parse(text) }
@@ -180,21 +182,5 @@ public struct Webhooks: Sendable {
 extension String {
     var trimmingSpaces: String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
-    }
-}
-
-extension HTTPRequest {
-    /// A form field's value: like a path part, but newlines are allowed (JSON has them).
-    static func percentDecodedForm(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "+") { bytes.append(32); continue }
-            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard let high = iterator.next(), let low = iterator.next(),
-                  let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(value)
-        }
-        return String(validating: bytes, as: UTF8.self)
     }
 }
