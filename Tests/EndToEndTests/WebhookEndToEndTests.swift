@@ -122,6 +122,16 @@ final class WebhookEndToEndTests: XCTestCase {
                        ["delivered 1 line to #ops", "delivered 1 line to #ops"], "HEAD has no body")
         XCTAssertTrue(room.waitFor("<hook> first"))
         XCTAssertTrue(room.waitFor("<hook> second"))
+
+        // Thousands pipelined in one write: each answered, in turn (none recurses into the next).
+        let many = try TestClient(port: port)
+        many.send(String(repeating: "GET / HTTP/1.1\r\n\r\n", count: 3000) + "GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        var answered = 0
+        while let line = many.readLine(timeout: 10) {
+            if line == "HTTP/1.1 200 OK" { answered += 1 }
+        }
+        XCTAssertEqual(answered, 3001)
+        XCTAssertNil(bot.waitForExit(timeout: 0.1), "still running")
     }
 
     /// A client that sends half a request and stalls is answered 408 and

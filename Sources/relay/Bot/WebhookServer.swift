@@ -164,12 +164,20 @@ final class WebhookServer: ReadinessHandler, ConnectionDelegate {
     /// The answer to the request in flight on `id` (a connection gone meanwhile is no matter).
     func respond(_ id: Int, _ response: HTTPResponse) {
         guard let tag = requests.removeValue(forKey: id), let exchange = exchanges[tag], exchange.busy else { return }
-        exchange.busy = false
         guard exchange.keepAlive, !closed else { return finish(exchange, response) }
         exchange.connection.send(response.bytes(close: false, head: exchange.isHead))
-        exchange.connection.resumeReading()
-        armTimer(exchange)
-        handle(exchange.parser.next(), exchange)
+        // The next request on the next turn: a pipelined batch answered at once
+        // would otherwise recurse (respond → next request → respond ...).
+        loop.schedule(after: .zero) { [weak self, weak exchange] in
+            guard let self, let exchange, exchange.connection.state == .open else { return }
+            exchange.busy = false
+            let outcome = exchange.parser.next()
+            if outcome == .incomplete {
+                exchange.connection.resumeReading()
+                self.armTimer(exchange)
+            }
+            self.handle(outcome, exchange)
+        }
     }
 
     /// Answers and closes: the connection serves no more requests.
