@@ -74,6 +74,12 @@ let package = Package(
             name: "RelayHTTP",
             dependencies: ["CHTTPParser", "RelayIRC", "RelayClient"],
             swiftSettings: releaseSettings),
+        // The system's SQLite 3 (Debian's libsqlite3-dev), for `relay serve --data`.
+        .systemLibrary(
+            name: "CSQLite",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        // What `serve --data` keeps on disk: the schema, its migrations, and a writer off the loop.
+        .target(name: "RelayStore", dependencies: ["CSQLite", "RelayServer"], swiftSettings: releaseSettings),
         // GNU readline, for the interactive client.
         .systemLibrary(
             name: "CReadline",
@@ -82,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "relay",
             dependencies: [
-                "RelayLoop", "RelayTLS", "RelayIRC", "RelayServer", "RelayClient", "RelayHTTP", "CReadline",
+                "RelayLoop", "RelayTLS", "RelayIRC", "RelayServer", "RelayClient", "RelayHTTP", "RelayStore", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -94,6 +100,7 @@ let package = Package(
         .testTarget(name: "RelayIRCTests", dependencies: ["RelayIRC"]),
         .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayIRC"]),
         .testTarget(name: "RelayClientTests", dependencies: ["RelayClient", "RelayIRC"]),
+        .testTarget(name: "RelayStoreTests", dependencies: ["RelayStore", "RelayServer"]),
         .testTarget(name: "RelayHTTPTests", dependencies: ["RelayHTTP", "RelayClient", "RelayTLS"]),
         .testTarget(name: "EndToEndTests", dependencies: ["relay", "RelayTLS", "RelayLoop", "RelayClient", "RelayServer"]),
     ],

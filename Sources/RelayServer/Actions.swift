@@ -58,6 +58,7 @@ extension ChatServer {
             // The lobby belongs to everyone: nobody is handed op there, and anyone may set its topic.
             if isLobby { room.modes.topicProtected = false }
             rooms[folded] = room
+            restoreHistory(of: room)
         }
         if room.members.isEmpty && !isLobby { room.operators.insert(user.id) }
         room.invited.remove(user.id)
@@ -191,9 +192,9 @@ extension ChatServer {
             if user.caps.contains(.echoMessage) { user.send(irc) }
             if kind != .notice && !forPrograms && only == nil {
                 for piece in pieces {
-                    room.remember(HistoryLine(text: piece, isAction: kind == .action, source: source,
-                                              sender: user.id, millis: irc.millis, msgid: msgid.number,
-                                              account: user.account, bot: user.isBot))
+                    remember(HistoryLine(text: piece, isAction: kind == .action, source: source,
+                                         sender: user.id, millis: irc.millis, msgid: msgid.number,
+                                         account: user.account, bot: user.isBot), in: room)
                 }
             }
         } else {

@@ -34,6 +34,9 @@ public final class ChatServer {
     /// unique across restarts without a random source.
     let msgidPrefix: String
     var messageCounter: UInt64 = 0
+    /// Room history on disk (`--data`), and what changed since the host last wrote.
+    let persistence: PersistentHistory?
+    var historyChanges: [HistoryChange] = []
     var batchCounter: UInt64 = 0
     /// MONITOR: who watches each folded nick.
     var monitors: [String: Set<ClientID>] = [:]
@@ -49,18 +52,21 @@ public final class ChatServer {
 
     /// `wallClockMillis` defaults to `wallClock` in milliseconds.
     public init(config: ServerConfig = ServerConfig(), wallClock: @escaping () -> Int64,
-                wallClockMillis: (() -> Int64)? = nil) {
+                wallClockMillis: (() -> Int64)? = nil, persistence: PersistentHistory? = nil) {
         self.config = config
         self.wallClock = wallClock
         let millis = wallClockMillis ?? { wallClock() * 1000 }
         self.wallClockMillis = millis
         self.startedAt = wallClock()
-        self.msgidPrefix = String(UInt64(max(0, millis())), radix: 36)
+        self.persistence = persistence
+        self.msgidPrefix = persistence?.msgidPrefix ?? String(UInt64(max(0, millis())), radix: 36)
+        self.messageCounter = persistence?.lastMsgid ?? 0
         // The lobby always exists (LIST shows it to IRC clients before anyone is in it).
         if let lobby = config.defaultRoom {
             let room = Room(name: lobby, createdAt: startedAt, historyLimit: config.historyLength)
             room.modes.topicProtected = false
             rooms[room.folded] = room
+            restoreHistory(of: room)
         }
     }
 

@@ -31,12 +31,12 @@ final class Harness {
     let server: ChatServer
     private var nextID = 0
 
-    init(_ configure: (inout ServerConfig) -> Void = { _ in }) {
+    init(persistence: PersistentHistory? = nil, _ configure: (inout ServerConfig) -> Void = { _ in }) {
         var config = ServerConfig()
         config.name = "test.server"
         configure(&config)
         weak var harness: Harness?  // weak: the server's clock must not keep the harness alive
-        server = ChatServer(config: config, wallClock: { harness?.wallClock ?? 0 })
+        server = ChatServer(config: config, wallClock: { harness?.wallClock ?? 0 }, persistence: persistence)
         harness = self
     }
 

@@ -96,7 +96,7 @@ extension ChatServer {
         guard line.sender == user.id || room.isOperator(user) || user.isOperator else {
             throw .fail(command: "REDACT", code: "REDACT_FORBIDDEN", context: [room.name, id], description: "You are not authorised to delete this message")
         }
-        while room.forget(msgid: number) != nil {}  // a plain user's long line is kept as several pieces
+        _ = forget(msgid: number, in: room)
         var redact = Message(source: user.prefix, "REDACT", room.name, id)
         if let reason, !reason.isEmpty { redact.params.append(reason) }
         let irc = event(redact, from: user)
@@ -138,7 +138,7 @@ extension ChatServer {
         let plain = Plain.line(isAction ? "* \(nick) \(body)" : "<\(nick)> \(body)")
         for member in room.members where member !== user { member.send(irc: irc, plain: plain) }
         if user.caps.contains(.echoMessage) { user.send(irc) }
-        room.remember(HistoryLine(text: body, isAction: isAction, source: source, sender: user.id,
-                                  millis: irc.millis, msgid: msgid.number, account: nil, bot: false))
+        remember(HistoryLine(text: body, isAction: isAction, source: source, sender: user.id,
+                             millis: irc.millis, msgid: msgid.number, account: nil, bot: false), in: room)
     }
 }

@@ -1,0 +1,79 @@
+import RelayServer
+
+/// Room history in SQLite: what the writer appends and prunes, what the loop reads.
+public final class HistoryTable {
+    private let database: Database
+    private lazy var insert = try! database.prepare(
+        "INSERT INTO history (room, msgid, millis, source, text, action, account, bot) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    private lazy var delete = try! database.prepare("DELETE FROM history WHERE room = ? AND msgid = ?")
+    private lazy var recentLines = try! database.prepare(
+        "SELECT room, msgid, millis, source, text, action, account, bot FROM history WHERE room = ? AND millis >= ? ORDER BY id DESC LIMIT ?")
+
+    public init(_ database: Database) {
+        self.database = database
+    }
+
+    public func apply(_ change: HistoryChange) throws {
+        switch change {
+        case .said(let line):
+            try insert.run([.text(line.room), .int(Int64(bitPattern: line.msgid)), .int(line.millis), .text(line.source),
+                            .text(line.text), .int(line.isAction ? 1 : 0), .optional(line.account), .int(line.bot ? 1 : 0)])
+        case .forgot(let room, let msgid):
+            try delete.run([.text(room), .int(Int64(bitPattern: msgid))])
+        }
+    }
+
+    /// A room's last `limit` lines said at or after `since` (milliseconds), oldest first.
+    public func recent(room: String, limit: Int, since: Int64 = .min) throws -> [StoredLine] {
+        recentLines.bind([.text(room), .int(since), .int(Int64(limit))])
+        var lines: [StoredLine] = []
+        while try recentLines.step() { lines.append(Self.line(recentLines)) }
+        return lines.reversed()
+    }
+
+    /// Every line, oldest first, a batch at a time (export).
+    public func all(_ each: (StoredLine) throws -> Void) throws {
+        let statement = try database.prepare(
+            "SELECT room, msgid, millis, source, text, action, account, bot FROM history ORDER BY id")
+        while try statement.step() { try each(Self.line(statement)) }
+    }
+
+    /// Keeps at most `lines` per room and nothing older than `before` (milliseconds).
+    public func prune(keeping lines: Int, before: Int64?) throws {
+        if let before { try database.execute("DELETE FROM history WHERE millis < \(before)") }
+        try database.execute("""
+            DELETE FROM history WHERE id IN (
+                SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY room ORDER BY id DESC) AS age FROM history)
+                WHERE age > \(lines))
+            """)
+    }
+
+    public func lastMsgid() throws -> UInt64 {
+        let statement = try database.prepare("SELECT MAX(msgid) FROM history")
+        guard try statement.step() else { return 0 }
+        return UInt64(bitPattern: statement.int(0))
+    }
+
+    private static func line(_ row: Statement) -> StoredLine {
+        StoredLine(room: row.text(0) ?? "", text: row.text(4) ?? "", isAction: row.int(5) != 0, source: row.text(3) ?? "",
+                   millis: row.int(2), msgid: UInt64(bitPattern: row.int(1)), account: row.text(6), bot: row.int(7) != 0)
+    }
+}
+
+/// The server's facts kept with the data (key, value).
+public final class MetaTable {
+    private let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    public func value(_ key: String) throws -> String? {
+        let statement = try database.prepare("SELECT value FROM meta WHERE key = ?")
+        statement.bind([.text(key)])
+        return try statement.step() ? statement.text(0) : nil
+    }
+
+    public func set(_ key: String, _ value: String) throws {
+        try database.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .run([.text(key), .text(value)])
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import RelayServer
+import RelayStore
+import XCTest
+
+final class StoreTests: XCTestCase {
+    private var directory = ""
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "relay-store-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private var path: String { directory + "/relay.db" }
+
+    private func line(_ room: String, _ number: UInt64, millis: Int64 = 1_000) -> StoredLine {
+        StoredLine(room: room, text: "line \(number)", isAction: number % 2 == 0, source: "ana!ana@host", millis: millis,
+                   msgid: number, account: number == 3 ? "ana" : nil, bot: false)
+    }
+
+    func testMigratesOnceAndKnowsItsVersion() throws {
+        let database = try Database(path: path)
+        try Schema.migrate(database)
+        try Schema.migrate(database)
+        XCTAssertEqual(try database.userVersion, Schema.version)
+        XCTAssertEqual(try Schema.problems(in: database), [])
+    }
+
+    func testANewerDatabaseIsRefused() throws {
+        let database = try Database(path: path)
+        try database.execute("PRAGMA user_version = 99")
+        XCTAssertThrowsError(try Schema.migrate(database)) {
+            XCTAssertTrue("\($0)".contains("schema version 99 is newer than this relay's"), "\($0)")
+        }
+    }
+
+    func testACorruptFileIsReported() throws {
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try { let database = try Database(path: path); try Schema.migrate(database) }())
+    }
+
+    func testLinesInOrderRedactionsAndLimits() throws {
+        let database = try Database(path: path)
+        try Schema.migrate(database)
+        let history = HistoryTable(database)
+        for number in UInt64(1)...10 { try history.apply(.said(line("#ops", number, millis: Int64(number) * 1000))) }
+        try history.apply(.said(line("#dev", 11)))
+        try history.apply(.forgot(room: "#ops", msgid: 9))
+        XCTAssertEqual(try history.recent(room: "#ops", limit: 3).map(\.msgid), [7, 8, 10])
+        XCTAssertEqual(try history.recent(room: "#ops", limit: 3)[0], line("#ops", 7, millis: 7000))
+        XCTAssertEqual(try history.recent(room: "#ops", limit: 100, since: 8000).map(\.msgid), [8, 10])
+        XCTAssertEqual(try history.lastMsgid(), 11)
+        try history.prune(keeping: 2, before: 3000)
+        XCTAssertEqual(try history.recent(room: "#ops", limit: 100).map(\.msgid), [8, 10])
+        XCTAssertEqual(try history.recent(room: "#dev", limit: 100).map(\.msgid), [], "#dev's line was older than the cutoff")
+    }
+
+    func testTheWriterCommitsEverythingSubmittedBeforeClose() throws {
+        let writer = try StoreWriter(path: path, keepLines: 10_000, keepFor: nil)
+        try writer.start()
+        for batch in 0..<50 { writer.submit((1...20).map { .said(line("#ops", UInt64(batch * 20 + $0))) }) }
+        writer.close()
+        XCTAssertEqual(writer.takeProblems(), [])
+        let history = HistoryTable(try Database(path: path, readOnly: true))
+        XCTAssertEqual(try history.recent(room: "#ops", limit: 2_000).map(\.msgid), Array(UInt64(1)...1000))
+    }
+
+    func testABacklogPastTheBoundIsDroppedAndSaid() throws {
+        let writer = try StoreWriter(path: path, keepLines: 100, keepFor: nil, maxPending: 5)
+        writer.submit((UInt64(1)...8).map { .said(line("#ops", $0)) })  // not started: nothing is taken yet
+        XCTAssertEqual(writer.takeProblems(), ["the disk was too slow: 3 history line(s) were not saved"])
+        try writer.start()
+        writer.close()
+        XCTAssertEqual(try HistoryTable(try Database(path: path)).recent(room: "#ops", limit: 10).map(\.msgid), [4, 5, 6, 7, 8])
+    }
+
+    func testMeta() throws {
+        let database = try Database(path: path)
+        try Schema.migrate(database)
+        let meta = MetaTable(database)
+        XCTAssertNil(try meta.value("msgid-prefix"))
+        try meta.set("msgid-prefix", "abc")
+        try meta.set("msgid-prefix", "abd")
+        XCTAssertEqual(try meta.value("msgid-prefix"), "abd")
+    }
+}
