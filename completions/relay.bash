@@ -186,9 +186,9 @@ _relay() {
 
 _relay_serve() {
     repeating_flags=()
-    non_repeating_flags=(--tls-only --version -h --help)
+    non_repeating_flags=(--tls-only --check --version -h --help)
     repeating_options=(--oper)
-    non_repeating_options=(--config --host --port --tls-cert --tls-key --tls-port --sts-duration --history --lobby --max-list --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --register-timeout --log-level --log-format --nick-length --channel-length --topic-length --max-channels)
+    non_repeating_options=(--config --host --port --tls-cert --tls-key --tls-port --sts-duration --history --data --history-lines --history-days --export --import --lobby --max-list --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --register-timeout --log-level --log-format --nick-length --channel-length --topic-length --max-channels)
     __relay_offer_flags_options 0
 
     # Offer option value completions
@@ -215,6 +215,21 @@ _relay_serve() {
         return
         ;;
     '--history')
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    '--history-lines')
+        return
+        ;;
+    '--history-days')
+        return
+        ;;
+    '--export')
+        return
+        ;;
+    '--import')
         return
         ;;
     '--lobby')

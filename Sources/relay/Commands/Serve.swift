@@ -3,6 +3,7 @@ import RelayClient
 import RelayIRC
 import RelayLoop
 import RelayServer
+import RelayStore
 import RelayTLS
 #if canImport(Glibc)
 import Glibc
@@ -51,6 +52,24 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Lines of a room's history replayed to plain users who join.")
     var history = 20
+
+    @Option(help: ArgumentHelp("Keep state in DIR (created, mode 0700): rooms' history survives a restart (SQLite, WAL).", valueName: "dir"))
+    var data: String?
+
+    @Option(help: "With --data: lines kept on disk per room (the oldest go).")
+    var historyLines = 1000
+
+    @Option(help: "With --data: days a line is kept on disk; 0 keeps them until --history-lines pushes them out.")
+    var historyDays = 0
+
+    @Flag(help: "With --data: check the data (schema version, integrity), print what is wrong, exit 0 if nothing is.")
+    var check = false
+
+    @Option(help: ArgumentHelp("With --data: write the data to FILE as JSON Lines, then exit.", valueName: "file"))
+    var export: String?
+
+    @Option(name: .customLong("import"), help: ArgumentHelp("With --data: read FILE (from --export) into empty data, then exit.", valueName: "file"))
+    var importFile: String?
 
     @Option(help: "The room plain users start in; '' for none (they are told how to join one).")
     var lobby = "#lobby"
@@ -122,6 +141,14 @@ struct Serve: ParsableCommand {
         try Limits.check("--tls-port", tlsPort, Limits.port)
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if tlsOnly && tlsCert == nil { throw ValidationError("--tls-only needs --tls-cert and --tls-key") }
+        try Limits.check("--history-lines", historyLines, 0...1_000_000)
+        try Limits.check("--history-days", historyDays, 0...36_500)
+        if data == nil && (check || export != nil || importFile != nil) {
+            throw ValidationError("--check, --export and --import need --data DIR")
+        }
+        if [check, export != nil, importFile != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("--check, --export and --import go one at a time")
+        }
         if let stsDuration {
             if tlsCert == nil { throw ValidationError("--sts-duration needs --tls-cert and --tls-key") }
             try Limits.check("--sts-duration", stsDuration, 0...31_536_000)
@@ -221,7 +248,38 @@ struct Serve: ParsableCommand {
         return names
     }
 
+    /// `--check`, `--export`, `--import`: a job on the data, then exit.
+    private func dataJob(_ directory: DataDirectory) -> Never {
+        do {
+            if check {
+                let problems = try directory.check()
+                for problem in problems { Diagnostics.say("\(directory.path): \(problem)") }
+                if problems.isEmpty { print("\(directory.path): ok (schema version \(Schema.version))") }
+                Glibc.exit(problems.isEmpty ? 0 : 1)
+            }
+            if let export {
+                let count = try directory.export(to: export)
+                print("exported \(count) history line\(count == 1 ? "" : "s") to \(export)")
+            } else if let importFile {
+                let count = try directory.importing(from: importFile)
+                print("imported \(count) history line\(count == 1 ? "" : "s") into \(directory.path)")
+            }
+            Glibc.exit(0)
+        } catch {
+            Diagnostics.fail("\(error)")
+        }
+    }
+
     private func serve() throws {
+        var dataDirectory: DataDirectory?
+        if let data {
+            do {
+                dataDirectory = try DataDirectory(data)
+            } catch {
+                Diagnostics.fail("\(error)", status: ExitStatus.usage)
+            }
+        }
+        if let dataDirectory, check || export != nil || importFile != nil { dataJob(dataDirectory) }
         var config: ServerConfig
         let tls: TLSContext?
         do {
@@ -253,7 +311,18 @@ struct Serve: ParsableCommand {
         sink.reportDropped = { log.line(for: ServerLogEvent(.warn, "log-dropped", [("lines", String($0)), ("why", "stderr was not read")])) }
         Diagnostics.sink = sink
         defer { sink.flushNow() }
-        let server = ServerHost(loop: loop, ports: ports, tls: tls, config: config, sendQueueLimit: sendQueue, log: log)
+        var persistence: PersistentHistory?
+        var store: StoreWriter?
+        if let dataDirectory {
+            do {
+                (persistence, store) = try dataDirectory.open(keepLines: max(historyLines, history), keepDays: historyDays)
+            } catch {
+                Diagnostics.fail("\(error)")
+            }
+        }
+        let server = ServerHost(loop: loop, ports: ports, tls: tls, config: config, sendQueueLimit: sendQueue, log: log,
+                                persistence: persistence, store: store)
+        defer { server.closeStore() }
         server.reload = { [self] in
             // With --config, the file again (the command line still wins); else the same files again.
             let fresh = try self.config.map { try Self.loading($0) } ?? self

@@ -1,6 +1,7 @@
 import RelayIRC
 import RelayLoop
 import RelayServer
+import RelayStore
 import RelayTLS
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +13,7 @@ extension Connection: ClientEndpoint {}
 /// feeds their lines to the core, turns the core's deadline into a timer,
 /// reloads on SIGHUP and shuts down on SIGINT/SIGTERM. It translates; the rules
 /// live in `ChatServer`.
-final class ServerHost: ConnectionDelegate, ReadinessHandler {
+final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
     /// A listening socket, and whether what it accepts speaks TLS.
     struct Port {
         let listener: Listener
@@ -45,9 +46,13 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
     static let linesPerTurn = 100
 
     private let log: OperatorLog
+    /// `--data`: room history goes to disk through this, once a turn.
+    private let store: StoreWriter?
+    private var storeFlushQueued = false
 
     init(loop: EventLoop, ports: [Port], tls: TLSContext? = nil, config: ServerConfig, sendQueueLimit: Int,
-         log: OperatorLog = OperatorLog()) {
+         log: OperatorLog = OperatorLog(), persistence: PersistentHistory? = nil, store: StoreWriter? = nil) {
+        self.store = store
         self.loop = loop
         self.ports = ports
         self.tls = tls
@@ -57,7 +62,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
             var now = timespec()
             clock_gettime(CLOCK_REALTIME, &now)
             return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-        })
+        }, persistence: persistence)
         core.log = { log.write($0) }
     }
 
@@ -181,6 +186,26 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler {
             core.receiveTooLong(connection.tag, length: length, now: .now)
         }
         syncCoreTimer()
+        if store != nil && !storeFlushQueued {
+            // The turn's history changes, written once the turn is over: a burst is one commit.
+            storeFlushQueued = true
+            loop.flushSoon(self)
+        }
+    }
+
+    /// The turn's history changes to the writer (a hand-over; the disk is its thread's).
+    func flush() {
+        storeFlushQueued = false
+        guard let store else { return }
+        store.submit(core.takeHistoryChanges())
+        for problem in store.takeProblems() { log.write(ServerLogEvent(.warn, "history-not-saved", [("why", problem)])) }
+    }
+
+    /// At exit: what is left goes to disk before the process ends.
+    func closeStore() {
+        flush()
+        store?.close()
+        for problem in store?.takeProblems() ?? [] { log.write(ServerLogEvent(.warn, "history-not-saved", [("why", problem)])) }
     }
 
     /// A TLS client finished its handshake: only now may its silence make it a plain user.

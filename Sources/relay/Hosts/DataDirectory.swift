@@ -1,0 +1,125 @@
+import RelayClient
+import RelayServer
+import RelayStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `relay serve --data DIR`: the directory (mode 0700), its database
+/// (`relay.db`, SQLite in WAL mode), and what the server gets from it: the
+/// history reader on the loop's thread and the writer off it.
+struct DataDirectory {
+    let directory: String
+    var path: String { directory + "/relay.db" }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init(_ directory: String) throws {
+        self.directory = directory
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw Failure(description: "--data \(directory): \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw Failure(description: "--data \(directory): not a directory")
+        }
+    }
+
+    /// The writer (started), and the history the core reads: one connection each.
+    func open(keepLines: Int, keepDays: Int) throws -> (PersistentHistory, StoreWriter) {
+        let writer = try StoreWriter(path: path, keepLines: keepLines, keepFor: keepDays > 0 ? Int64(keepDays) * 86_400_000 : nil)
+        let reader = try Database(path: path)
+        let meta = MetaTable(reader)
+        let prefix: String
+        if let stored = try meta.value("msgid-prefix") {
+            prefix = stored
+        } else {
+            // The first run's: msgids stay the same across restarts, and never repeat.
+            prefix = String(UInt64(time(nil)) * 1000, radix: 36)
+            try meta.set("msgid-prefix", prefix)
+        }
+        let history = HistoryTable(reader)
+        let since = keepDays > 0 ? { Int64(time(nil)) * 1000 - Int64(keepDays) * 86_400_000 } : { Int64.min }
+        let persistence = PersistentHistory(msgidPrefix: prefix, lastMsgid: try history.lastMsgid()) { room, limit in
+            // An indexed read of at most `limit` rows; a failure costs the room its old lines, not the server.
+            (try? history.recent(room: room, limit: limit, since: since())) ?? []
+        }
+        try writer.start()
+        return (persistence, writer)
+    }
+
+    /// `--check`: the problems found (none: the data is sound).
+    func check() throws -> [String] {
+        guard access(path, F_OK) == 0 else { throw Failure(description: "\(path): no data here yet") }
+        let database = try Database(path: path, create: false)
+        return try Schema.problems(in: database)
+    }
+
+    /// `--export FILE`: one JSON object per line, the server's facts then every history line, oldest first.
+    func export(to file: String) throws -> Int {
+        guard access(path, F_OK) == 0 else { throw Failure(description: "\(path): no data here yet") }
+        let database = try Database(path: path, create: false)
+        try Schema.migrate(database)
+        guard let out = fopen(file, "w") else { throw Failure(description: "\(file): \(String(cString: strerror(errno)))") }
+        defer { fclose(out) }
+        var count = 0
+        func write(_ line: String) { fputs(line + "\n", out) }
+        if let prefix = try MetaTable(database).value("msgid-prefix") {
+            write(JSONWriter.object([("type", "meta"), ("key", "msgid-prefix"), ("value", prefix)]))
+        }
+        try HistoryTable(database).all { line in
+            var members = [("type", "history"), ("room", line.room), ("msgid", String(line.msgid)), ("millis", String(line.millis)),
+                           ("source", line.source), ("text", line.text)]
+            if let account = line.account { members.append(("account", account)) }
+            write(JSONWriter.object(members, flags: [("action", line.isAction), ("bot", line.bot)]))
+            count += 1
+        }
+        guard fflush(out) == 0, ferror(out) == 0 else { throw Failure(description: "\(file): \(String(cString: strerror(errno)))") }
+        return count
+    }
+
+    /// `--import FILE`: what `--export` wrote, into data that has no history yet, in one transaction.
+    func importing(from file: String) throws -> Int {
+        let lines: [String]
+        do {
+            lines = try Secrets.lines(of: file)
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+        let database = try Database(path: path)
+        try Schema.migrate(database)
+        let history = HistoryTable(database), meta = MetaTable(database)
+        guard try history.lastMsgid() == 0 else {
+            throw Failure(description: "\(path) has history already: import into an empty --data directory")
+        }
+        var count = 0
+        try database.transaction {
+            for (index, text) in lines.enumerated() where !text.isEmpty {
+                func bad(_ why: String) -> Failure { Failure(description: "\(file):\(index + 1): \(why)") }
+                let value: JSONValue
+                do { value = try JSONValue.parse(text) } catch { throw bad("\(error)") }
+                guard case .object(let object) = value else { throw bad("expected a JSON object") }
+                func string(_ key: String) -> String? { object[key]?.stringValue }
+                switch string("type") {
+                case "meta":
+                    guard let key = string("key"), let value = string("value") else { throw bad("a meta line needs key and value") }
+                    try meta.set(key, value)
+                case "history":
+                    guard let room = string("room"), let msgid = string("msgid").flatMap(UInt64.init),
+                          let millis = string("millis").flatMap(Int64.init), let source = string("source"), let text = string("text") else {
+                        throw bad("a history line needs room, msgid, millis, source and text")
+                    }
+                    try history.apply(.said(StoredLine(room: room, text: text, isAction: object["action"] == .bool(true), source: source,
+                                                       millis: millis, msgid: msgid, account: string("account"),
+                                                       bot: object["bot"] == .bool(true))))
+                    count += 1
+                default:
+                    throw bad("unknown type \(string("type") ?? "(none)")")
+                }
+            }
+        }
+        return count
+    }
+}

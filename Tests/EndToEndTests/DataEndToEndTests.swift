@@ -1,0 +1,162 @@
+import Foundation
+import Glibc
+import XCTest
+
+/// `relay serve --data DIR`: rooms' history survives a restart, a crash
+/// loses no more than what was not yet written, and the data can be checked,
+/// exported and imported.
+final class DataEndToEndTests: XCTestCase {
+    private var directory = ""
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "relay-data-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: directory)
+        try? FileManager.default.removeItem(atPath: directory + "-imported")
+        try? FileManager.default.removeItem(atPath: directory + ".jsonl")
+    }
+
+    private func serve(_ data: String? = nil, _ extra: [String] = []) throws -> RelayProcess {
+        try RelayProcess.serve(["--data", data ?? directory, "--flood-rate", "0"] + extra)
+    }
+
+    /// What a newcomer reads on arriving in #lobby: the "Recent messages" block.
+    private func recentLines(_ server: RelayProcess) throws -> [String] {
+        let reader = try TestClient(port: server.port)
+        reader.sendLine("/nick reader\(Int.random(in: 100...999))")
+        var lines: [String] = []
+        var inside = false
+        while let line = reader.readLine(timeout: 2) {
+            if line.hasPrefix("-!- Recent messages in #lobby") { inside = true; continue }
+            if inside && (line.hasPrefix("<") || line.hasPrefix("* ")) { lines.append(line) } else if inside { break }
+        }
+        return lines
+    }
+
+    private func chathistory(_ server: RelayProcess, room: String = "#dev") throws -> [String] {
+        let client = try TestClient(port: server.port)
+        client.sendLine("CAP REQ :batch server-time message-tags draft/chathistory")
+        client.sendLine("NICK v3\(Int.random(in: 100...999))")
+        client.sendLine("USER v3 0 * :v3")
+        client.sendLine("CAP END")
+        client.sendLine("JOIN \(room)")
+        XCTAssertNotNil(client.waitFor { $0.contains(" 366 ") })
+        client.sendLine("CHATHISTORY LATEST \(room) * 10")
+        var lines: [String] = []
+        while let line = client.readLine(timeout: 2), !(line.contains("BATCH -")) {
+            if line.contains(" PRIVMSG ") { lines.append(line) }
+        }
+        return lines
+    }
+
+    func testHistorySurvivesARestartForPlainAndIRCv3Users() throws {
+        var server = try serve()
+        let ana = try plainUser(server, nick: "ana")
+        ana.sendLine("before the restart")
+        ana.sendLine("/me waves")
+        ana.sendLine("/join #dev")
+        ana.waitFor { $0.hasPrefix("-!- You joined #dev") }
+        ana.sendLine("dev talk")
+        let before = try chathistory(server)
+        XCTAssertEqual(before.count, 1)
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(), 0)
+
+        server = try serve()
+        defer { server.stop() }
+        XCTAssertEqual(try recentLines(server), ["<ana> before the restart", "* ana waves"])
+        let after = try chathistory(server)
+        XCTAssertEqual(after, before, "the same line, with its msgid and time")
+        XCTAssertTrue(after.first?.contains("msgid=") ?? false, "\(after)")
+        // New lines go on after the old ones, with new msgids.
+        let bob = try plainUser(server, nick: "bob")
+        bob.sendLine("after the restart")
+        XCTAssertEqual(try recentLines(server), ["<ana> before the restart", "* ana waves", "<bob> after the restart"])
+        let file = directory + ".jsonl"
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(), 0)
+        let export = try RelayRun.run(["serve", "--data", directory, "--export", file])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let ids = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+            .compactMap { line in line.range(of: #""msgid":"\d+""#, options: .regularExpression).map { String(line[$0]) } }
+        XCTAssertEqual(ids.count, 4)
+        XCTAssertEqual(Set(ids).count, 4, "no msgid repeats across runs: \(ids)")
+    }
+
+    /// SIGKILL in the middle of a burst: what was written before is all there,
+    /// and what the crash cut off is the end of the burst, never a hole.
+    func testACrashMidBurstLosesOnlyItsTail() throws {
+        let server = try serve()
+        let ana = try ircUser(port: server.port, nick: "ana", room: "#lobby")
+        for index in 0..<300 { ana.sendLine("PRIVMSG #lobby :line \(index)") }
+        ana.sendLine("PING written")
+        XCTAssertNotNil(ana.waitFor(timeout: 10) { $0.contains("PONG") && $0.contains("written") })
+        usleep(500_000)  // the writer's commit of those lines
+        var burst = ""
+        for index in 300..<1000 { burst += "PRIVMSG #lobby :line \(index)\r\n" }
+        ana.send(burst)
+        usleep(20_000)
+        server.signal(SIGKILL)
+        _ = server.waitForExit()
+
+        let file = directory + ".jsonl"
+        let export = try RelayRun.run(["serve", "--data", directory, "--export", file])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let kept = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+            .compactMap { line in
+                line.range(of: #""text":"line \d+""#, options: .regularExpression).map { Int(line[$0].dropFirst(13).dropLast()) ?? -1 }
+            }
+        XCTAssertGreaterThanOrEqual(kept.count, 300, "everything confirmed and written before the burst")
+        XCTAssertEqual(kept, Array(0..<kept.count), "a prefix of what was said, in order, no hole")
+        let check = try RelayRun.run(["serve", "--data", directory, "--check"])
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+    }
+
+    func testCheckExportAndImport() throws {
+        let server = try serve()
+        let ana = try plainUser(server, nick: "ana")
+        ana.sendLine("keep me")
+        ana.sendLine("/me and me")
+        usleep(300_000)
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(), 0)
+
+        let check = try RelayRun.run(["serve", "--data", directory, "--check"])
+        XCTAssertEqual(check.status, 0)
+        XCTAssertTrue(check.stdout.hasSuffix("relay.db: ok (schema version 1)\n"), check.stdout)
+        let file = directory + ".jsonl"
+        XCTAssertEqual(try RelayRun.run(["serve", "--data", directory, "--export", file]).stdout, "exported 2 history lines to \(file)\n")
+        let imported = directory + "-imported"
+        let run = try RelayRun.run(["serve", "--data", imported, "--import", file])
+        XCTAssertEqual(run.stdout, "imported 2 history lines into \(imported)/relay.db\n", run.stderr)
+        let again = try RelayRun.run(["serve", "--data", imported, "--import", file])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.stderr.contains("has history already"), again.stderr)
+        let restored = try serve(imported)
+        defer { restored.stop() }
+        XCTAssertEqual(try recentLines(restored), ["<ana> keep me", "* ana and me"])
+
+        // A damaged file is found and said.
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: directory + "/relay.db"))
+        try handle.seek(toOffset: 4096)
+        handle.write(Data(repeating: 0xAB, count: 4096))
+        try handle.close()
+        let damaged = try RelayRun.run(["serve", "--data", directory, "--check"])
+        XCTAssertEqual(damaged.status, 1, damaged.stdout + damaged.stderr)
+        XCTAssertFalse(damaged.stderr.isEmpty)
+    }
+
+    func testUsageErrors() throws {
+        let run = try RelayRun.run(["serve", "--check"])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("--check, --export and --import need --data DIR"), run.stderr)
+        let file = NSTemporaryDirectory() + "relay-not-a-dir-\(getpid())"
+        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let notDirectory = try RelayRun.run(["serve", "--data", file, "--port", "0"], timeout: 10)
+        XCTAssertEqual(notDirectory.status, 2)
+        XCTAssertTrue(notDirectory.stderr.contains("not a directory"), notDirectory.stderr)
+    }
+}
