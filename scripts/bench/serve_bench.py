@@ -8,6 +8,7 @@
           arrival at a receiver, client-side timing included.
 
 usage: scripts/bench/serve_bench.py [--binary PATH] [--receivers 200] [--lines 2000] [--idle 2000]
+                                   [--only fanout] [--data]  (--data: serve with a fresh --data directory)
 Build first: swift build -c release (the default binary is .build/release/relay).
 Figures on a 2-core machine are noisy: compare ratios within one run.
 """
@@ -21,9 +22,12 @@ import sys
 import time
 
 
+EXTRA = []
+
+
 def start(binary):
     proc = subprocess.Popen([binary, "serve", "--port", "0", "--flood-rate", "0", "--max-clients", "100000",
-                             "--sendq", str(64 << 20)], stderr=subprocess.PIPE)
+                             "--sendq", str(64 << 20)] + EXTRA, stderr=subprocess.PIPE)
     # Other lines may come first (a --max-clients clamped to the open-file limit).
     line = ""
     while "listening on" not in line:
@@ -172,10 +176,18 @@ def main():
     parser.add_argument("--receivers", type=int, default=200)
     parser.add_argument("--lines", type=int, default=2000)
     parser.add_argument("--idle", type=int, default=2000)
+    parser.add_argument("--only", choices=["fanout", "idle", "latency"])
+    parser.add_argument("--data", action="store_true")
     args = parser.parse_args()
-    print("fanout", fanout(args.binary, args.receivers, args.lines), flush=True)
-    print("idle", idle(args.binary, args.idle), flush=True)
-    print("latency", latency(args.binary), flush=True)
+    if args.data:
+        import tempfile
+        EXTRA.extend(["--data", tempfile.mkdtemp(prefix="relay-bench-data-")])
+    if args.only in (None, "fanout"):
+        print("fanout", fanout(args.binary, args.receivers, args.lines), flush=True)
+    if args.only in (None, "idle"):
+        print("idle", idle(args.binary, args.idle), flush=True)
+    if args.only in (None, "latency"):
+        print("latency", latency(args.binary), flush=True)
 
 
 if __name__ == "__main__":
