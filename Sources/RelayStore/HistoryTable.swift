@@ -40,7 +40,15 @@ public final class HistoryTable {
 
     /// Keeps at most `lines` per room and nothing older than `before` (milliseconds).
     public func prune(keeping lines: Int, before: Int64?) throws {
-        if let before { try database.execute("DELETE FROM history WHERE millis < \(before)") }
+        // By id, which follows time: no index on the time to keep up on every insert.
+        if let before {
+            // From the oldest on, up to the first line young enough (all of them when none is).
+            try database.execute("""
+                DELETE FROM history WHERE id < COALESCE(
+                    (SELECT id FROM history WHERE millis >= \(before) ORDER BY id LIMIT 1),
+                    (SELECT MAX(id) + 1 FROM history))
+                """)
+        }
         try database.execute("""
             DELETE FROM history WHERE id IN (
                 SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY room ORDER BY id DESC) AS age FROM history)
@@ -72,8 +80,10 @@ public final class MetaTable {
         return try statement.step() ? statement.text(0) : nil
     }
 
+    private lazy var upsert = try! database.prepare(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+
     public func set(_ key: String, _ value: String) throws {
-        try database.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            .run([.text(key), .text(value)])
+        try upsert.run([.text(key), .text(value)])
     }
 }

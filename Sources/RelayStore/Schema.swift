@@ -19,7 +19,6 @@ public enum Schema {
         );
         CREATE INDEX history_by_room ON history (room, id);
         CREATE INDEX history_by_msgid ON history (room, msgid);
-        CREATE INDEX history_by_time ON history (millis);
         """,
     ]
 

@@ -101,6 +101,7 @@ public final class StoreWriter {
         sigfillset(&all)
         pthread_sigmask(SIG_BLOCK, &all, nil)
         let history = HistoryTable(database)
+        let meta = MetaTable(database)
         var sincePrune = 0
         while true {
             pthread_mutex_lock(lock)
@@ -112,7 +113,13 @@ public final class StoreWriter {
             if done { return }
             do {
                 try database.transaction {
-                    for change in batch { try history.apply(change) }
+                    var highest: UInt64 = 0
+                    for change in batch {
+                        try history.apply(change)
+                        if case .said(let line) = change { highest = max(highest, line.msgid) }
+                    }
+                    // Pruning may empty the table: msgids must still never repeat after a restart.
+                    if highest > 0 { try meta.set("last-msgid", String(highest)) }
                 }
                 sincePrune += batch.count
                 if sincePrune >= 1_000 {

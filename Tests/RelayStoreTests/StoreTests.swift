@@ -48,15 +48,19 @@ final class StoreTests: XCTestCase {
         try Schema.migrate(database)
         let history = HistoryTable(database)
         for number in UInt64(1)...10 { try history.apply(.said(line("#ops", number, millis: Int64(number) * 1000))) }
-        try history.apply(.said(line("#dev", 11)))
+        try history.apply(.said(line("#dev", 11, millis: 11_000)))
         try history.apply(.forgot(room: "#ops", msgid: 9))
         XCTAssertEqual(try history.recent(room: "#ops", limit: 3).map(\.msgid), [7, 8, 10])
         XCTAssertEqual(try history.recent(room: "#ops", limit: 3)[0], line("#ops", 7, millis: 7000))
         XCTAssertEqual(try history.recent(room: "#ops", limit: 100, since: 8000).map(\.msgid), [8, 10])
         XCTAssertEqual(try history.lastMsgid(), 11)
-        try history.prune(keeping: 2, before: 3000)
-        XCTAssertEqual(try history.recent(room: "#ops", limit: 100).map(\.msgid), [8, 10])
-        XCTAssertEqual(try history.recent(room: "#dev", limit: 100).map(\.msgid), [], "#dev's line was older than the cutoff")
+        try history.prune(keeping: 100, before: 7500)
+        XCTAssertEqual(try history.recent(room: "#ops", limit: 100).map(\.msgid), [8, 10], "older than the cutoff: gone")
+        try history.prune(keeping: 1, before: nil)
+        XCTAssertEqual(try history.recent(room: "#ops", limit: 100).map(\.msgid), [10], "one a room")
+        XCTAssertEqual(try history.recent(room: "#dev", limit: 100).map(\.msgid), [11])
+        try history.prune(keeping: 100, before: 20_000)
+        XCTAssertEqual(try history.lastMsgid(), 0, "nothing young enough: everything goes")
     }
 
     func testTheWriterCommitsEverythingSubmittedBeforeClose() throws {
@@ -67,6 +71,7 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(writer.takeProblems(), [])
         let history = HistoryTable(try Database(path: path, readOnly: true))
         XCTAssertEqual(try history.recent(room: "#ops", limit: 2_000).map(\.msgid), Array(UInt64(1)...1000))
+        XCTAssertEqual(try MetaTable(try Database(path: path)).value("last-msgid"), "1000", "kept apart from the lines, which pruning may remove")
     }
 
     func testABacklogPastTheBoundIsDroppedAndSaid() throws {

@@ -42,7 +42,8 @@ struct DataDirectory {
         }
         let history = HistoryTable(reader)
         let since = keepDays > 0 ? { Int64(time(nil)) * 1000 - Int64(keepDays) * 86_400_000 } : { Int64.min }
-        let persistence = PersistentHistory(msgidPrefix: prefix, lastMsgid: try history.lastMsgid()) { room, limit in
+        let lastMsgid = max(try history.lastMsgid(), try meta.value("last-msgid").flatMap(UInt64.init) ?? 0)
+        let persistence = PersistentHistory(msgidPrefix: prefix, lastMsgid: lastMsgid) { room, limit in
             // An indexed read of at most `limit` rows; a failure costs the room its old lines, not the server.
             (try? history.recent(room: room, limit: limit, since: since())) ?? []
         }
