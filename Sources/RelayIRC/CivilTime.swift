@@ -25,6 +25,11 @@ public struct CivilTime: Equatable, Sendable {
 
     private static func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
+    /// "2026-11-27 09:00" (UTC), for lines read back.
+    public var dateAndMinute: String {
+        "\(year)-\(Self.two(month))-\(Self.two(day)) \(Self.two(hour)):\(Self.two(minute))"
+    }
+
     /// "Fri Nov 27 2026 09:00:00 UTC"
     public var readable: String {
         let weekdayName = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][Int(weekday)]

@@ -1,6 +1,6 @@
 /// What a line costs in flood-control tokens. Most cost one; a command that
 /// walks every user or room (WHO, LIST, NAMES of everything, WHOIS with a
-/// mask, and the plain /who, /rooms) costs `config.expensiveCommandCost`, as
+/// mask, and the plain /who, /rooms, /history, /search) costs `config.expensiveCommandCost`, as
 /// InspIRCd's penalties and Ergo's fakelag do: ten clients cannot take turns
 /// asking for the whole server and stall everyone else.
 extension ChatServer {
@@ -16,7 +16,7 @@ extension ChatServer {
         if plain {
             guard rest.first == UInt8(ascii: "/") else { return false }
             let command = word(&rest).dropFirst()
-            return ["who", "names", "rooms", "list"].contains { equalsIgnoringCase(command, $0) }
+            return ["who", "names", "rooms", "list", "history", "search"].contains { equalsIgnoringCase(command, $0) }
         }
         // A tags word and a source come before the command.
         if rest.first == UInt8(ascii: "@") { _ = word(&rest) }

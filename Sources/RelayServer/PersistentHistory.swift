@@ -1,3 +1,5 @@
+import RelayIRC
+
 /// A line of room history as it outlives the process (`relay serve --data`).
 public struct StoredLine: Equatable, Sendable {
     /// The room's folded name.
@@ -43,15 +45,54 @@ public struct PersistentHistory {
     /// A room's most recent lines (at most `limit`), oldest first. Runs on the
     /// loop: bounded by the limit, an indexed read.
     public var recent: (_ folded: String, _ limit: Int) -> [StoredLine]
+    /// A room's most recent lines holding every word (any case), at most
+    /// `limit`, oldest first; it looks through a bounded number of recent lines.
+    public var search: (_ folded: String, _ words: [String], _ limit: Int) -> [StoredLine]
 
-    public init(msgidPrefix: String, lastMsgid: UInt64, recent: @escaping (_ folded: String, _ limit: Int) -> [StoredLine]) {
+    public init(msgidPrefix: String, lastMsgid: UInt64, recent: @escaping (_ folded: String, _ limit: Int) -> [StoredLine],
+                search: @escaping (_ folded: String, _ words: [String], _ limit: Int) -> [StoredLine] = { _, _, _ in [] }) {
         self.msgidPrefix = msgidPrefix
         self.lastMsgid = lastMsgid
         self.recent = recent
+        self.search = search
     }
 }
 
 extension ChatServer {
+    /// `/history [N]` and `/search WORDS` for plain users: from the disk with
+    /// `--data` (what was said before a restart included), else from the room's memory.
+    func plainHistory(_ user: User, _ argument: String, search: Bool) throws(ChatError) {
+        guard let room = user.currentRoom else { throw .notInARoom }
+        let limit = 20
+        var lines: [StoredLine]
+        if search {
+            let words = argument.split(separator: " ").prefix(5).map { $0.lowercased() }
+            guard !words.isEmpty else { throw .usage("/search WORDS") }
+            if let persistence {
+                lines = persistence.search(room.folded, words, limit)
+            } else {
+                lines = room.history.filter { line in words.allSatisfy { line.text.lowercased().contains($0) } }.suffix(limit).map { stored($0, room) }
+            }
+            user.send(Plain.info(lines.isEmpty ? "Nothing in \(room.name) matches \(words.joined(separator: " "))"
+                                               : "Lines in \(room.name) with \(words.joined(separator: " ")):"))
+        } else {
+            let asked = argument.isEmpty ? limit : Int(argument.split(separator: " ").first ?? "") ?? 0
+            guard (1...100).contains(asked) else { throw .usage("/history [1-100]") }
+            lines = persistence?.recent(room.folded, asked) ?? room.history.suffix(asked).map { stored($0, room) }
+            user.send(Plain.info(lines.isEmpty ? "Nothing was said in \(room.name) yet" : "The last \(lines.count) in \(room.name):"))
+        }
+        for line in lines {
+            let time = CivilTime(unixSeconds: line.millis / 1000)
+            let nick = line.source.prefix { $0 != "!" }
+            user.send(Plain.line("[\(time.dateAndMinute)] " + (line.isAction ? "* \(nick) \(line.text)" : "<\(nick)> \(line.text)")))
+        }
+    }
+
+    private func stored(_ line: HistoryLine, _ room: Room) -> StoredLine {
+        StoredLine(room: room.folded, text: line.text, isAction: line.isAction, source: line.source, millis: line.millis,
+                   msgid: line.msgid, account: line.account, bot: line.bot)
+    }
+
     /// The history changes since the last call, oldest first (empty without `--data`).
     public func takeHistoryChanges() -> [HistoryChange] {
         defer { historyChanges.removeAll(keepingCapacity: true) }

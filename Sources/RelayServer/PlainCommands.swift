@@ -83,6 +83,10 @@ extension ChatServer {
                 }
                 setTopic(user, room, to: rest)
             }
+        case "history":
+            try plainHistory(user, rest, search: false)
+        case "search":
+            try plainHistory(user, rest, search: true)
         case "quit", "exit", "bye":
             disconnect(user, reason: rest.isEmpty ? "Quit" : "Quit: \(rest)", farewell: "Goodbye!")
         case "help", "?":

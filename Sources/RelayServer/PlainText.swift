@@ -30,6 +30,8 @@ enum Plain {
         "  /msg NICK TEXT    a private message",
         "  /me TEXT          an action: * nick TEXT",
         "  /topic [TEXT]     show or set the room's topic",
+        "  /history [N]      the room's last N lines (20), with their times",
+        "  /search WORDS     the room's recent lines with every word",
         "  /quit [REASON]    leave the server",
         "  /help             this list",
         "Start a line with // to send a line that begins with /.",

@@ -31,6 +31,25 @@ public final class HistoryTable {
         return lines.reversed()
     }
 
+    /// A room's last `limit` lines holding every one of `words` (ASCII letters in
+    /// any case), oldest first, among its newest `window` lines: a search costs
+    /// a bounded read on the loop, whatever --history-lines keeps.
+    public func search(room: String, words: [String], limit: Int, window: Int = 10_000) throws -> [StoredLine] {
+        let conditions = words.map { _ in "text LIKE ? ESCAPE '\\'" }.joined(separator: " AND ")
+        let statement = try database.prepare("""
+            SELECT room, msgid, millis, source, text, action, account, bot FROM history
+            WHERE id IN (SELECT id FROM history WHERE room = ? ORDER BY id DESC LIMIT ?) AND \(conditions)
+            ORDER BY id DESC LIMIT ?
+            """)
+        let patterns = words.map { word in
+            "%" + word.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
+        }
+        statement.bind([.text(room), .int(Int64(window))] + patterns.map(Statement.Value.text) + [.int(Int64(limit))])
+        var lines: [StoredLine] = []
+        while try statement.step() { lines.append(Self.line(statement)) }
+        return lines.reversed()
+    }
+
     /// Every line, oldest first, a batch at a time (export).
     public func all(_ each: (StoredLine) throws -> Void) throws {
         let statement = try database.prepare(

@@ -72,6 +72,16 @@ final class DataEndToEndTests: XCTestCase {
         XCTAssertTrue(after.first?.contains("msgid=") ?? false, "\(after)")
         // New lines go on after the old ones, with new msgids.
         let bob = try plainUser(server, nick: "bob")
+        _ = bob.drain()
+        bob.sendLine("/search BEFORE restart")
+        XCTAssertEqual(bob.readLine(), "-!- Lines in #lobby with before restart:")
+        XCTAssertTrue(bob.readLine()?.hasSuffix("] <ana> before the restart") ?? false)
+        bob.sendLine("/join #dev")
+        bob.waitFor { $0.hasPrefix("-!- You joined #dev") }
+        bob.sendLine("/history 5")
+        XCTAssertNotNil(bob.waitFor { $0 == "-!- The last 1 in #dev:" })
+        XCTAssertTrue(bob.readLine()?.hasSuffix("] <ana> dev talk") ?? false)
+        bob.sendLine("/join #lobby")
         bob.sendLine("after the restart")
         XCTAssertEqual(try recentLines(server), ["<ana> before the restart", "* ana waves", "<bob> after the restart"])
         let file = directory + ".jsonl"

@@ -61,3 +61,49 @@ final class PersistentHistoryTests: XCTestCase {
         XCTAssertEqual(harness.server.takeHistoryChanges(), [])
     }
 }
+
+/// `/history` and `/search` for plain users.
+final class PlainHistoryCommandTests: XCTestCase {
+    func testFromTheRoomsMemoryWithoutData() {
+        let harness = Harness()
+        harness.wallClock = 1_796_400_000  // 2026-12-04 16:00 UTC
+        let ana = harness.plainUser(nick: "ana")
+        harness.send(ana, "deploy started")
+        harness.send(ana, "/me checks the logs")
+        harness.send(ana, "Deploy finished")
+        _ = ana.take()
+        harness.send(ana, "/history 2")
+        XCTAssertEqual(ana.take(), ["-!- The last 2 in #lobby:", "[2026-12-04 16:00] * ana checks the logs", "[2026-12-04 16:00] <ana> Deploy finished"])
+        harness.advance(by: .seconds(10))  // each costs 4 of the 10 flood tokens
+        harness.send(ana, "/search deploy FIN")
+        XCTAssertEqual(ana.take(), ["-!- Lines in #lobby with deploy fin:", "[2026-12-04 16:00] <ana> Deploy finished"])
+        harness.advance(by: .seconds(10))
+        harness.send(ana, "/search nothing")
+        XCTAssertEqual(ana.take(), ["-!- Nothing in #lobby matches nothing"])
+        harness.advance(by: .seconds(10))
+        harness.send(ana, "/history 500")
+        XCTAssertEqual(ana.take(), ["-!- Usage: /history [1-100]"])
+        harness.advance(by: .seconds(10))
+        harness.send(ana, "/search")
+        XCTAssertEqual(ana.take(), ["-!- Usage: /search WORDS"])
+    }
+
+    func testFromTheDiskWithData() {
+        var asked: [(String, [String], Int)] = []
+        let persistence = PersistentHistory(msgidPrefix: "p", lastMsgid: 1, recent: { folded, limit in
+            limit == 5 ? [StoredLine(room: folded, text: "from disk", isAction: false, source: "old!o@h", millis: 1_796_400_000_000, msgid: 1)] : []
+        }, search: { folded, words, limit in
+            asked.append((folded, words, limit))
+            return [StoredLine(room: folded, text: "found it", isAction: false, source: "old!o@h", millis: 1_796_400_060_000, msgid: 1)]
+        })
+        let harness = Harness(persistence: persistence)
+        let ana = harness.plainUser(nick: "ana")
+        _ = ana.take()
+        harness.send(ana, "/history 5")
+        XCTAssertEqual(ana.take(), ["-!- The last 1 in #lobby:", "[2026-12-04 16:00] <old> from disk"])
+        harness.advance(by: .seconds(10))
+        harness.send(ana, "/search Found IT")
+        XCTAssertEqual(ana.take(), ["-!- Lines in #lobby with found it:", "[2026-12-04 16:01] <old> found it"])
+        XCTAssertEqual(asked.map(\.1), [["found", "it"]])
+    }
+}

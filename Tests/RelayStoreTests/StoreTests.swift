@@ -63,6 +63,23 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try history.lastMsgid(), 0, "nothing young enough: everything goes")
     }
 
+    func testSearchMatchesEveryWordInAnyCaseAndTakesWildcardsLiterally() throws {
+        let database = try Database(path: path)
+        try Schema.migrate(database)
+        let history = HistoryTable(database)
+        let texts = ["Deploy started", "deploy FINISHED", "100% done", "1000 done", "snake_case", "snakeXcase"]
+        for (index, text) in texts.enumerated() {
+            try history.apply(.said(StoredLine(room: "#ops", text: text, isAction: false, source: "a!a@h", millis: 1, msgid: UInt64(index + 1))))
+        }
+        try history.apply(.said(StoredLine(room: "#dev", text: "deploy finished", isAction: false, source: "a!a@h", millis: 1, msgid: 99)))
+        XCTAssertEqual(try history.search(room: "#ops", words: ["deploy", "finished"], limit: 10).map(\.text), ["deploy FINISHED"])
+        XCTAssertEqual(try history.search(room: "#ops", words: ["deploy"], limit: 1).map(\.text), ["deploy FINISHED"], "the newest")
+        XCTAssertEqual(try history.search(room: "#ops", words: ["100%"], limit: 10).map(\.text), ["100% done"])
+        XCTAssertEqual(try history.search(room: "#ops", words: ["snake_"], limit: 10).map(\.text), ["snake_case"])
+        XCTAssertEqual(try history.search(room: "#ops", words: ["deploy"], limit: 10, window: 4).map(\.text), [],
+                       "only the newest lines are looked at")
+    }
+
     func testTheWriterCommitsEverythingSubmittedBeforeClose() throws {
         let writer = try StoreWriter(path: path, keepLines: 10_000, keepFor: nil)
         try writer.start()

@@ -46,6 +46,8 @@ struct DataDirectory {
         let persistence = PersistentHistory(msgidPrefix: prefix, lastMsgid: lastMsgid) { room, limit in
             // An indexed read of at most `limit` rows; a failure costs the room its old lines, not the server.
             (try? history.recent(room: room, limit: limit, since: since())) ?? []
+        } search: { room, words, limit in
+            (try? history.search(room: room, words: words, limit: limit)) ?? []
         }
         try writer.start()
         return (persistence, writer)
