@@ -7,6 +7,8 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/evp.h>
 
 static const uint64_t RELAY_SSL_OP_IGNORE_UNEXPECTED_EOF = SSL_OP_IGNORE_UNEXPECTED_EOF;
 static const uint64_t RELAY_SSL_OP_NO_RENEGOTIATION = SSL_OP_NO_RENEGOTIATION;
