@@ -79,7 +79,7 @@ let package = Package(
             name: "CSQLite",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         // What `serve --data` keeps on disk: the schema, its migrations, and a writer off the loop.
-        .target(name: "RelayStore", dependencies: ["CSQLite", "RelayServer"], swiftSettings: releaseSettings),
+        .target(name: "RelayStore", dependencies: ["CSQLite", "RelayIRC", "RelayServer"], swiftSettings: releaseSettings),
         // GNU readline, for the interactive client.
         .systemLibrary(
             name: "CReadline",

@@ -36,7 +36,12 @@ public final class ChatServer {
     var messageCounter: UInt64 = 0
     /// Room history on disk (`--data`), and what changed since the host last wrote.
     let persistence: PersistentHistory?
-    var historyChanges: [HistoryChange] = []
+    var stateChanges: [StateChange] = []
+    /// Accounts by folded name (few: all in memory), and the password jobs in flight.
+    var accounts: [String: AccountRecord] = [:]
+    var pendingLogins: [Int: PendingLogin] = [:]
+    var passwordJobs: [PasswordJob] = []
+    var passwordJobCounter = 0
     var batchCounter: UInt64 = 0
     /// MONITOR: who watches each folded nick.
     var monitors: [String: Set<ClientID>] = [:]
@@ -61,6 +66,7 @@ public final class ChatServer {
         self.persistence = persistence
         self.msgidPrefix = persistence?.msgidPrefix ?? String(UInt64(max(0, millis())), radix: 36)
         self.messageCounter = persistence?.lastMsgid ?? 0
+        for account in persistence?.accounts ?? [] { accounts[Casemapping.fold(account.name)] = account }
         // The lobby always exists (LIST shows it to IRC clients before anyone is in it).
         if let lobby = config.defaultRoom {
             let room = Room(name: lobby, createdAt: startedAt, historyLimit: config.historyLength)
@@ -344,7 +350,7 @@ public final class ChatServer {
     /// PASS, OPER and AUTHENTICATE lines, in any case: what they carry is a secret.
     static func carriesSecret(_ line: [UInt8]) -> Bool {
         guard let message = try? Message.parse(line[...]) else { return false }
-        return ["PASS", "OPER", "AUTHENTICATE"].contains(message.command.uppercased())
+        return ["PASS", "OPER", "AUTHENTICATE"].contains(message.command.uppercased()) || isAccountSecret(message)
     }
 
     /// The trial as IRC is over without registration: a person typed the first

@@ -63,6 +63,8 @@ extension ChatServer {
         "MARKREAD": IRCCommand(1, ChatServer.ircMarkread),
         "REDACT": IRCCommand(2, ChatServer.ircRedact),
         "RELAYMSG": IRCCommand(3, ChatServer.ircRelaymsg),
+        "REGISTER": IRCCommand(3, ChatServer.ircRegister),
+        "AUTHENTICATE": IRCCommand(1, beforeRegistration: true, ChatServer.ircAuthenticate),
     ]
 
     func handleIRC(_ user: User, line: ArraySlice<UInt8>, now: ContinuousClock.Instant) {
@@ -231,6 +233,11 @@ extension ChatServer {
         let targets = targetList.split(separator: ",").map(String.init).filter { seen.insert(Casemapping.fold($0)).inserted }
         if targets.count > config.maxTargets { throw .tooManyTargets(targetList) }
         for target in targets {
+            // NickServ is relay itself, unless someone holds the nick.
+            if !notice, Casemapping.equal(target, Self.nickServ), nicks[Casemapping.fold(target)] == nil {
+                nickServ(user, text)
+                continue
+            }
             do {
                 try say(user, to: target, text: text, kind: kind, tags: tags)
             } catch {

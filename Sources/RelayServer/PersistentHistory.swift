@@ -27,12 +27,27 @@ public struct StoredLine: Equatable, Sendable {
     }
 }
 
-/// What changed in rooms' history since the host last asked: the host writes
-/// these to disk, in order, once a loop turn, in one transaction.
-public enum HistoryChange: Equatable, Sendable {
+/// An account (`serve --data`): its name as registered, and its password's hash.
+public struct AccountRecord: Equatable, Sendable {
+    public var name: String
+    /// `PasswordHash`'s encoding; the password itself is never kept.
+    public var passwordHash: String
+    public var createdMillis: Int64
+
+    public init(name: String, passwordHash: String, createdMillis: Int64) {
+        self.name = name
+        self.passwordHash = passwordHash
+        self.createdMillis = createdMillis
+    }
+}
+
+/// What changed since the host last asked: the host writes these to disk, in
+/// order, once a loop turn, in one transaction.
+public enum StateChange: Equatable, Sendable {
     case said(StoredLine)
     /// Redacted (draft/message-redaction): gone from disk too.
     case forgot(room: String, msgid: UInt64)
+    case registered(AccountRecord)
 }
 
 /// Room history kept on disk: what the core reads when a room comes into being
@@ -48,9 +63,13 @@ public struct PersistentHistory {
     /// A room's most recent lines holding every word (any case), at most
     /// `limit`, oldest first; it looks through a bounded number of recent lines.
     public var search: (_ folded: String, _ words: [String], _ limit: Int) -> [StoredLine]
+    /// Every account, read once at start.
+    public var accounts: [AccountRecord]
 
-    public init(msgidPrefix: String, lastMsgid: UInt64, recent: @escaping (_ folded: String, _ limit: Int) -> [StoredLine],
+    public init(msgidPrefix: String, lastMsgid: UInt64, accounts: [AccountRecord] = [],
+                recent: @escaping (_ folded: String, _ limit: Int) -> [StoredLine],
                 search: @escaping (_ folded: String, _ words: [String], _ limit: Int) -> [StoredLine] = { _, _, _ in [] }) {
+        self.accounts = accounts
         self.msgidPrefix = msgidPrefix
         self.lastMsgid = lastMsgid
         self.recent = recent
@@ -94,9 +113,9 @@ extension ChatServer {
     }
 
     /// The history changes since the last call, oldest first (empty without `--data`).
-    public func takeHistoryChanges() -> [HistoryChange] {
-        defer { historyChanges.removeAll(keepingCapacity: true) }
-        return historyChanges
+    public func takeStateChanges() -> [StateChange] {
+        defer { stateChanges.removeAll(keepingCapacity: true) }
+        return stateChanges
     }
 
     /// `line` kept in `room`'s history, and journaled for the disk.
@@ -104,7 +123,7 @@ extension ChatServer {
         guard room.historyLimit > 0 else { return }
         room.remember(line)
         guard persistence != nil else { return }
-        historyChanges.append(.said(StoredLine(room: room.folded, text: line.text, isAction: line.isAction, source: line.source,
+        stateChanges.append(.said(StoredLine(room: room.folded, text: line.text, isAction: line.isAction, source: line.source,
                                                millis: line.millis, msgid: line.msgid, account: line.account, bot: line.bot)))
     }
 
@@ -112,7 +131,7 @@ extension ChatServer {
     func forget(msgid: UInt64, in room: Room) -> Bool {
         var found = false
         while room.forget(msgid: msgid) != nil { found = true }  // a plain user's long line is kept as several pieces
-        if persistence != nil { historyChanges.append(.forgot(room: room.folded, msgid: msgid)) }
+        if persistence != nil { stateChanges.append(.forgot(room: room.folded, msgid: msgid)) }
         return found
     }
 

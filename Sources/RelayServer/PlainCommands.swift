@@ -83,6 +83,10 @@ extension ChatServer {
                 }
                 setTopic(user, room, to: rest)
             }
+        case "register":
+            try plainAccountCommand(user, register: true, rest)
+        case "login", "identify":
+            try plainAccountCommand(user, register: false, rest)
         case "history":
             try plainHistory(user, rest, search: false)
         case "search":

@@ -32,6 +32,8 @@ enum Plain {
         "  /topic [TEXT]     show or set the room's topic",
         "  /history [N]      the room's last N lines (20), with their times",
         "  /search WORDS     the room's recent lines with every word",
+        "  /register PASSWORD  an account named as your nick (servers with --data)",
+        "  /login [NAME] PASSWORD  log in to your account",
         "  /quit [REASON]    leave the server",
         "  /help             this list",
         "Start a line with // to send a line that begins with /.",

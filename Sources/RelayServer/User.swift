@@ -59,10 +59,20 @@ final class User {
         get { more?.capVersion ?? 0 }
         set { state.capVersion = newValue }
     }
-    /// The account logged in to; nil until serve has accounts (account-tag, extended-join).
+    /// The account logged in to (account-tag, extended-join, WHOIS); nil when not logged in.
     var account: String? {
         get { more?.account }
         set { state.account = newValue }
+    }
+    /// A password is being hashed or checked for this connection (one at a time).
+    var loginInProgress: Bool {
+        get { more?.loginInProgress ?? false }
+        set { state.loginInProgress = newValue }
+    }
+    /// SASL PLAIN: the payload so far, once `AUTHENTICATE PLAIN` was accepted.
+    var saslBuffer: String? {
+        get { more?.saslBuffer }
+        set { state.saslBuffer = newValue }
     }
     /// Folded nicks this client MONITORs.
     var monitoring: Set<String> {
@@ -159,6 +169,8 @@ final class User {
 final class IRCv3State {
     var capVersion = 0
     var account: String?
+    var loginInProgress = false
+    var saslBuffer: String?
     var monitoring: Set<String> = []
     var readMarkers: [String: Int64] = [:]
 }

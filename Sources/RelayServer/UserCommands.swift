@@ -91,6 +91,7 @@ extension ChatServer {
         if other.isBot { numeric(user, "335", other.nick, "is a Bot on \(config.network)") }
         if other.isSecure { numeric(user, "671", other.nick, "is using a secure connection") }
         let idle = (other.lastActivity - other.lastMessageAt).components.seconds
+        if let account = other.account { numeric(user, "330", other.nick, account, "is logged in as") }
         numeric(user, "317", other.nick, String(max(0, idle)), String(other.signedOnAt), "seconds idle, signon time")
         numeric(user, "318", other.nick, "End of /WHOIS list")
     }

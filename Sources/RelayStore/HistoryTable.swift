@@ -1,3 +1,4 @@
+import RelayIRC
 import RelayServer
 
 /// Room history in SQLite: what the writer appends and prunes, what the loop reads.
@@ -13,8 +14,14 @@ public final class HistoryTable {
         self.database = database
     }
 
-    public func apply(_ change: HistoryChange) throws {
+    private lazy var insertAccount = try! database.prepare(
+        "INSERT INTO accounts (folded, name, password_hash, created) VALUES (?, ?, ?, ?) ON CONFLICT(folded) DO NOTHING")
+
+    public func apply(_ change: StateChange) throws {
         switch change {
+        case .registered(let account):
+            try insertAccount.run([.text(Casemapping.fold(account.name)), .text(account.name), .text(account.passwordHash),
+                                   .int(account.createdMillis)])
         case .said(let line):
             try insert.run([.text(line.room), .int(Int64(bitPattern: line.msgid)), .int(line.millis), .text(line.source),
                             .text(line.text), .int(line.isAction ? 1 : 0), .optional(line.account), .int(line.bot ? 1 : 0)])
@@ -73,6 +80,16 @@ public final class HistoryTable {
                 SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY room ORDER BY id DESC) AS age FROM history)
                 WHERE age > \(lines))
             """)
+    }
+
+    /// Every account, to keep in memory (there are few, and a login must not wait for the disk).
+    public func accounts() throws -> [AccountRecord] {
+        let statement = try database.prepare("SELECT name, password_hash, created FROM accounts ORDER BY folded")
+        var records: [AccountRecord] = []
+        while try statement.step() {
+            records.append(AccountRecord(name: statement.text(0) ?? "", passwordHash: statement.text(1) ?? "", createdMillis: statement.int(2)))
+        }
+        return records
     }
 
     public func lastMsgid() throws -> UInt64 {

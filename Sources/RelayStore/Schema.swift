@@ -20,6 +20,15 @@ public enum Schema {
         CREATE INDEX history_by_room ON history (room, id);
         CREATE INDEX history_by_msgid ON history (room, msgid);
         """,
+        // 2: accounts (the name folded as IRC folds nicks is the key).
+        """
+        CREATE TABLE accounts (
+            folded TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            created INTEGER NOT NULL
+        );
+        """,
     ]
 
     public static var version: Int { migrations.count }

@@ -17,7 +17,7 @@ public final class StoreWriter {
     private let database: Database
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var pending: [HistoryChange] = []
+    private var pending: [StateChange] = []
     private var closing = false
     private var thread = pthread_t()
     private var started = false
@@ -61,7 +61,7 @@ public final class StoreWriter {
     }
 
     /// A turn's changes, in order. Never blocks on the disk.
-    public func submit(_ changes: [HistoryChange]) {
+    public func submit(_ changes: [StateChange]) {
         guard !changes.isEmpty else { return }
         pthread_mutex_lock(lock)
         pending += changes

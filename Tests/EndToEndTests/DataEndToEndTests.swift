@@ -135,7 +135,7 @@ final class DataEndToEndTests: XCTestCase {
 
         let check = try RelayRun.run(["serve", "--data", directory, "--check"])
         XCTAssertEqual(check.status, 0)
-        XCTAssertTrue(check.stdout.hasSuffix("relay.db: ok (schema version 1)\n"), check.stdout)
+        XCTAssertTrue(check.stdout.hasSuffix("relay.db: ok (schema version 2)\n"), check.stdout)
         let file = directory + ".jsonl"
         XCTAssertEqual(try RelayRun.run(["serve", "--data", directory, "--export", file]).stdout, "exported 2 history lines to \(file)\n")
         let imported = directory + "-imported"

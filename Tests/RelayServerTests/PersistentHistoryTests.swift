@@ -31,14 +31,14 @@ final class PersistentHistoryTests: XCTestCase {
         XCTAssertTrue(cy.take().contains("<ana> before the restart"))
         harness.send(cy, "hello again")
         harness.send(cy, "/me smiles")
-        let changes = harness.server.takeHistoryChanges()
+        let changes = harness.server.takeStateChanges()
         XCTAssertEqual(changes.count, 2)
         guard case .said(let first) = changes[0], case .said(let second) = changes[1] else { return XCTFail("\(changes)") }
         XCTAssertEqual(first.room, "#dev")
         XCTAssertEqual(first.text, "hello again")
         XCTAssertEqual(first.msgid, 42, "msgids go on after the stored ones")
         XCTAssertEqual(second.isAction, true)
-        XCTAssertEqual(harness.server.takeHistoryChanges(), [])
+        XCTAssertEqual(harness.server.takeStateChanges(), [])
     }
 
     func testChathistoryAndRedactionUseThePersistedIDs() {
@@ -51,14 +51,14 @@ final class PersistentHistoryTests: XCTestCase {
         XCTAssertTrue(replay.contains { $0.contains("msgid=old-14") && $0.hasSuffix("PRIVMSG #dev :before the restart") }, "\(replay)")
         // A line from another run has no sender here: only an operator may take it back (ana is the room's).
         harness.send(ana, "REDACT #dev old-14")
-        XCTAssertEqual(harness.server.takeHistoryChanges(), [.forgot(room: "#dev", msgid: 40)])
+        XCTAssertEqual(harness.server.takeStateChanges(), [.forgot(room: "#dev", msgid: 40)])
     }
 
     func testWithoutDataNothingIsJournaled() {
         let harness = Harness()
         let cy = harness.plainUser(nick: "cy")
         harness.send(cy, "hi")
-        XCTAssertEqual(harness.server.takeHistoryChanges(), [])
+        XCTAssertEqual(harness.server.takeStateChanges(), [])
     }
 }
 

@@ -11,13 +11,15 @@ extension ChatServer {
             if user.capVersion >= 302 { user.caps.insert(.capNotify) }
             if !user.registered { user.negotiatingCaps = true }
             let sts = stsPolicy(for: user).map { ["sts=" + $0] } ?? []
-            sendCapList(user, "LS", Capability.listing(version: user.capVersion) + sts)
+            let listed = Capability.listing(version: user.capVersion).filter { accountsEnabled || !$0.hasPrefix("sasl") }
+            sendCapList(user, "LS", listed + sts)
         case "LIST":
             sendCapList(user, "LIST", Capability.names(user.caps))
         case "REQ":
             if !user.registered { user.negotiatingCaps = true }
             let asked = message.params.count > 1 ? message.params[1] : ""
-            let answer = Self.capRequest(asked, version: user.capVersion).map { change in
+            let saslAsked = asked.split(separator: " ").contains { $0.lowercased() == "sasl" }
+            let answer = (saslAsked && !accountsEnabled ? nil : Self.capRequest(asked, version: user.capVersion)).map { change in
                 user.caps.formUnion(change.enable)
                 user.caps.subtract(change.disable)
                 return "ACK"

@@ -23,6 +23,8 @@ struct Capability: OptionSet, Hashable {
     static let readMarker = Capability(rawValue: 1 << 17)
     static let messageRedaction = Capability(rawValue: 1 << 18)
     static let relaymsg = Capability(rawValue: 1 << 19)
+    /// Offered only where the server keeps accounts (`--data`).
+    static let sasl = Capability(rawValue: 1 << 20)
 
     /// The capabilities that put tags on lines others cause: a client with
     /// none of them gets every event's line as it is.
@@ -51,6 +53,7 @@ struct Capability: OptionSet, Hashable {
         ("labeled-response", .labeledResponse, nil),
         ("message-tags", .messageTags, nil),
         ("multi-prefix", .multiPrefix, nil),
+        ("sasl", .sasl, "PLAIN"),
         ("server-time", .serverTime, nil),
         ("setname", .setname, nil),
         ("userhost-in-names", .userhostInNames, nil),

@@ -197,7 +197,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
     func flush() {
         storeFlushQueued = false
         guard let store else { return }
-        store.submit(core.takeHistoryChanges())
+        store.submit(core.takeStateChanges())
         for problem in store.takeProblems() { log.write(ServerLogEvent(.warn, "history-not-saved", [("why", problem)])) }
     }
 

@@ -1,0 +1,137 @@
+import RelayIRC
+import XCTest
+@testable import RelayServer
+
+/// Accounts with `--data`: registration, login by NickServ, REGISTER, the
+/// plain commands and SASL PLAIN; what others see (account-notify,
+/// extended-join, account-tag); passwords never said in a room.
+final class AccountTests: XCTestCase {
+    private var written: [StateChange] = []
+
+    private func harness(accounts: [AccountRecord] = []) -> Harness {
+        Harness(persistence: PersistentHistory(msgidPrefix: "p", lastMsgid: 0, accounts: accounts, recent: { _, _ in [] }))
+    }
+
+    private let ana = AccountRecord(name: "Ana", passwordHash: "fake$opensesame", createdMillis: 1)
+
+    func testRegisterCommandCreatesTheAccountAndLogsIn() {
+        let harness = harness()
+        let ana = harness.ircv3User("ana", caps: "account-notify")
+        harness.send(ana, "REGISTER * * short")
+        XCTAssertEqual(ana.take(), [":test.server FAIL REGISTER WEAK_PASSWORD * :A password has at least 8 characters"])
+        harness.send(ana, "REGISTER bob * longenough")
+        XCTAssertEqual(ana.take(), [":test.server FAIL REGISTER ACCOUNT_NAME_MUST_BE_NICK * :The account name is your nick (or *)"])
+        harness.send(ana, "REGISTER * * longenough")
+        XCTAssertEqual(ana.take(), [":test.server REGISTER SUCCESS ana :Account created",
+                                    ":test.server 900 ana ana!ana@127.0.0.1 ana :You are now logged in as ana"])
+        XCTAssertEqual(harness.server.takeStateChanges(), [.registered(AccountRecord(name: "ana", passwordHash: "fake$longenough",
+                                                                                      createdMillis: 1_700_000_000_000))])
+        harness.send(ana, "REGISTER * * longenough")
+        XCTAssertEqual(ana.take(), [":test.server FAIL REGISTER ALREADY_AUTHENTICATED * :You are logged in as ana already"])
+    }
+
+    func testWithoutDataThereAreNoAccounts() {
+        let harness = Harness()
+        let bob = harness.ircv3User("bob", caps: "message-tags")
+        harness.send(bob, "REGISTER * * longenough")
+        XCTAssertEqual(bob.take(), [":test.server FAIL REGISTER TEMPORARILY_UNAVAILABLE * :This server keeps no accounts (relay serve --data DIR)"])
+        let cy = harness.connect()
+        harness.send(cy, "CAP LS 302")
+        XCTAssertFalse(cy.take().joined().contains("sasl"))
+        harness.send(cy, "CAP REQ sasl")
+        XCTAssertEqual(cy.take(), [":test.server CAP * NAK :sasl"])
+    }
+
+    func testNickServIdentifyTellsTheRoomsWhoAskedAndTheNextJoinCarriesTheAccount() {
+        let harness = harness(accounts: [ana])
+        let watcher = harness.ircv3User("watcher", caps: "account-notify extended-join account-tag")
+        let user = harness.ircUser("ana")
+        harness.send(watcher, "JOIN #ops")
+        harness.send(user, "JOIN #ops")
+        _ = watcher.take(); _ = user.take()
+        harness.send(user, "PRIVMSG NickServ :IDENTIFY wrong password")
+        XCTAssertEqual(user.take(), [":NickServ!NickServ@services. NOTICE ana :No account wrong"])
+        harness.send(user, "PRIVMSG NickServ :IDENTIFY not-it")
+        XCTAssertEqual(user.take(), [":NickServ!NickServ@services. NOTICE ana :Wrong password"])
+        XCTAssertEqual(watcher.take(), [], "nothing of it reaches anyone else")
+        harness.send(user, "PRIVMSG NickServ :IDENTIFY Ana opensesame")
+        XCTAssertEqual(user.take(), [":test.server 900 ana ana!ana@127.0.0.1 Ana :You are now logged in as Ana",
+                                     ":NickServ!NickServ@services. NOTICE ana :You are now identified for Ana"])
+        XCTAssertEqual(watcher.take(), ["@account=Ana :ana!ana@127.0.0.1 ACCOUNT Ana"])
+        harness.send(user, "PRIVMSG #ops :hello")
+        XCTAssertEqual(watcher.take().first.flatMap { FakeClient.tag("account", of: $0) }, "Ana")
+        harness.send(user, "PART #ops")
+        harness.send(user, "JOIN #ops")
+        XCTAssertTrue(watcher.take().contains { $0.hasSuffix("JOIN #ops Ana :ana Real") })
+    }
+
+    func testSASLPlainBeforeRegistration() {
+        let harness = harness(accounts: [ana])
+        let client = harness.connect()
+        harness.send(client, "CAP LS 302")
+        XCTAssertTrue(client.take().joined().contains("sasl=PLAIN"))
+        harness.send(client, "CAP REQ sasl")
+        harness.send(client, "NICK ana")
+        harness.send(client, "USER ana 0 * :Ana")
+        harness.send(client, "AUTHENTICATE EXTERNAL")
+        XCTAssertEqual(Array(client.take().suffix(2)), [":test.server 908 ana PLAIN :are available SASL mechanisms",
+                                                        ":test.server 904 ana :SASL authentication failed"])
+        harness.send(client, "AUTHENTICATE PLAIN")
+        XCTAssertEqual(client.take(), ["AUTHENTICATE +"])
+        harness.send(client, "AUTHENTICATE " + Base64.encode(Array("\0ana\0opensesame".utf8)))
+        XCTAssertEqual(client.take(), [":test.server 900 ana * Ana :You are now logged in as Ana",
+                                       ":test.server 903 ana :SASL authentication successful"])
+        harness.send(client, "CAP END")
+        XCTAssertTrue(client.take().contains { $0.contains(" 001 ana ") })
+        harness.send(client, "WHOIS ana")
+        XCTAssertTrue(client.take().contains(":test.server 330 ana ana Ana :is logged in as"))
+    }
+
+    func testSASLWithAWrongPasswordOrAnUnknownAccountFails() {
+        let harness = harness(accounts: [ana])
+        let client = harness.connect()
+        harness.send(client, "CAP REQ sasl")
+        harness.send(client, "AUTHENTICATE PLAIN")
+        harness.send(client, "AUTHENTICATE " + Base64.encode(Array("\0ana\0guess".utf8)))
+        XCTAssertEqual(Array(client.take().suffix(1)), [":test.server 904 * :SASL authentication failed"])
+        harness.send(client, "AUTHENTICATE PLAIN")
+        harness.send(client, "AUTHENTICATE " + Base64.encode(Array("\0nobody\0guess".utf8)))
+        XCTAssertEqual(Array(client.take().suffix(1)), [":test.server 904 * :SASL authentication failed"])
+        harness.send(client, "AUTHENTICATE PLAIN")
+        harness.send(client, "AUTHENTICATE *")
+        XCTAssertEqual(Array(client.take().suffix(1)), [":test.server 906 * :SASL authentication aborted"])
+    }
+
+    func testPlainUsersRegisterAndLogInAndTheirPasswordsAreNeverSaid() {
+        let harness = harness(accounts: [ana])
+        let pia = harness.plainUser(nick: "pia")
+        let listener = harness.plainUser(nick: "leo")
+        _ = pia.take(); _ = listener.take()
+        harness.send(pia, "/register hunter22hunter")
+        XCTAssertEqual(pia.take(), ["-!- Account pia registered; you are logged in", "-!- You are logged in as pia"])
+        let other = harness.plainUser(nick: "olly")
+        harness.send(other, "/login ana wrong-guess")
+        harness.send(other, "/login Ana opensesame")
+        XCTAssertEqual(Array(other.take().suffix(2)), ["-!- Wrong password", "-!- You are logged in as Ana"])
+        XCTAssertFalse(listener.take().contains { $0.contains("hunter") || $0.contains("sesame") || $0.contains("guess") })
+    }
+
+    /// A client that started as IRC and turned out a person: its NickServ line is not replayed into the room.
+    func testAnIdentifyLineIsASecret() {
+        XCTAssertTrue(ChatServer.carriesSecret(Array("PRIVMSG NickServ :IDENTIFY hunter2".utf8)))
+        XCTAssertTrue(ChatServer.carriesSecret(Array("REGISTER * * hunter2".utf8)))
+        XCTAssertFalse(ChatServer.carriesSecret(Array("PRIVMSG #ops :IDENTIFY yourself".utf8)))
+    }
+
+    func testAJobForAConnectionThatLeftIsDropped() {
+        let harness = harness(accounts: [ana])
+        harness.runsPasswordJobs = false
+        let user = harness.ircUser("ana")
+        harness.send(user, "PRIVMSG NickServ :IDENTIFY opensesame")
+        harness.send(user, "PRIVMSG NickServ :IDENTIFY opensesame")
+        XCTAssertEqual(user.take(), [":NickServ!NickServ@services. NOTICE ana :A login is in progress; try again in a moment"])
+        harness.send(user, "QUIT")
+        harness.runPasswordJobs()  // no crash, nothing sent
+        XCTAssertEqual(harness.server.userCount, 0)
+    }
+}
