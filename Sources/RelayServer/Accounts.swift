@@ -14,6 +14,8 @@ public struct PasswordJob: Equatable, Sendable {
 public enum PasswordResult: Equatable, Sendable {
     case hashed(String)
     case verified(Bool)
+    /// The host had no room for the job (too many logins at once): "try again".
+    case busy
 }
 
 /// Accounts (`serve --data`): REGISTER (draft/account-registration), NickServ's
@@ -66,6 +68,8 @@ extension ChatServer {
             logIn(user, name, via: pending.via)
         case (.identify(let name), .verified(true)):
             logIn(user, accounts[Casemapping.fold(name)]?.name ?? name, via: pending.via)
+        case (_, .busy):
+            refuse(user, pending.via, .busy)
         case (.identify, _):
             log(.info, "login-failed", [("nick", user.nick), ("via", "\(pending.via)")])
             refuse(user, pending.via, .badPassword)

@@ -158,6 +158,63 @@ final class DataEndToEndTests: XCTestCase {
         XCTAssertFalse(damaged.stderr.isEmpty)
     }
 
+    /// An account made on the wire survives a restart; `relay connect` logs in
+    /// to it with the SASL it already has; a wrong password is exit 3.
+    func testAccountsSurviveARestartAndRelayConnectLogsInWithSASL() throws {
+        var server = try serve()
+        let maker = try ircUser(port: server.port, nick: "ana", room: "#lobby")
+        maker.sendLine("REGISTER * * longenough1")
+        XCTAssertNotNil(maker.waitFor(timeout: 10) { $0.contains("REGISTER SUCCESS ana") })
+        XCTAssertNotNil(maker.waitFor { $0.contains(" 900 ana ") })
+        let pia = try plainUser(server, nick: "pia")
+        pia.sendLine("/register piapassword")
+        XCTAssertTrue(pia.waitFor("-!- You are logged in as pia", timeout: 10))
+        usleep(300_000)
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(), 0)
+
+        server = try serve()
+        defer { server.stop() }
+        let watcher = try plainUser(server, nick: "watcher")
+        let passwordFile = directory + "/sasl.pass"
+        try "longenough1".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        chmod(passwordFile, 0o600)
+        let run = try RelayRun.run(["connect", "irc://127.0.0.1:\(server.port)/#lobby", "--nick", "ana", "--sasl-user", "ana",
+                                    "--sasl-password-file", passwordFile, "--send", "logged in", "--trace"], timeout: 30)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains(" 903 "), run.stderr)
+        XCTAssertFalse(run.stderr.contains("longenough1"), "the password never shows")
+        XCTAssertTrue(watcher.waitFor("<ana> logged in"))
+
+        try "wrongpassword".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        let refused = try RelayRun.run(["connect", "irc://127.0.0.1:\(server.port)/#lobby", "--nick", "ana2", "--sasl-user", "ana",
+                                        "--sasl-password-file", passwordFile, "--send", "x"], timeout: 30)
+        XCTAssertEqual(refused.status, 3, refused.stderr)
+
+        let back = try plainUser(server, nick: "pia")
+        back.sendLine("/login piapassword")
+        XCTAssertTrue(back.waitFor("-!- You are logged in as pia", timeout: 10))
+
+        // The accounts are in the export (hashes only), and come back with --import.
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(), 0)
+        let file = directory + ".jsonl"
+        XCTAssertEqual(try RelayRun.run(["serve", "--data", directory, "--export", file]).status, 0)
+        let exported = try String(contentsOfFile: file, encoding: .utf8)
+        XCTAssertTrue(exported.contains(#""type":"account","name":"ana","password_hash":"pbkdf2-sha256$100000$"#), exported)
+        XCTAssertFalse(exported.contains("longenough1") || exported.contains("piapassword"))
+        var info = stat()
+        stat(file, &info)
+        XCTAssertEqual(info.st_mode & 0o777, 0o600)
+        let imported = directory + "-imported"
+        XCTAssertEqual(try RelayRun.run(["serve", "--data", imported, "--import", file]).status, 0)
+        let restored = try serve(imported)
+        defer { restored.stop() }
+        let again = try plainUser(restored, nick: "pia")
+        again.sendLine("/login piapassword")
+        XCTAssertTrue(again.waitFor("-!- You are logged in as pia", timeout: 10))
+    }
+
     func testUsageErrors() throws {
         let run = try RelayRun.run(["serve", "--check"])
         XCTAssertEqual(run.status, 2)

@@ -43,7 +43,7 @@ struct DataDirectory {
         let history = HistoryTable(reader)
         let since = keepDays > 0 ? { Int64(time(nil)) * 1000 - Int64(keepDays) * 86_400_000 } : { Int64.min }
         let lastMsgid = max(try history.lastMsgid(), try meta.value("last-msgid").flatMap(UInt64.init) ?? 0)
-        let persistence = PersistentHistory(msgidPrefix: prefix, lastMsgid: lastMsgid) { room, limit in
+        let persistence = PersistentHistory(msgidPrefix: prefix, lastMsgid: lastMsgid, accounts: try history.accounts()) { room, limit in
             // An indexed read of at most `limit` rows; a failure costs the room its old lines, not the server.
             (try? history.recent(room: room, limit: limit, since: since())) ?? []
         } search: { room, words, limit in
@@ -60,17 +60,28 @@ struct DataDirectory {
         return try Schema.problems(in: database)
     }
 
-    /// `--export FILE`: one JSON object per line, the server's facts then every history line, oldest first.
+    /// `--export FILE`: one JSON object per line: the server's facts, the
+    /// accounts (with their password hashes: keep the file as safe as the data),
+    /// then every history line, oldest first.
     func export(to file: String) throws -> Int {
         guard access(path, F_OK) == 0 else { throw Failure(description: "\(path): no data here yet") }
         let database = try Database(path: path, create: false)
         try Schema.migrate(database)
-        guard let out = fopen(file, "w") else { throw Failure(description: "\(file): \(String(cString: strerror(errno)))") }
+        // Mode 0600: the file holds password hashes.
+        let fd = Glibc.open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0, let out = fdopen(fd, "w") else { throw Failure(description: "\(file): \(String(cString: strerror(errno)))") }
         defer { fclose(out) }
         var count = 0
         func write(_ line: String) { fputs(line + "\n", out) }
         if let prefix = try MetaTable(database).value("msgid-prefix") {
             write(JSONWriter.object([("type", "meta"), ("key", "msgid-prefix"), ("value", prefix)]))
+        }
+        if let last = try MetaTable(database).value("last-msgid") {
+            write(JSONWriter.object([("type", "meta"), ("key", "last-msgid"), ("value", last)]))
+        }
+        for account in try HistoryTable(database).accounts() {
+            write(JSONWriter.object([("type", "account"), ("name", account.name), ("password_hash", account.passwordHash),
+                                     ("created", String(account.createdMillis))]))
         }
         try HistoryTable(database).all { line in
             var members = [("type", "history"), ("room", line.room), ("msgid", String(line.msgid)), ("millis", String(line.millis)),
@@ -94,7 +105,7 @@ struct DataDirectory {
         let database = try Database(path: path)
         try Schema.migrate(database)
         let history = HistoryTable(database), meta = MetaTable(database)
-        guard try history.lastMsgid() == 0 else {
+        guard try history.lastMsgid() == 0, try history.accounts().isEmpty else {
             throw Failure(description: "\(path) has history already: import into an empty --data directory")
         }
         var count = 0
@@ -118,6 +129,11 @@ struct DataDirectory {
                                                        millis: millis, msgid: msgid, account: string("account"),
                                                        bot: object["bot"] == .bool(true))))
                     count += 1
+                case "account":
+                    guard let name = string("name"), let hash = string("password_hash"), let created = string("created").flatMap(Int64.init) else {
+                        throw bad("an account line needs name, password_hash and created")
+                    }
+                    try history.apply(.registered(AccountRecord(name: name, passwordHash: hash, createdMillis: created)))
                 default:
                     throw bad("unknown type \(string("type") ?? "(none)")")
                 }

@@ -49,10 +49,14 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
     /// `--data`: room history goes to disk through this, once a turn.
     private let store: StoreWriter?
     private var storeFlushQueued = false
+    /// Password hashing and checking, off the loop (accounts need --data).
+    private let passwords: BackgroundWork?
+    var hashIterations = PasswordHash.defaultIterations
 
     init(loop: EventLoop, ports: [Port], tls: TLSContext? = nil, config: ServerConfig, sendQueueLimit: Int,
          log: OperatorLog = OperatorLog(), persistence: PersistentHistory? = nil, store: StoreWriter? = nil) {
         self.store = store
+        self.passwords = store == nil ? nil : try? BackgroundWork(loop: loop, limit: 32)
         self.loop = loop
         self.ports = ports
         self.tls = tls
@@ -186,10 +190,33 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
             core.receiveTooLong(connection.tag, length: length, now: .now)
         }
         syncCoreTimer()
+        runPasswordJobs()
         if store != nil && !storeFlushQueued {
             // The turn's history changes, written once the turn is over: a burst is one commit.
             storeFlushQueued = true
             loop.flushSoon(self)
+        }
+    }
+
+    /// The core's password jobs to the worker; each answer goes back to the core on the loop.
+    private func runPasswordJobs() {
+        guard let passwords else { return }
+        for job in core.takePasswordJobs() {
+            let iterations = hashIterations
+            let accepted = passwords.submit({ () -> PasswordResult in
+                switch job.kind {
+                case .hash(let password): return .hashed(PasswordHash.make(password, iterations: iterations))
+                case .verify(let password, let hash): return .verified(PasswordHash.verify(password, against: hash))
+                }
+            }) { [unowned self] result in
+                core.passwordJobDone(job.id, result, now: .now)
+                syncCoreTimer()
+                if !storeFlushQueued {
+                    storeFlushQueued = true
+                    loop.flushSoon(self)
+                }
+            }
+            if !accepted { core.passwordJobDone(job.id, .busy, now: .now) }
         }
     }
 
