@@ -215,8 +215,10 @@ extension ChatServer {
         startLogin(user, .identify(words.count == 2 ? words[0] : user.nick), password: words.last!, via: .plain)
     }
 
-    func serviceNotice(_ user: User, _ text: String) {
-        user.send(Message(source: "\(Self.nickServ)!\(Self.nickServ)@services.", command: "NOTICE", params: [user.nick, text]))
+    /// A service's answer: a NOTICE from it for IRC, "-!- NickServ: ..." for a plain user.
+    func serviceNotice(_ user: User, _ text: String, from service: String = nickServ) {
+        guard user.isIRC else { return user.send(Plain.info("\(service): \(text)")) }
+        user.send(Message(source: "\(service)!\(service)@services.", command: "NOTICE", params: [user.nick, text]))
     }
 
     /// Lines whose words are a password: never replayed into a room, never logged.

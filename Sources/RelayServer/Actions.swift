@@ -41,7 +41,12 @@ extension ChatServer {
             reply(user, .tooManyChannels(roomName))
             return nil
         }
+        let isLobby = self.isLobby(folded)
+        // A registered room comes back (with its key, bans...) before anyone may be let in.
+        let restored = rooms[folded] == nil && registeredRooms[folded] != nil
+        if restored { makeRoom(roomName, isLobby: isLobby) }
         if let existing = rooms[folded], let refusal = refusal(user, joining: existing, key: key) {
+            if restored { rooms[folded] = nil }
             reply(user, refusal)
             return nil
         }
@@ -49,18 +54,8 @@ extension ChatServer {
         if user.isPlain, let current = user.currentRoom {
             part(user, from: current, reason: nil)
         }
-        let isLobby = self.isLobby(folded)
-        let room: Room
-        if let existing = rooms[folded] {
-            room = existing
-        } else {
-            room = Room(name: roomName, createdAt: wallClock(), historyLimit: config.historyLength)
-            // The lobby belongs to everyone: nobody is handed op there, and anyone may set its topic.
-            if isLobby { room.modes.topicProtected = false }
-            rooms[folded] = room
-            restoreHistory(of: room)
-        }
-        if room.members.isEmpty && !isLobby { room.operators.insert(user.id) }
+        let room = rooms[folded] ?? makeRoom(roomName, isLobby: isLobby)
+        if opensAsOperator(user, room, isLobby: isLobby) { room.operators.insert(user.id) }
         room.invited.remove(user.id)
         room.add(user)
         user.rooms.append(room)
@@ -95,9 +90,23 @@ extension ChatServer {
         return room
     }
 
+    /// A new room, with what the disk kept of it (history; a registered room's state).
+    @discardableResult
+    private func makeRoom(_ name: String, isLobby: Bool) -> Room {
+        let room = Room(name: name, createdAt: wallClock(), historyLimit: config.historyLength)
+        // The lobby belongs to everyone: nobody is handed op there, and anyone may set its topic.
+        if isLobby { room.modes.topicProtected = false }
+        rooms[room.folded] = room
+        restoreHistory(of: room)
+        restoreRegistration(of: room)
+        return room
+    }
+
     /// Why `user` may not join `room`, if they may not: +b, +i, +k, +l, in that order.
     private func refusal(_ user: User, joining room: Room, key: String?) -> ChatError? {
         // An invite lets the invitee past +b, +i and +l (not +k); +I past +i.
+        // A registered room's founder, logged in, is let in past all of them.
+        if let record = registeredRooms[room.folded], let account = user.account, Casemapping.equal(account, record.founder) { return nil }
         let invited = room.invited.contains(user.id)
         if room.isBanned(user) && !invited { return .banned(room.name) }
         if room.modes.inviteOnly && !invited && !room.isInviteException(user) { return .inviteOnly(room.name) }
@@ -272,6 +281,7 @@ extension ChatServer {
         for member in room.members {
             member.send(irc: irc, plain: plain)
         }
+        persist(room)
     }
 
     /// 332/333 (or 331) for IRC, a readable line for plain users.

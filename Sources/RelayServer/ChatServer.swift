@@ -42,6 +42,8 @@ public final class ChatServer {
     var pendingLogins: [Int: PendingLogin] = [:]
     var passwordJobs: [PasswordJob] = []
     var passwordJobCounter = 0
+    /// Registered rooms by folded name (ChanServ).
+    var registeredRooms: [String: ChannelRecord] = [:]
     var batchCounter: UInt64 = 0
     /// MONITOR: who watches each folded nick.
     var monitors: [String: Set<ClientID>] = [:]
@@ -67,12 +69,14 @@ public final class ChatServer {
         self.msgidPrefix = persistence?.msgidPrefix ?? String(UInt64(max(0, millis())), radix: 36)
         self.messageCounter = persistence?.lastMsgid ?? 0
         for account in persistence?.accounts ?? [] { accounts[Casemapping.fold(account.name)] = account }
+        for channel in persistence?.channels ?? [] { registeredRooms[Casemapping.fold(channel.name)] = channel }
         // The lobby always exists (LIST shows it to IRC clients before anyone is in it).
         if let lobby = config.defaultRoom {
             let room = Room(name: lobby, createdAt: startedAt, historyLimit: config.historyLength)
             room.modes.topicProtected = false
             rooms[room.folded] = room
             restoreHistory(of: room)
+            restoreRegistration(of: room)
         }
     }
 

@@ -234,9 +234,9 @@ extension ChatServer {
         if targets.count > config.maxTargets { throw .tooManyTargets(targetList) }
         for target in targets {
             // NickServ is relay itself, unless someone holds the nick.
-            if !notice, Casemapping.equal(target, Self.nickServ), nicks[Casemapping.fold(target)] == nil {
-                nickServ(user, text)
-                continue
+            if !notice, nicks[Casemapping.fold(target)] == nil {
+                if Casemapping.equal(target, Self.nickServ) { nickServ(user, text); continue }
+                if Casemapping.equal(target, Self.chanServ) { chanServ(user, text); continue }
             }
             do {
                 try say(user, to: target, text: text, kind: kind, tags: tags)

@@ -130,6 +130,7 @@ extension ChatServer {
         let plain = Plain.info("\(user.nick) sets mode \(([modeString] + modeParams).joined(separator: " ")) on \(room.name)")
         for member in room.members { member.send(irc: irc, plain: plain) }
         if !room.contains(user) { user.send(irc: irc, plain: plain) }
+        persist(room)
     }
 
     /// The list modes: where each list lives, its numerics (entry, end) and its name.

@@ -48,6 +48,9 @@ public enum StateChange: Equatable, Sendable {
     /// Redacted (draft/message-redaction): gone from disk too.
     case forgot(room: String, msgid: UInt64)
     case registered(AccountRecord)
+    /// A registered room's state, whole (written over what was there).
+    case channel(ChannelRecord)
+    case unregistered(room: String)
 }
 
 /// Room history kept on disk: what the core reads when a room comes into being
@@ -63,8 +66,9 @@ public struct PersistentHistory {
     /// A room's most recent lines holding every word (any case), at most
     /// `limit`, oldest first; it looks through a bounded number of recent lines.
     public var search: (_ folded: String, _ words: [String], _ limit: Int) -> [StoredLine]
-    /// Every account, read once at start.
+    /// Every account and registered room, read once at start.
     public var accounts: [AccountRecord]
+    public var channels: [ChannelRecord] = []
 
     public init(msgidPrefix: String, lastMsgid: UInt64, accounts: [AccountRecord] = [],
                 recent: @escaping (_ folded: String, _ limit: Int) -> [StoredLine],

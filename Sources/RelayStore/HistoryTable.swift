@@ -17,8 +17,32 @@ public final class HistoryTable {
     private lazy var insertAccount = try! database.prepare(
         "INSERT INTO accounts (folded, name, password_hash, created) VALUES (?, ?, ?, ?) ON CONFLICT(folded) DO NOTHING")
 
+    private lazy var upsertChannel = try! database.prepare("""
+        INSERT INTO channels (folded, name, founder, topic, topic_set_by, topic_set_at, flags, key, user_limit)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(folded) DO UPDATE SET name = excluded.name, founder = excluded.founder, topic = excluded.topic,
+            topic_set_by = excluded.topic_set_by, topic_set_at = excluded.topic_set_at, flags = excluded.flags,
+            key = excluded.key, user_limit = excluded.user_limit
+        """)
+    private lazy var deleteMasks = try! database.prepare("DELETE FROM channel_masks WHERE folded = ?")
+    private lazy var insertMask = try! database.prepare(
+        "INSERT INTO channel_masks (folded, list, mask, set_by, set_at) VALUES (?, ?, ?, ?, ?)")
+    private lazy var deleteChannel = try! database.prepare("DELETE FROM channels WHERE folded = ?")
+
     public func apply(_ change: StateChange) throws {
         switch change {
+        case .channel(let channel):
+            let folded = Casemapping.fold(channel.name)
+            try upsertChannel.run([.text(folded), .text(channel.name), .text(channel.founder), .optional(channel.topic),
+                                   .optional(channel.topicSetBy), .int(channel.topicSetAt), .text(channel.flags),
+                                   .optional(channel.key), channel.limit.map { .int(Int64($0)) } ?? .null])
+            try deleteMasks.run([.text(folded)])
+            for mask in channel.masks {
+                try insertMask.run([.text(folded), .text(mask.list), .text(mask.mask), .text(mask.setBy), .int(mask.setAt)])
+            }
+        case .unregistered(let room):
+            try deleteMasks.run([.text(room)])
+            try deleteChannel.run([.text(room)])
         case .registered(let account):
             try insertAccount.run([.text(Casemapping.fold(account.name)), .text(account.name), .text(account.passwordHash),
                                    .int(account.createdMillis)])
@@ -90,6 +114,31 @@ public final class HistoryTable {
             records.append(AccountRecord(name: statement.text(0) ?? "", passwordHash: statement.text(1) ?? "", createdMillis: statement.int(2)))
         }
         return records
+    }
+
+    /// Every registered room, with its lists.
+    public func channels() throws -> [ChannelRecord] {
+        var records: [String: ChannelRecord] = [:]
+        var order: [String] = []
+        let rows = try database.prepare(
+            "SELECT folded, name, founder, topic, topic_set_by, topic_set_at, flags, key, user_limit FROM channels ORDER BY folded")
+        while try rows.step() {
+            var record = ChannelRecord(name: rows.text(1) ?? "", founder: rows.text(2) ?? "", flags: rows.text(6) ?? "")
+            record.topic = rows.text(3)
+            record.topicSetBy = rows.text(4)
+            record.topicSetAt = rows.int(5)
+            record.key = rows.text(7)
+            record.limit = rows.text(8).flatMap { Int($0) }
+            let folded = rows.text(0) ?? ""
+            records[folded] = record
+            order.append(folded)
+        }
+        let masks = try database.prepare("SELECT folded, list, mask, set_by, set_at FROM channel_masks ORDER BY rowid")
+        while try masks.step() {
+            records[masks.text(0) ?? ""]?.masks.append(ChannelRecord.Mask(list: masks.text(1) ?? "b", mask: masks.text(2) ?? "",
+                                                                           setBy: masks.text(3) ?? "", setAt: masks.int(4)))
+        }
+        return order.compactMap { records[$0] }
     }
 
     public func lastMsgid() throws -> UInt64 {

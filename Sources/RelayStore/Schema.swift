@@ -29,6 +29,28 @@ public enum Schema {
             created INTEGER NOT NULL
         );
         """,
+        // 3: registered rooms (ChanServ) and their lists.
+        """
+        CREATE TABLE channels (
+            folded TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            founder TEXT NOT NULL,
+            topic TEXT,
+            topic_set_by TEXT,
+            topic_set_at INTEGER NOT NULL DEFAULT 0,
+            flags TEXT NOT NULL,
+            key TEXT,
+            user_limit INTEGER
+        );
+        CREATE TABLE channel_masks (
+            folded TEXT NOT NULL REFERENCES channels (folded) ON DELETE CASCADE,
+            list TEXT NOT NULL,
+            mask TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_at INTEGER NOT NULL
+        );
+        CREATE INDEX channel_masks_by_room ON channel_masks (folded);
+        """,
     ]
 
     public static var version: Int { migrations.count }

@@ -135,7 +135,7 @@ final class DataEndToEndTests: XCTestCase {
 
         let check = try RelayRun.run(["serve", "--data", directory, "--check"])
         XCTAssertEqual(check.status, 0)
-        XCTAssertTrue(check.stdout.hasSuffix("relay.db: ok (schema version 2)\n"), check.stdout)
+        XCTAssertTrue(check.stdout.hasSuffix("relay.db: ok (schema version 3)\n"), check.stdout)
         let file = directory + ".jsonl"
         XCTAssertEqual(try RelayRun.run(["serve", "--data", directory, "--export", file]).stdout, "exported 2 history lines to \(file)\n")
         let imported = directory + "-imported"
@@ -213,6 +213,34 @@ final class DataEndToEndTests: XCTestCase {
         let again = try plainUser(restored, nick: "pia")
         again.sendLine("/login piapassword")
         XCTAssertTrue(again.waitFor("-!- You are logged in as pia", timeout: 10))
+    }
+
+    /// ChanServ: a registered room's topic, key and bans come back after a restart.
+    func testARegisteredRoomKeepsItsTopicKeyAndBansAcrossARestart() throws {
+        var server = try serve()
+        let ana = try ircUser(port: server.port, nick: "ana", room: "#ops")
+        ana.sendLine("REGISTER * * opensesame")
+        XCTAssertNotNil(ana.waitFor(timeout: 10) { $0.contains(" 900 ana ") })
+        ana.sendLine("PRIVMSG ChanServ :REGISTER #ops")
+        XCTAssertNotNil(ana.waitFor { $0.hasSuffix("NOTICE ana :#ops is registered to ana") })
+        ana.sendLine("TOPIC #ops :deploys only")
+        ana.sendLine("MODE #ops +kb sekrit mallory!*@*")
+        XCTAssertNotNil(ana.waitFor { $0.contains(" MODE #ops +kb sekrit mallory!*@*") })
+        usleep(300_000)
+        server.signal(SIGTERM)
+        XCTAssertEqual(server.waitForExit(), 0)
+
+        server = try serve()
+        defer { server.stop() }
+        let bob = try plainUser(server, nick: "bob")
+        bob.sendLine("/join #ops")
+        XCTAssertNotNil(bob.waitFor { $0.contains("#ops") && $0.contains("key") }, "a key is needed")
+        bob.sendLine("/join #ops sekrit")
+        XCTAssertNotNil(bob.waitFor { $0.hasPrefix("-!- You joined #ops") })
+        XCTAssertTrue(bob.waitFor("-!- Topic: deploys only"))
+        let mallory = try plainUser(server, nick: "mallory")
+        mallory.sendLine("/join #ops sekrit")
+        XCTAssertNotNil(mallory.waitFor { $0.contains("banned") }, "the ban came back too")
     }
 
     func testUsageErrors() throws {

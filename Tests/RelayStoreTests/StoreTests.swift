@@ -100,6 +100,23 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try HistoryTable(try Database(path: path)).recent(room: "#ops", limit: 10).map(\.msgid), [4, 5, 6, 7, 8])
     }
 
+    func testARegisteredRoomRoundTripsAndDrops() throws {
+        let database = try Database(path: path)
+        try Schema.migrate(database)
+        let history = HistoryTable(database)
+        var record = ChannelRecord(name: "#Ops", founder: "ana", flags: "int")
+        record.topic = "t"
+        record.key = "k"
+        record.limit = 5
+        record.masks = [ChannelRecord.Mask(list: "b", mask: "x!*@*", setBy: "ana", setAt: 3)]
+        try history.apply(.channel(record))
+        record.masks.append(ChannelRecord.Mask(list: "e", mask: "y!*@*", setBy: "ana", setAt: 4))
+        try history.apply(.channel(record))
+        XCTAssertEqual(try history.channels(), [record])
+        try history.apply(.unregistered(room: "#ops"))
+        XCTAssertEqual(try history.channels(), [])
+    }
+
     func testMeta() throws {
         let database = try Database(path: path)
         try Schema.migrate(database)

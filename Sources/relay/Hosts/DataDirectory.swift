@@ -43,12 +43,13 @@ struct DataDirectory {
         let history = HistoryTable(reader)
         let since = keepDays > 0 ? { Int64(time(nil)) * 1000 - Int64(keepDays) * 86_400_000 } : { Int64.min }
         let lastMsgid = max(try history.lastMsgid(), try meta.value("last-msgid").flatMap(UInt64.init) ?? 0)
-        let persistence = PersistentHistory(msgidPrefix: prefix, lastMsgid: lastMsgid, accounts: try history.accounts()) { room, limit in
+        var persistence = PersistentHistory(msgidPrefix: prefix, lastMsgid: lastMsgid, accounts: try history.accounts()) { room, limit in
             // An indexed read of at most `limit` rows; a failure costs the room its old lines, not the server.
             (try? history.recent(room: room, limit: limit, since: since())) ?? []
         } search: { room, words, limit in
             (try? history.search(room: room, words: words, limit: limit)) ?? []
         }
+        persistence.channels = try history.channels()
         try writer.start()
         return (persistence, writer)
     }
@@ -83,6 +84,19 @@ struct DataDirectory {
             write(JSONWriter.object([("type", "account"), ("name", account.name), ("password_hash", account.passwordHash),
                                      ("created", String(account.createdMillis))]))
         }
+        for channel in try HistoryTable(database).channels() {
+            var members = [("type", "channel"), ("name", channel.name), ("founder", channel.founder), ("flags", channel.flags),
+                           ("topic_set_at", String(channel.topicSetAt))]
+            if let topic = channel.topic { members.append(("topic", topic)) }
+            if let setBy = channel.topicSetBy { members.append(("topic_set_by", setBy)) }
+            if let key = channel.key { members.append(("key", key)) }
+            if let limit = channel.limit { members.append(("limit", String(limit))) }
+            write(JSONWriter.object(members))
+            for mask in channel.masks {
+                write(JSONWriter.object([("type", "mask"), ("room", channel.name), ("list", mask.list), ("mask", mask.mask),
+                                         ("set_by", mask.setBy), ("set_at", String(mask.setAt))]))
+            }
+        }
         try HistoryTable(database).all { line in
             var members = [("type", "history"), ("room", line.room), ("msgid", String(line.msgid)), ("millis", String(line.millis)),
                            ("source", line.source), ("text", line.text)]
@@ -109,6 +123,7 @@ struct DataDirectory {
             throw Failure(description: "\(path) has history already: import into an empty --data directory")
         }
         var count = 0
+        var channels: [ChannelRecord] = []
         try database.transaction {
             for (index, text) in lines.enumerated() where !text.isEmpty {
                 func bad(_ why: String) -> Failure { Failure(description: "\(file):\(index + 1): \(why)") }
@@ -129,6 +144,24 @@ struct DataDirectory {
                                                        millis: millis, msgid: msgid, account: string("account"),
                                                        bot: object["bot"] == .bool(true))))
                     count += 1
+                case "channel":
+                    guard let name = string("name"), let founder = string("founder"), let flags = string("flags") else {
+                        throw bad("a channel line needs name, founder and flags")
+                    }
+                    var record = ChannelRecord(name: name, founder: founder, flags: flags)
+                    record.topic = string("topic")
+                    record.topicSetBy = string("topic_set_by")
+                    record.topicSetAt = string("topic_set_at").flatMap(Int64.init) ?? 0
+                    record.key = string("key")
+                    record.limit = string("limit").flatMap { Int($0) }
+                    channels.append(record)
+                case "mask":
+                    guard let room = string("room"), let index = channels.lastIndex(where: { $0.name == room }),
+                          let list = string("list"), ["b", "e", "I"].contains(list), let mask = string("mask") else {
+                        throw bad("a mask line needs the room (after its channel line), list b, e or I, and mask")
+                    }
+                    channels[index].masks.append(ChannelRecord.Mask(list: list, mask: mask, setBy: string("set_by") ?? "",
+                                                                    setAt: string("set_at").flatMap(Int64.init) ?? 0))
                 case "account":
                     guard let name = string("name"), let hash = string("password_hash"), let created = string("created").flatMap(Int64.init) else {
                         throw bad("an account line needs name, password_hash and created")
@@ -138,6 +171,7 @@ struct DataDirectory {
                     throw bad("unknown type \(string("type") ?? "(none)")")
                 }
             }
+            for channel in channels { try history.apply(.channel(channel)) }
         }
         return count
     }
