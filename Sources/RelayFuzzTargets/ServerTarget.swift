@@ -41,7 +41,19 @@ enum ServerTarget {
         config.floodRate = 0
         config.operators = ["oper": "pw"]
         config.motd = ["fuzz"]
-        let server = ChatServer(config: config, wallClock: { 1_700_000_000 })
+        // With state "on disk" (a stand-in): accounts, services, SASL and registered rooms are fuzzed too.
+        var persistence = PersistentHistory(msgidPrefix: "f", lastMsgid: 7,
+                                            accounts: [AccountRecord(name: "ana", passwordHash: "fake$opensesame", createdMillis: 1)],
+                                            recent: { folded, limit in
+            Array(repeating: StoredLine(room: folded, text: "old", isAction: false, source: "old!o@h", millis: 1, msgid: 1), count: min(limit, 2))
+        }, search: { folded, _, limit in
+            Array(repeating: StoredLine(room: folded, text: "found", isAction: true, source: "old!o@h", millis: 1, msgid: 2), count: min(limit, 1))
+        })
+        var channel = ChannelRecord(name: "#reg", founder: "ana", flags: "nt")
+        channel.key = "k"
+        channel.masks = [ChannelRecord.Mask(list: "b", mask: "bob!*@*", setBy: "ana", setAt: 1)]
+        persistence.channels = [channel]
+        let server = ChatServer(config: config, wallClock: { 1_700_000_000 }, persistence: persistence)
         var now = ContinuousClock.now
         let endpoints = plainOnly ? [Endpoint(irc: false), Endpoint(irc: false), Endpoint(irc: false)]
                                   : [Endpoint(irc: true), Endpoint(irc: false), Endpoint(irc: false)]
@@ -71,6 +83,15 @@ enum ServerTarget {
             } else {
                 server.receive(id, line: body, now: now)
             }
+            for job in server.takePasswordJobs() {
+                switch job.kind {
+                case .hash(let password): server.passwordJobDone(job.id, .hashed("fake$" + password), now: now)
+                case .verify(let password, let hash): server.passwordJobDone(job.id, .verified(hash == "fake$" + password), now: now)
+                }
+            }
+            for change in server.takeStateChanges() {
+                if case .said(let line) = change { precondition(!line.room.isEmpty && !line.text.contains("\r\n")) }
+            }
             check(server)
         }
         server.connectionLost(2, reason: "Remote host closed the connection", now: now)
@@ -80,7 +101,7 @@ enum ServerTarget {
 
     static let allCapabilities = "account-notify account-tag away-notify batch chghost draft/chathistory "
         + "draft/message-redaction draft/read-marker draft/relaymsg echo-message extended-join extended-monitor invite-notify "
-        + "labeled-response message-tags multi-prefix server-time setname userhost-in-names"
+        + "labeled-response message-tags multi-prefix sasl server-time setname userhost-in-names"
 
     private static func check(_ server: ChatServer) {
         if let problem = server.consistencyProblem() { preconditionFailure(problem) }
