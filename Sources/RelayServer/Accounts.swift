@@ -37,6 +37,38 @@ extension ChatServer {
     enum Via { case registerCommand, nickServ, plain, sasl }
 
     static let minimumPasswordLength = 8
+    /// How long someone may hold a registered nick without logging in to it.
+    static let nickClaimGrace: Duration = .seconds(60)
+
+    /// After `user` took a nick: if it is an account that is not theirs, they
+    /// have `nickClaimGrace` to log in to it, then they are renamed.
+    func claimCheck(_ user: User) {
+        guard accountsEnabled, user.registered, let record = accounts[Casemapping.fold(user.nick)],
+              !(user.account.map { Casemapping.equal($0, record.name) } ?? false) else {
+            user.nickClaimDeadline = nil
+            return
+        }
+        let deadline = user.lastActivity + Self.nickClaimGrace
+        user.nickClaimDeadline = deadline
+        serviceNotice(user, "\(user.nick) is a registered account: log in within \(Self.nickClaimGrace.components.seconds) s "
+                      + (user.isIRC ? "(/msg NickServ IDENTIFY PASSWORD)" : "(/login PASSWORD)") + " or your nick will be changed")
+        schedule(user, at: deadline)
+    }
+
+    /// The grace ran out: a free guest nick instead.
+    func enforceNickClaim(_ user: User) {
+        user.nickClaimDeadline = nil
+        var number = user.id
+        var guest = "Guest\(number)"
+        while nicks[Casemapping.fold(guest)] != nil {
+            number += 1000
+            guest = "Guest\(number)"
+        }
+        let taken = user.nick
+        try? changeNick(user, to: guest)
+        serviceNotice(user, "You did not log in to \(taken) in time; you are now \(user.nick)")
+        log(.info, "nick-reclaimed", [("nick", taken), ("now", user.nick)])
+    }
     static let nickServ = "NickServ"
 
     var accountsEnabled: Bool { persistence != nil }
@@ -106,6 +138,7 @@ extension ChatServer {
     /// Logged in: the user's account from now on, told to the user and to those who asked for account-notify.
     func logIn(_ user: User, _ name: String, via: Via) {
         user.account = name
+        if Casemapping.equal(name, user.nick) { user.nickClaimDeadline = nil }
         log(.info, "logged-in", [("account", name), ("nick", user.nick), ("via", "\(via)")])
         if user.isIRC {
             numeric(user, "900", user.registered ? user.prefix : "*", name, "You are now logged in as \(name)")

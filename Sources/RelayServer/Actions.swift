@@ -23,6 +23,7 @@ extension ChatServer {
         user.send(irc: irc, plain: Plain.info("You are now known as \(newNick)"))
         monitorSignedOff(oldNick)
         monitorSignedOn(user)
+        claimCheck(user)
     }
 
     /// Joins `roomName`, creating the room (with the joiner as operator) if new.

@@ -279,6 +279,7 @@ public final class ChatServer {
         if let trial = user.ircTrial, trial.until <= now { fallBackToPlain(user, adding: nil) }
         drainFloodQueue(user, now: now)
         guard users[user.id] != nil else { return }
+        if let claim = user.nickClaimDeadline, claim <= now { enforceNickClaim(user) }
         if !user.registered {
             // IRC registration, or the password a plain user was asked for.
             if now - user.connectedAt >= config.registrationTimeout {
@@ -303,6 +304,7 @@ public final class ChatServer {
         func consider(_ candidate: ContinuousClock.Instant) { next = min(next ?? candidate, candidate) }
         if !user.floodQueue.isEmpty { consider(nextFloodToken(user, now: now)) }
         if let trial = user.ircTrial { consider(trial.until) }
+        if let claim = user.nickClaimDeadline { consider(claim) }
         if !user.registered { consider(user.connectedAt + config.registrationTimeout) }
         else if user.isIRC {
             if let sentAt = user.pingSentAt { consider(sentAt + config.pingInterval) }

@@ -162,6 +162,7 @@ extension ChatServer {
         }
         sendLusers(user)
         sendMotd(user)
+        claimCheck(user)
     }
 
     var isupport: [String] {

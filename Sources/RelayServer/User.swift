@@ -69,6 +69,11 @@ final class User {
         get { more?.loginInProgress ?? false }
         set { state.loginInProgress = newValue }
     }
+    /// Holding a registered nick without being logged in to it: renamed at this time.
+    var nickClaimDeadline: ContinuousClock.Instant? {
+        get { more?.nickClaimDeadline }
+        set { state.nickClaimDeadline = newValue }
+    }
     /// SASL PLAIN: the payload so far, once `AUTHENTICATE PLAIN` was accepted.
     var saslBuffer: String? {
         get { more?.saslBuffer }
@@ -171,6 +176,7 @@ final class IRCv3State {
     var account: String?
     var loginInProgress = false
     var saslBuffer: String?
+    var nickClaimDeadline: ContinuousClock.Instant?
     var monitoring: Set<String> = []
     var readMarkers: [String: Int64] = [:]
 }

@@ -135,3 +135,49 @@ final class AccountTests: XCTestCase {
         XCTAssertEqual(harness.server.userCount, 0)
     }
 }
+
+/// A registered nick belongs to its account: others get a minute to log in, then a guest nick.
+final class NickOwnershipTests: XCTestCase {
+    private func harness() -> Harness {
+        Harness(persistence: PersistentHistory(msgidPrefix: "p", lastMsgid: 0,
+                                               accounts: [AccountRecord(name: "ana", passwordHash: "fake$opensesame", createdMillis: 1)],
+                                               recent: { _, _ in [] }))
+    }
+
+    func testSomeoneElseIsRenamedAfterTheGrace() {
+        let harness = harness()
+        let watcher = harness.ircUser("watcher")
+        let taker = harness.ircUser("ana")
+        XCTAssertEqual(harness.server.nextDeadline.map { $0 <= harness.now + .seconds(60) }, true)
+        harness.send(watcher, "JOIN #x")
+        harness.send(taker, "JOIN #x")
+        _ = watcher.take()
+        harness.advance(by: .seconds(59))
+        XCTAssertEqual(taker.take().filter { $0.contains("NICK") }, [])
+        harness.advance(by: .seconds(2))
+        let said = taker.take()
+        XCTAssertTrue(said.contains(":ana!ana@127.0.0.1 NICK Guest2"), "\(said)")
+        XCTAssertTrue(said.contains(":NickServ!NickServ@services. NOTICE Guest2 :You did not log in to ana in time; you are now Guest2"))
+        XCTAssertTrue(watcher.take().contains(":ana!ana@127.0.0.1 NICK Guest2"))
+    }
+
+    func testTheOwnerLoggingInInTimeKeepsIt() {
+        let harness = harness()
+        let owner = harness.ircUser("ana")
+        XCTAssertTrue(owner.take().isEmpty)  // the warning came with the welcome burst
+        harness.send(owner, "PRIVMSG NickServ :IDENTIFY opensesame")
+        harness.advance(by: .seconds(120))
+        XCTAssertEqual(owner.take().filter { $0.contains(" NICK ") }, [])
+    }
+
+    func testAPlainUserTakingTheNickIsWarnedAndRenamed() {
+        let harness = harness()
+        let pia = harness.plainUser(nick: "pia")
+        _ = pia.take()
+        harness.send(pia, "/nick ana")
+        XCTAssertEqual(pia.take(), ["-!- You are now known as ana",
+                                    "-!- NickServ: ana is a registered account: log in within 60 s (/login PASSWORD) or your nick will be changed"])
+        harness.advance(by: .seconds(61))
+        XCTAssertEqual(pia.take(), ["-!- You are now known as Guest1", "-!- NickServ: You did not log in to ana in time; you are now Guest1"])
+    }
+}
