@@ -88,7 +88,7 @@ extension ChatServer {
             guard accounts[Casemapping.fold(name)] == nil else { return refuse(user, pending.via, .exists(name)) }
             let record = AccountRecord(name: name, passwordHash: hash, createdMillis: wallClockMillis())
             accounts[Casemapping.fold(name)] = record
-            stateChanges.append(.registered(record))
+            stateChanges.append(.account(record))
             log(.info, "account-registered", [("account", name), ("nick", user.nick)])
             switch pending.via {
             case .registerCommand:
@@ -197,11 +197,13 @@ extension ChatServer {
         }
         if let current = user.account { return numeric(user, "907", "You have already authenticated as \(current)") }
         guard let buffer = user.saslBuffer else {
-            guard argument.uppercased() == "PLAIN" else {
-                numeric(user, "908", "PLAIN", "are available SASL mechanisms")
+            let mechanism = argument.uppercased()
+            guard mechanism == "PLAIN" || mechanism == "EXTERNAL" else {
+                numeric(user, "908", "PLAIN,EXTERNAL", "are available SASL mechanisms")
                 return numeric(user, "904", "SASL authentication failed")
             }
             user.saslBuffer = ""
+            user.saslMechanism = mechanism
             return user.send(Message(command: "AUTHENTICATE", params: ["+"]))
         }
         // Chunks of 400 bytes; a shorter one (or "+") ends the payload.
@@ -212,7 +214,8 @@ extension ChatServer {
         }
         if argument.utf8.count == 400 { user.saslBuffer = joined; return }
         user.saslBuffer = nil
-        guard let bytes = Base64.decode(joined) else { return numeric(user, "904", "SASL authentication failed") }
+        guard let bytes = joined.isEmpty ? [] : Base64.decode(joined) else { return numeric(user, "904", "SASL authentication failed") }
+        if user.saslMechanism == "EXTERNAL" { return saslExternal(user, authorizationID: String(decoding: bytes, as: UTF8.self)) }
         let parts = bytes.split(separator: 0, omittingEmptySubsequences: false)
         guard parts.count == 3, let name = String(validating: parts[1], as: UTF8.self),
               let password = String(validating: parts[2], as: UTF8.self), !name.isEmpty else {
@@ -220,6 +223,47 @@ extension ChatServer {
         }
         guard accounts[Casemapping.fold(name)] != nil else { return numeric(user, "904", "SASL authentication failed") }
         startLogin(user, .identify(name), password: password, via: .sasl)
+    }
+
+    /// SASL EXTERNAL: the TLS client certificate is the credential; the account
+    /// is the one that added its fingerprint (the one named, if any).
+    private func saslExternal(_ user: User, authorizationID: String) {
+        guard let fingerprint = user.certificateFingerprint,
+              let record = accounts.values.first(where: { $0.certificates.contains(fingerprint)
+                  && (authorizationID.isEmpty || Casemapping.equal($0.name, authorizationID)) }) else {
+            log(.info, "login-failed", [("nick", user.nick), ("via", "sasl external")])
+            return numeric(user, "904", "SASL authentication failed")
+        }
+        logIn(user, record.name, via: .sasl)
+    }
+
+    /// NickServ CERT ADD|DEL|LIST: the fingerprints of the TLS client
+    /// certificates that log in to one's account (SASL EXTERNAL).
+    private func certificateCommand(_ user: User, _ words: [String]) {
+        guard let name = user.account, var record = accounts[Casemapping.fold(name)] else {
+            return serviceNotice(user, "Log in first")
+        }
+        switch words.count > 1 ? words[1].uppercased() : "LIST" {
+        case "ADD":
+            let fingerprint = (words.count > 2 ? words[2] : user.certificateFingerprint ?? "").lowercased()
+            guard fingerprint.utf8.count == 64, fingerprint.utf8.allSatisfy({ ("0"..."9").contains(Character(UnicodeScalar($0)))
+                || ("a"..."f").contains(Character(UnicodeScalar($0))) }) else {
+                return serviceNotice(user, "Connect with a TLS client certificate, or give its SHA-256 fingerprint (64 hex digits)")
+            }
+            guard !record.certificates.contains(fingerprint) else { return serviceNotice(user, "\(fingerprint) is on \(record.name) already") }
+            guard record.certificates.count < 5 else { return serviceNotice(user, "An account has 5 certificates at most") }
+            record.certificates.append(fingerprint)
+            serviceNotice(user, "Added \(fingerprint) to \(record.name): it logs in by SASL EXTERNAL")
+        case "DEL" where words.count > 2:
+            guard let index = record.certificates.firstIndex(of: words[2].lowercased()) else { return serviceNotice(user, "No such certificate") }
+            record.certificates.remove(at: index)
+            serviceNotice(user, "Removed \(words[2].lowercased()) from \(record.name)")
+        default:
+            return serviceNotice(user, record.certificates.isEmpty ? "No certificates on \(record.name)"
+                                       : "Certificates on \(record.name): \(record.certificates.joined(separator: " "))")
+        }
+        accounts[Casemapping.fold(name)] = record
+        stateChanges.append(.account(record))
     }
 
     /// A PRIVMSG to NickServ, when no one holds that nick: REGISTER, IDENTIFY, HELP.
@@ -232,8 +276,11 @@ extension ChatServer {
             startLogin(user, .identify(user.nick), password: words[1], via: .nickServ)
         case "IDENTIFY" where words.count >= 3:
             startLogin(user, .identify(words[1]), password: words[2], via: .nickServ)
+        case "CERT":
+            certificateCommand(user, words)
         default:
-            serviceNotice(user, "Commands: REGISTER <password> (an account named as your nick), IDENTIFY [account] <password>")
+            serviceNotice(user, "Commands: REGISTER <password> (an account named as your nick), IDENTIFY [account] <password>, "
+                          + "CERT ADD|DEL|LIST [fingerprint] (TLS client certificates for SASL EXTERNAL)")
         }
     }
 

@@ -161,9 +161,11 @@ public final class ChatServer {
 
     /// The TLS handshake of a connection accepted `awaitingHandshake` is done:
     /// from now on it may speak, or stay silent and be a plain user.
-    public func secured(_ id: ClientID, now: ContinuousClock.Instant) {
+    /// `certificateFingerprint`: the client's TLS certificate (SHA-256, hex), if it sent one (CertFP, SASL EXTERNAL).
+    public func secured(_ id: ClientID, now: ContinuousClock.Instant, certificateFingerprint: String? = nil) {
         guard let user = users[id], user.awaitingHandshake else { return }
         user.awaitingHandshake = false
+        user.certificateFingerprint = certificateFingerprint
         user.dialect = .undecided(deadline: now + config.plainAfter)
         schedule(user, at: now + config.plainAfter)
     }

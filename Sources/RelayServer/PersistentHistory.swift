@@ -33,11 +33,14 @@ public struct AccountRecord: Equatable, Sendable {
     /// `PasswordHash`'s encoding; the password itself is never kept.
     public var passwordHash: String
     public var createdMillis: Int64
+    /// TLS client certificates (SHA-256, hex) that log in to it by SASL EXTERNAL.
+    public var certificates: [String] = []
 
-    public init(name: String, passwordHash: String, createdMillis: Int64) {
+    public init(name: String, passwordHash: String, createdMillis: Int64, certificates: [String] = []) {
         self.name = name
         self.passwordHash = passwordHash
         self.createdMillis = createdMillis
+        self.certificates = certificates
     }
 }
 
@@ -47,7 +50,8 @@ public enum StateChange: Equatable, Sendable {
     case said(StoredLine)
     /// Redacted (draft/message-redaction): gone from disk too.
     case forgot(room: String, msgid: UInt64)
-    case registered(AccountRecord)
+    /// An account, written whole (new, or its certificate fingerprints changed).
+    case account(AccountRecord)
     /// A registered room's state, whole (written over what was there).
     case channel(ChannelRecord)
     case unregistered(room: String)

@@ -74,10 +74,19 @@ final class User {
         get { more?.nickClaimDeadline }
         set { state.nickClaimDeadline = newValue }
     }
+    /// The TLS client certificate's SHA-256 fingerprint (hex), if one was presented.
+    var certificateFingerprint: String? {
+        get { more?.certificateFingerprint }
+        set { state.certificateFingerprint = newValue }
+    }
     /// SASL PLAIN: the payload so far, once `AUTHENTICATE PLAIN` was accepted.
     var saslBuffer: String? {
         get { more?.saslBuffer }
         set { state.saslBuffer = newValue }
+    }
+    var saslMechanism: String? {
+        get { more?.saslMechanism }
+        set { state.saslMechanism = newValue }
     }
     /// Folded nicks this client MONITORs.
     var monitoring: Set<String> {
@@ -177,6 +186,9 @@ final class IRCv3State {
     var loginInProgress = false
     var saslBuffer: String?
     var nickClaimDeadline: ContinuousClock.Instant?
+    var certificateFingerprint: String?
+    /// The SASL mechanism accepted, while its payload is awaited.
+    var saslMechanism: String?
     var monitoring: Set<String> = []
     var readMarkers: [String: Int64] = [:]
 }

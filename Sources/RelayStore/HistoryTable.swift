@@ -15,7 +15,10 @@ public final class HistoryTable {
     }
 
     private lazy var insertAccount = try! database.prepare(
-        "INSERT INTO accounts (folded, name, password_hash, created) VALUES (?, ?, ?, ?) ON CONFLICT(folded) DO NOTHING")
+        """
+        INSERT INTO accounts (folded, name, password_hash, created, certificates) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(folded) DO UPDATE SET password_hash = excluded.password_hash, certificates = excluded.certificates
+        """)
 
     private lazy var upsertChannel = try! database.prepare("""
         INSERT INTO channels (folded, name, founder, topic, topic_set_by, topic_set_at, flags, key, user_limit)
@@ -43,9 +46,9 @@ public final class HistoryTable {
         case .unregistered(let room):
             try deleteMasks.run([.text(room)])
             try deleteChannel.run([.text(room)])
-        case .registered(let account):
+        case .account(let account):
             try insertAccount.run([.text(Casemapping.fold(account.name)), .text(account.name), .text(account.passwordHash),
-                                   .int(account.createdMillis)])
+                                   .int(account.createdMillis), .text(account.certificates.joined(separator: " "))])
         case .said(let line):
             try insert.run([.text(line.room), .int(Int64(bitPattern: line.msgid)), .int(line.millis), .text(line.source),
                             .text(line.text), .int(line.isAction ? 1 : 0), .optional(line.account), .int(line.bot ? 1 : 0)])
@@ -108,10 +111,11 @@ public final class HistoryTable {
 
     /// Every account, to keep in memory (there are few, and a login must not wait for the disk).
     public func accounts() throws -> [AccountRecord] {
-        let statement = try database.prepare("SELECT name, password_hash, created FROM accounts ORDER BY folded")
+        let statement = try database.prepare("SELECT name, password_hash, created, certificates FROM accounts ORDER BY folded")
         var records: [AccountRecord] = []
         while try statement.step() {
-            records.append(AccountRecord(name: statement.text(0) ?? "", passwordHash: statement.text(1) ?? "", createdMillis: statement.int(2)))
+            records.append(AccountRecord(name: statement.text(0) ?? "", passwordHash: statement.text(1) ?? "", createdMillis: statement.int(2),
+                                         certificates: (statement.text(3) ?? "").split(separator: " ").map(String.init)))
         }
         return records
     }

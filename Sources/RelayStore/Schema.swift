@@ -51,6 +51,10 @@ public enum Schema {
         );
         CREATE INDEX channel_masks_by_room ON channel_masks (folded);
         """,
+        // 4: client certificate fingerprints (SASL EXTERNAL), space-separated.
+        """
+        ALTER TABLE accounts ADD COLUMN certificates TEXT NOT NULL DEFAULT '';
+        """,
     ]
 
     public static var version: Int { migrations.count }

@@ -50,6 +50,9 @@ public final class TLSContext {
     public static func server(certificate: String, key: String) throws(Failure) -> TLSContext {
         let tls = try TLSContext(method: TLS_server_method())
         guard relay_ssl_ctx_server_ciphers(tls.context) == 1 else { throw Failure(description: "tls: \(TLSErrors.take())") }
+        // Ask for a client certificate, and take any (or none): it is matched by
+        // its fingerprint (CertFP, SASL EXTERNAL), never trusted by a CA.
+        SSL_CTX_set_verify(tls.context, SSL_VERIFY_PEER, { _, _ in 1 })
         try tls.use(certificate: certificate, key: key)
         return tls
     }

@@ -24,7 +24,7 @@ final class AccountTests: XCTestCase {
         harness.send(ana, "REGISTER * * longenough")
         XCTAssertEqual(ana.take(), [":test.server REGISTER SUCCESS ana :Account created",
                                     ":test.server 900 ana ana!ana@127.0.0.1 ana :You are now logged in as ana"])
-        XCTAssertEqual(harness.server.takeStateChanges(), [.registered(AccountRecord(name: "ana", passwordHash: "fake$longenough",
+        XCTAssertEqual(harness.server.takeStateChanges(), [.account(AccountRecord(name: "ana", passwordHash: "fake$longenough",
                                                                                       createdMillis: 1_700_000_000_000))])
         harness.send(ana, "REGISTER * * longenough")
         XCTAssertEqual(ana.take(), [":test.server FAIL REGISTER ALREADY_AUTHENTICATED * :You are logged in as ana already"])
@@ -73,8 +73,8 @@ final class AccountTests: XCTestCase {
         harness.send(client, "CAP REQ sasl")
         harness.send(client, "NICK ana")
         harness.send(client, "USER ana 0 * :Ana")
-        harness.send(client, "AUTHENTICATE EXTERNAL")
-        XCTAssertEqual(Array(client.take().suffix(2)), [":test.server 908 ana PLAIN :are available SASL mechanisms",
+        harness.send(client, "AUTHENTICATE SCRAM-SHA-256")
+        XCTAssertEqual(Array(client.take().suffix(2)), [":test.server 908 ana PLAIN,EXTERNAL :are available SASL mechanisms",
                                                         ":test.server 904 ana :SASL authentication failed"])
         harness.send(client, "AUTHENTICATE PLAIN")
         XCTAssertEqual(client.take(), ["AUTHENTICATE +"])
@@ -179,5 +179,42 @@ final class NickOwnershipTests: XCTestCase {
                                     "-!- NickServ: ana is a registered account: log in within 60 s (/login PASSWORD) or your nick will be changed"])
         harness.advance(by: .seconds(61))
         XCTAssertEqual(pia.take(), ["-!- You are now known as Guest1", "-!- NickServ: You did not log in to ana in time; you are now Guest1"])
+    }
+}
+
+/// SASL EXTERNAL: a TLS client certificate added to an account logs in to it.
+final class CertificateLoginTests: XCTestCase {
+    private let fingerprint = String(repeating: "ab", count: 32)
+
+    private func tlsClient(_ harness: Harness, id: ClientID, fingerprint: String?) -> FakeClient {
+        let client = FakeClient(id: id)
+        harness.server.accept(id, endpoint: client, host: "127.0.0.1", secure: true, awaitingHandshake: true, now: harness.now)
+        harness.server.secured(id, now: harness.now, certificateFingerprint: fingerprint)
+        return client
+    }
+
+    func testCertAddThenSASLExternal() {
+        let harness = Harness(persistence: PersistentHistory(msgidPrefix: "p", lastMsgid: 0,
+                                                             accounts: [AccountRecord(name: "ana", passwordHash: "fake$opensesame", createdMillis: 1)],
+                                                             recent: { _, _ in [] }))
+        let first = tlsClient(harness, id: 50, fingerprint: fingerprint)
+        for line in ["NICK ana", "USER ana 0 * :Ana", "PRIVMSG NickServ :IDENTIFY opensesame", "PRIVMSG NickServ :CERT ADD"] {
+            harness.send(first, line)
+        }
+        XCTAssertEqual(first.take().last, ":NickServ!NickServ@services. NOTICE ana :Added \(fingerprint) to ana: it logs in by SASL EXTERNAL")
+        guard case .account(let record)? = harness.server.takeStateChanges().last else { return XCTFail("journaled") }
+        XCTAssertEqual(record.certificates, [fingerprint])
+        harness.send(first, "QUIT")
+
+        let second = tlsClient(harness, id: 51, fingerprint: fingerprint)
+        for line in ["CAP REQ sasl", "AUTHENTICATE EXTERNAL", "AUTHENTICATE +"] { harness.send(second, line) }
+        XCTAssertEqual(Array(second.take().suffix(2)), [":test.server 900 * * ana :You are now logged in as ana",
+                                                        ":test.server 903 * :SASL authentication successful"])
+        let stranger = tlsClient(harness, id: 52, fingerprint: String(repeating: "cd", count: 32))
+        for line in ["CAP REQ sasl", "AUTHENTICATE EXTERNAL", "AUTHENTICATE +"] { harness.send(stranger, line) }
+        XCTAssertEqual(stranger.take().last, ":test.server 904 * :SASL authentication failed")
+        let plain = tlsClient(harness, id: 53, fingerprint: nil)
+        for line in ["CAP REQ sasl", "AUTHENTICATE EXTERNAL", "AUTHENTICATE " + Base64.encode(Array("ana".utf8))] { harness.send(plain, line) }
+        XCTAssertEqual(plain.take().last, ":test.server 904 * :SASL authentication failed")
     }
 }

@@ -53,7 +53,7 @@ struct Capability: OptionSet, Hashable {
         ("labeled-response", .labeledResponse, nil),
         ("message-tags", .messageTags, nil),
         ("multi-prefix", .multiPrefix, nil),
-        ("sasl", .sasl, "PLAIN"),
+        ("sasl", .sasl, "PLAIN,EXTERNAL"),
         ("server-time", .serverTime, nil),
         ("setname", .setname, nil),
         ("userhost-in-names", .userhostInNames, nil),

@@ -82,7 +82,7 @@ struct DataDirectory {
         }
         for account in try HistoryTable(database).accounts() {
             write(JSONWriter.object([("type", "account"), ("name", account.name), ("password_hash", account.passwordHash),
-                                     ("created", String(account.createdMillis))]))
+                                     ("created", String(account.createdMillis)), ("certificates", account.certificates.joined(separator: " "))]))
         }
         for channel in try HistoryTable(database).channels() {
             var members = [("type", "channel"), ("name", channel.name), ("founder", channel.founder), ("flags", channel.flags),
@@ -166,7 +166,8 @@ struct DataDirectory {
                     guard let name = string("name"), let hash = string("password_hash"), let created = string("created").flatMap(Int64.init) else {
                         throw bad("an account line needs name, password_hash and created")
                     }
-                    try history.apply(.registered(AccountRecord(name: name, passwordHash: hash, createdMillis: created)))
+                    try history.apply(.account(AccountRecord(name: name, passwordHash: hash, createdMillis: created,
+                                                             certificates: (string("certificates") ?? "").split(separator: " ").map(String.init))))
                 default:
                     throw bad("unknown type \(string("type") ?? "(none)")")
                 }

@@ -237,7 +237,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
 
     /// A TLS client finished its handshake: only now may its silence make it a plain user.
     func connectionSecured(_ connection: Connection) {
-        core.secured(connection.tag, now: .now)
+        core.secured(connection.tag, now: .now, certificateFingerprint: (connection.transport as? TLSStream)?.peerFingerprint)
         syncCoreTimer()
     }
 
