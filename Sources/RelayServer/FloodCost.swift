@@ -1,6 +1,7 @@
 /// What a line costs in flood-control tokens. Most cost one; a command that
 /// walks every user or room (WHO, LIST, NAMES of everything, WHOIS with a
-/// mask, and the plain /who, /rooms, /history, /search) costs `config.expensiveCommandCost`, as
+/// mask, and the plain /who, /rooms) or reads history (CHATHISTORY, /history,
+/// /search: a read of the disk with --data) costs `config.expensiveCommandCost`, as
 /// InspIRCd's penalties and Ergo's fakelag do: ten clients cannot take turns
 /// asking for the whole server and stall everyone else.
 extension ChatServer {
@@ -22,7 +23,7 @@ extension ChatServer {
         if rest.first == UInt8(ascii: "@") { _ = word(&rest) }
         if rest.first == UInt8(ascii: ":") { _ = word(&rest) }
         let command = word(&rest)
-        if equalsIgnoringCase(command, "WHO") || equalsIgnoringCase(command, "LIST") { return true }
+        if equalsIgnoringCase(command, "WHO") || equalsIgnoringCase(command, "LIST") || equalsIgnoringCase(command, "CHATHISTORY") { return true }
         if equalsIgnoringCase(command, "NAMES") { return rest.isEmpty }
         if equalsIgnoringCase(command, "WHOIS") { return rest.contains(UInt8(ascii: "*")) || rest.contains(UInt8(ascii: "?")) }
         return false

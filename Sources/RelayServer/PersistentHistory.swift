@@ -73,6 +73,8 @@ public struct PersistentHistory {
     /// Every account and registered room, read once at start.
     public var accounts: [AccountRecord]
     public var channels: [ChannelRecord] = []
+    /// Lines the disk keeps per room (`--history-lines`): how far back CHATHISTORY reaches.
+    public var keptLines = 0
 
     public init(msgidPrefix: String, lastMsgid: UInt64, accounts: [AccountRecord] = [],
                 recent: @escaping (_ folded: String, _ limit: Int) -> [StoredLine],

@@ -42,7 +42,7 @@ final class PersistentHistoryTests: XCTestCase {
     }
 
     func testChathistoryAndRedactionUseThePersistedIDs() {
-        let harness = Harness(persistence: stored("#dev"))
+        let harness = Harness(persistence: stored("#dev")) { $0.floodRate = 0 }  // CHATHISTORY costs 4 flood tokens
         let ana = harness.ircv3User("ana", caps: "message-tags batch server-time draft/chathistory draft/message-redaction")
         harness.send(ana, "JOIN #dev")
         _ = ana.take()
@@ -105,5 +105,25 @@ final class PlainHistoryCommandTests: XCTestCase {
         harness.send(ana, "/search Found IT")
         XCTAssertEqual(ana.take(), ["-!- Lines in #lobby with found it:", "[2026-12-04 16:01] <old> found it"])
         XCTAssertEqual(asked.map(\.1), [["found", "it"]])
+    }
+}
+
+/// draft/chathistory reaches back as far as the disk keeps (`--history-lines`), not just the room's memory.
+final class ChathistoryFromDiskTests: XCTestCase {
+    func testOlderLinesComeFromTheDiskAndTheNewestFromMemory() {
+        var persistence = PersistentHistory(msgidPrefix: "p", lastMsgid: 50, recent: { folded, limit in
+            (1...50).suffix(limit).map { StoredLine(room: folded, text: "old \($0)", isAction: false, source: "ana!a@h", millis: Int64($0) * 1000, msgid: UInt64($0)) }
+        })
+        persistence.keptLines = 100
+        let harness = Harness(persistence: persistence) { $0.historyLength = 3; $0.floodRate = 0 }
+        let ana = harness.ircv3User("ana", caps: "batch message-tags draft/chathistory")
+        harness.send(ana, "JOIN #dev")
+        harness.send(ana, "PRIVMSG #dev :new one")
+        _ = ana.take()
+        harness.send(ana, "CHATHISTORY LATEST #dev * 5")
+        let texts = ana.take().filter { $0.contains(" PRIVMSG ") }.map { String($0.split(separator: ":").last!) }
+        XCTAssertEqual(texts, ["old 47", "old 48", "old 49", "old 50", "new one"])
+        harness.send(ana, "CHATHISTORY BEFORE #dev msgid=p-a 2")  // msgid 10 in base 36
+        XCTAssertEqual(ana.take().filter { $0.contains(" PRIVMSG ") }.map { String($0.split(separator: ":").last!) }, ["old 8", "old 9"])
     }
 }

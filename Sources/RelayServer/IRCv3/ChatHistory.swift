@@ -52,7 +52,7 @@ extension ChatServer {
                 throw .fail(command: "CHATHISTORY", code: "INVALID_TARGET", context: [subcommand, target],
                             description: "Messages could not be retrieved: you are not in \(target)")
             }
-            let history = Array(room.history)
+            let history = linesForQueries(room)
             switch subcommand {
             case "LATEST":
                 let from = try reference(at: 2, star: true), count = try limit(at: 3)
@@ -111,6 +111,19 @@ extension ChatServer {
         case .millis(let millis): return millis
         case .msgid(let number): return history.first { $0.msgid == number }?.millis ?? 0
         }
+    }
+
+    /// What CHATHISTORY looks through: with `--data`, what the disk keeps of the
+    /// room (`--history-lines`, one bounded read) followed by the room's memory,
+    /// which holds the newest lines even before the writer has committed them.
+    private func linesForQueries(_ room: Room) -> [HistoryLine] {
+        guard let persistence, persistence.keptLines > room.historyLimit else { return Array(room.history) }
+        let oldestInMemory = room.history.first?.msgid ?? .max
+        let older = persistence.recent(room.folded, persistence.keptLines).filter { $0.msgid < oldestInMemory }.map {
+            HistoryLine(text: $0.text, isAction: $0.isAction, source: $0.source, sender: -1, millis: $0.millis, msgid: $0.msgid,
+                        account: $0.account, bot: $0.bot)
+        }
+        return older + room.history
     }
 
     /// TARGETS: the user's rooms with something said between the two times,

@@ -50,6 +50,7 @@ struct DataDirectory {
             (try? history.search(room: room, words: words, limit: limit)) ?? []
         }
         persistence.channels = try history.channels()
+        persistence.keptLines = keepLines
         try writer.start()
         return (persistence, writer)
     }
