@@ -92,7 +92,8 @@ public final class HistoryTable {
     }
 
     /// Keeps at most `lines` per room and nothing older than `before` (milliseconds).
-    public func prune(keeping lines: Int, before: Int64?) throws {
+    /// `rooms`: only these rooms' counts are looked at (nil: every room's).
+    public func prune(keeping lines: Int, before: Int64?, rooms: Set<String>? = nil) throws {
         // By id, which follows time: no index on the time to keep up on every insert.
         if let before {
             // From the oldest on, up to the first line young enough (all of them when none is).
@@ -102,12 +103,23 @@ public final class HistoryTable {
                     (SELECT MAX(id) + 1 FROM history))
                 """)
         }
-        try database.execute("""
-            DELETE FROM history WHERE id IN (
-                SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY room ORDER BY id DESC) AS age FROM history)
-                WHERE age > \(lines))
-            """)
+        guard let rooms else {
+            return try database.execute("""
+                DELETE FROM history WHERE id IN (
+                    SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY room ORDER BY id DESC) AS age FROM history)
+                    WHERE age > \(lines))
+                """)
+        }
+        // Per room, through its index: everything before its Nth newest line.
+        for room in rooms {
+            try pruneRoom.run([.text(room), .text(room), .int(Int64(max(lines, 1) - 1))])
+            if lines == 0 { try database.prepare("DELETE FROM history WHERE room = ?").run([.text(room)]) }
+        }
     }
+
+    private lazy var pruneRoom = try! database.prepare("""
+        DELETE FROM history WHERE room = ? AND id < (SELECT id FROM history WHERE room = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
+        """)
 
     /// Every account, to keep in memory (there are few, and a login must not wait for the disk).
     public func accounts() throws -> [AccountRecord] {

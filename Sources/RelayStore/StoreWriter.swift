@@ -103,6 +103,7 @@ public final class StoreWriter {
         let history = HistoryTable(database)
         let meta = MetaTable(database)
         var sincePrune = 0
+        var touched: Set<String> = []
         while true {
             pthread_mutex_lock(lock)
             while pending.isEmpty && !closing { pthread_cond_wait(wake, lock) }
@@ -116,7 +117,10 @@ public final class StoreWriter {
                     var highest: UInt64 = 0
                     for change in batch {
                         try history.apply(change)
-                        if case .said(let line) = change { highest = max(highest, line.msgid) }
+                        if case .said(let line) = change {
+                            highest = max(highest, line.msgid)
+                            touched.insert(line.room)
+                        }
                     }
                     // Pruning may empty the table: msgids must still never repeat after a restart.
                     if highest > 0 { try meta.set("last-msgid", String(highest)) }
@@ -125,7 +129,8 @@ public final class StoreWriter {
                 if sincePrune >= 1_000 {
                     sincePrune = 0
                     let cutoff = keepFor.map { Int64(time(nil)) * 1000 - $0 }
-                    try database.transaction { try history.prune(keeping: keepLines, before: cutoff) }
+                    try database.transaction { try history.prune(keeping: keepLines, before: cutoff, rooms: touched) }
+                    touched = []
                 }
             } catch {
                 pthread_mutex_lock(lock)
