@@ -216,6 +216,34 @@ final class DataEndToEndTests: XCTestCase {
         XCTAssertTrue(again.waitFor("-!- You are logged in as pia", timeout: 10))
     }
 
+    /// A bot logs in with the SASL it already has: its replies carry its account.
+    func testABotLogsInWithSASL() throws {
+        let server = try serve()
+        defer { server.stop() }
+        let maker = try ircUser(port: server.port, nick: "opsbot", room: "#lobby")
+        maker.sendLine("REGISTER * * botpassword")
+        XCTAssertNotNil(maker.waitFor(timeout: 10) { $0.contains("REGISTER SUCCESS opsbot") })
+        maker.sendLine("QUIT")
+        XCTAssertTrue(maker.waitForClose())
+        let passwordFile = directory + "/bot.pass"
+        try "botpassword".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        chmod(passwordFile, 0o600)
+        let watcher = try TestClient(port: server.port)
+        watcher.sendLine("CAP REQ :account-tag")
+        watcher.sendLine("NICK watcher")
+        watcher.sendLine("USER watcher 0 * :w")
+        watcher.sendLine("CAP END")
+        watcher.sendLine("JOIN #ops")
+        XCTAssertNotNil(watcher.waitFor { $0.contains(" 366 watcher ") })
+        let bot = try RelayProcess(["connect", "irc://127.0.0.1:\(server.port)/#ops", "--nick", "opsbot", "--sasl-user", "opsbot",
+                                    "--sasl-password-file", passwordFile, "--on", "!ping=echo pong", "--rate", "0"])
+        defer { bot.stop() }
+        XCTAssertNotNil(watcher.waitFor(timeout: 15) { $0.contains("opsbot") && $0.contains("JOIN") })
+        watcher.sendLine("PRIVMSG #ops :!ping")
+        let reply = watcher.waitFor(timeout: 10) { $0.contains("PRIVMSG #ops :pong") }
+        XCTAssertTrue(reply?.hasPrefix("@account=opsbot ") ?? false, "\(reply ?? "no reply"): \(bot.stderr)")
+    }
+
     /// SASL EXTERNAL: a client certificate added with NickServ CERT ADD logs
     /// `relay connect --sasl external` in, over TLS.
     func testAClientCertificateLogsInWithSASLExternal() throws {

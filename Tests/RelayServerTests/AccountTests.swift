@@ -40,6 +40,8 @@ final class AccountTests: XCTestCase {
         XCTAssertFalse(cy.take().joined().contains("sasl"))
         harness.send(cy, "CAP REQ sasl")
         XCTAssertEqual(cy.take(), [":test.server CAP * NAK :sasl"])
+        harness.send(cy, "CAP REQ :draft/account-registration multi-prefix")
+        XCTAssertEqual(cy.take(), [":test.server CAP * NAK :draft/account-registration multi-prefix"])
     }
 
     func testNickServIdentifyTellsTheRoomsWhoAskedAndTheNextJoinCarriesTheAccount() {
@@ -69,7 +71,8 @@ final class AccountTests: XCTestCase {
         let harness = harness(accounts: [ana])
         let client = harness.connect()
         harness.send(client, "CAP LS 302")
-        XCTAssertTrue(client.take().joined().contains("sasl=PLAIN"))
+        let listed = client.take().joined()
+        XCTAssertTrue(listed.contains("sasl=PLAIN,EXTERNAL") && listed.contains("draft/account-registration"), listed)
         harness.send(client, "CAP REQ sasl")
         harness.send(client, "NICK ana")
         harness.send(client, "USER ana 0 * :Ana")

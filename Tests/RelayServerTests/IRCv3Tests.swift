@@ -40,7 +40,7 @@ final class IRCv3Tests: XCTestCase {
         XCTAssertFalse(lines.last!.contains(" LS * "))
         XCTAssertTrue(lines.allSatisfy { $0.utf8.count <= 510 })
         let words = lines.flatMap { $0.split(separator: ":").last!.split(separator: " ") }
-        XCTAssertEqual(words.count, Capability.offered.count - 1, "all but sasl (no --data here)")
+        XCTAssertEqual(words.count, Capability.offered.count - 2, "all but sasl and account registration (no --data here)")
         XCTAssertEqual(bob.take().count, 1, "a pre-302 client gets one line")
     }
 

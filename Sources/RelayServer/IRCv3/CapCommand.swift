@@ -11,15 +11,19 @@ extension ChatServer {
             if user.capVersion >= 302 { user.caps.insert(.capNotify) }
             if !user.registered { user.negotiatingCaps = true }
             let sts = stsPolicy(for: user).map { ["sts=" + $0] } ?? []
-            let listed = Capability.listing(version: user.capVersion).filter { accountsEnabled || !$0.hasPrefix("sasl") }
+            let withoutAccounts = Set(Capability.names(Capability.needsAccounts))
+            let listed = Capability.listing(version: user.capVersion).filter {
+                accountsEnabled || !withoutAccounts.contains(String($0.prefix { $0 != "=" }))
+            }
             sendCapList(user, "LS", listed + sts)
         case "LIST":
             sendCapList(user, "LIST", Capability.names(user.caps))
         case "REQ":
             if !user.registered { user.negotiatingCaps = true }
             let asked = message.params.count > 1 ? message.params[1] : ""
-            let saslAsked = asked.split(separator: " ").contains { $0.lowercased() == "sasl" }
-            let answer = (saslAsked && !accountsEnabled ? nil : Self.capRequest(asked, version: user.capVersion)).map { change in
+            let request = Self.capRequest(asked, version: user.capVersion)
+            let refused = !accountsEnabled && !(request?.enable.intersection(Capability.needsAccounts).isEmpty ?? true)
+            let answer = (refused ? nil : request).map { change in
                 user.caps.formUnion(change.enable)
                 user.caps.subtract(change.disable)
                 return "ACK"

@@ -25,6 +25,10 @@ struct Capability: OptionSet, Hashable {
     static let relaymsg = Capability(rawValue: 1 << 19)
     /// Offered only where the server keeps accounts (`--data`).
     static let sasl = Capability(rawValue: 1 << 20)
+    /// REGISTER after connecting (no before-connect, no e-mail), with accounts only.
+    static let accountRegistration = Capability(rawValue: 1 << 21)
+    /// What only a server with accounts (`--data`) offers.
+    static let needsAccounts: Capability = [.sasl, .accountRegistration]
 
     /// The capabilities that put tags on lines others cause: a client with
     /// none of them gets every event's line as it is.
@@ -42,6 +46,7 @@ struct Capability: OptionSet, Hashable {
         ("batch", .batch, nil),
         ("cap-notify", .capNotify, nil),
         ("chghost", .chghost, nil),
+        ("draft/account-registration", .accountRegistration, nil),
         ("draft/chathistory", .chathistory, nil),
         ("draft/message-redaction", .messageRedaction, nil),
         ("draft/read-marker", .readMarker, nil),
