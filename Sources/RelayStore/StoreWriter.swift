@@ -100,7 +100,7 @@ public final class StoreWriter {
         var all = sigset_t()
         sigfillset(&all)
         pthread_sigmask(SIG_BLOCK, &all, nil)
-        let history = HistoryTable(database)
+        let history = StateTables(database)
         let meta = MetaTable(database)
         var sincePrune = 0
         var touched: Set<String> = []

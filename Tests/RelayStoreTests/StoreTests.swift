@@ -46,7 +46,7 @@ final class StoreTests: XCTestCase {
     func testLinesInOrderRedactionsAndLimits() throws {
         let database = try Database(path: path)
         try Schema.migrate(database)
-        let history = HistoryTable(database)
+        let history = StateTables(database)
         for number in UInt64(1)...10 { try history.apply(.said(line("#ops", number, millis: Int64(number) * 1000))) }
         try history.apply(.said(line("#dev", 11, millis: 11_000)))
         try history.apply(.forgot(room: "#ops", msgid: 9))
@@ -68,7 +68,7 @@ final class StoreTests: XCTestCase {
     func testSearchMatchesEveryWordInAnyCaseAndTakesWildcardsLiterally() throws {
         let database = try Database(path: path)
         try Schema.migrate(database)
-        let history = HistoryTable(database)
+        let history = StateTables(database)
         let texts = ["Deploy started", "deploy FINISHED", "100% done", "1000 done", "snake_case", "snakeXcase"]
         for (index, text) in texts.enumerated() {
             try history.apply(.said(StoredLine(room: "#ops", text: text, isAction: false, source: "a!a@h", millis: 1, msgid: UInt64(index + 1))))
@@ -88,7 +88,7 @@ final class StoreTests: XCTestCase {
         for batch in 0..<50 { writer.submit((1...20).map { .said(line("#ops", UInt64(batch * 20 + $0))) }) }
         writer.close()
         XCTAssertEqual(writer.takeProblems(), [])
-        let history = HistoryTable(try Database(path: path, readOnly: true))
+        let history = StateTables(try Database(path: path, readOnly: true))
         XCTAssertEqual(try history.recent(room: "#ops", limit: 2_000).map(\.msgid), Array(UInt64(1)...1000))
         XCTAssertEqual(try MetaTable(try Database(path: path)).value("last-msgid"), "1000", "kept apart from the lines, which pruning may remove")
     }
@@ -99,13 +99,13 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(writer.takeProblems(), ["the disk was too slow: 3 history line(s) were not saved"])
         try writer.start()
         writer.close()
-        XCTAssertEqual(try HistoryTable(try Database(path: path)).recent(room: "#ops", limit: 10).map(\.msgid), [4, 5, 6, 7, 8])
+        XCTAssertEqual(try StateTables(try Database(path: path)).recent(room: "#ops", limit: 10).map(\.msgid), [4, 5, 6, 7, 8])
     }
 
     func testARegisteredRoomRoundTripsAndDrops() throws {
         let database = try Database(path: path)
         try Schema.migrate(database)
-        let history = HistoryTable(database)
+        let history = StateTables(database)
         var record = ChannelRecord(name: "#Ops", founder: "ana", flags: "int")
         record.topic = "t"
         record.key = "k"

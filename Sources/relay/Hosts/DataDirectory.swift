@@ -40,7 +40,7 @@ struct DataDirectory {
             prefix = String(UInt64(time(nil)) * 1000, radix: 36)
             try meta.set("msgid-prefix", prefix)
         }
-        let history = HistoryTable(reader)
+        let history = StateTables(reader)
         let since = keepDays > 0 ? { Int64(time(nil)) * 1000 - Int64(keepDays) * 86_400_000 } : { Int64.min }
         let lastMsgid = max(try history.lastMsgid(), try meta.value("last-msgid").flatMap(UInt64.init) ?? 0)
         var persistence = PersistentHistory(msgidPrefix: prefix, lastMsgid: lastMsgid, accounts: try history.accounts()) { room, limit in
@@ -81,11 +81,11 @@ struct DataDirectory {
         if let last = try MetaTable(database).value("last-msgid") {
             write(JSONWriter.object([("type", "meta"), ("key", "last-msgid"), ("value", last)]))
         }
-        for account in try HistoryTable(database).accounts() {
+        for account in try StateTables(database).accounts() {
             write(JSONWriter.object([("type", "account"), ("name", account.name), ("password_hash", account.passwordHash),
                                      ("created", String(account.createdMillis)), ("certificates", account.certificates.joined(separator: " "))]))
         }
-        for channel in try HistoryTable(database).channels() {
+        for channel in try StateTables(database).channels() {
             var members = [("type", "channel"), ("name", channel.name), ("founder", channel.founder), ("flags", channel.flags),
                            ("topic_set_at", String(channel.topicSetAt))]
             if let topic = channel.topic { members.append(("topic", topic)) }
@@ -98,7 +98,7 @@ struct DataDirectory {
                                          ("set_by", mask.setBy), ("set_at", String(mask.setAt))]))
             }
         }
-        try HistoryTable(database).all { line in
+        try StateTables(database).all { line in
             var members = [("type", "history"), ("room", line.room), ("msgid", String(line.msgid)), ("millis", String(line.millis)),
                            ("source", line.source), ("text", line.text)]
             if let account = line.account { members.append(("account", account)) }
@@ -119,7 +119,7 @@ struct DataDirectory {
         }
         let database = try Database(path: path)
         try Schema.migrate(database)
-        let history = HistoryTable(database), meta = MetaTable(database)
+        let history = StateTables(database), meta = MetaTable(database)
         guard try history.lastMsgid() == 0, try history.accounts().isEmpty else {
             throw Failure(description: "\(path) has history already: import into an empty --data directory")
         }

@@ -1,8 +1,9 @@
 import RelayIRC
 import RelayServer
 
-/// Room history in SQLite: what the writer appends and prunes, what the loop reads.
-public final class HistoryTable {
+/// What `--data` keeps, in SQLite: rooms' history (appended and pruned by the
+/// writer, read by the loop), accounts and registered rooms.
+public final class StateTables {
     private let database: Database
     private lazy var insert = try! database.prepare(
         "INSERT INTO history (room, msgid, millis, source, text, action, account, bot) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
