@@ -45,7 +45,8 @@ extension ChatServer {
     func claimCheck(_ user: User) {
         guard accountsEnabled, user.registered, let record = accounts[Casemapping.fold(user.nick)],
               !(user.account.map { Casemapping.equal($0, record.name) } ?? false) else {
-            user.nickClaimDeadline = nil
+            // Only when set: writing makes the user's IRCv3 state, which most users never need.
+            if user.nickClaimDeadline != nil { user.nickClaimDeadline = nil }
             return
         }
         let deadline = user.lastActivity + Self.nickClaimGrace

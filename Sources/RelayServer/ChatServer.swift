@@ -165,7 +165,7 @@ public final class ChatServer {
     public func secured(_ id: ClientID, now: ContinuousClock.Instant, certificateFingerprint: String? = nil) {
         guard let user = users[id], user.awaitingHandshake else { return }
         user.awaitingHandshake = false
-        user.certificateFingerprint = certificateFingerprint
+        if let certificateFingerprint { user.certificateFingerprint = certificateFingerprint }
         user.dialect = .undecided(deadline: now + config.plainAfter)
         schedule(user, at: now + config.plainAfter)
     }

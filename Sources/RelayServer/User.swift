@@ -47,6 +47,8 @@ final class User {
     /// The rest, made the first time a client uses any of it: a connection
     /// that never does costs one pointer for all of it.
     private var more: IRCv3State?
+    /// Whether that rest was ever made (tests keep ordinary connections from paying for it).
+    var hasIRCv3State: Bool { more != nil }
     private var state: IRCv3State {
         if let more { return more }
         let made = IRCv3State()

@@ -221,3 +221,24 @@ final class CertificateLoginTests: XCTestCase {
         XCTAssertEqual(plain.take().last, ":test.server 904 * :SASL authentication failed")
     }
 }
+
+/// Accounts cost nothing to a connection that does not use them: its IRCv3
+/// state (one object) is never made. (It was, for every registration: ~200
+/// bytes more per idle connection, found with scripts/bench/serve_bench.py idle.)
+final class AccountCostTests: XCTestCase {
+    func testRegisteringAndChangingNickMakesNoStateWithoutAnAccount() {
+        let harness = Harness(persistence: PersistentHistory(msgidPrefix: "p", lastMsgid: 0,
+                                                             accounts: [AccountRecord(name: "ana", passwordHash: "x", createdMillis: 1)],
+                                                             recent: { _, _ in [] }))
+        let bob = harness.ircUser("bob")
+        harness.send(bob, "NICK bobby")
+        let pia = harness.plainUser(nick: "pia")
+        for client in [bob, pia] {
+            XCTAssertEqual(harness.server.users[client.id]?.hasIRCv3State, false)
+        }
+        let tls = FakeClient(id: 99)
+        harness.server.accept(99, endpoint: tls, host: "127.0.0.1", secure: true, awaitingHandshake: true, now: harness.now)
+        harness.server.secured(99, now: harness.now, certificateFingerprint: nil)
+        XCTAssertEqual(harness.server.users[99]?.hasIRCv3State, false)
+    }
+}
