@@ -267,6 +267,13 @@ extension ChatServer {
         stateChanges.append(.account(record))
     }
 
+    /// A private message to a service (no one holds its nick): whether one answered.
+    func answeredByService(_ user: User, _ target: String, _ text: String) -> Bool {
+        if Casemapping.equal(target, Self.nickServ) { nickServ(user, text); return true }
+        if Casemapping.equal(target, Self.chanServ) { chanServ(user, text); return true }
+        return false
+    }
+
     /// A PRIVMSG to NickServ, when no one holds that nick: REGISTER, IDENTIFY, HELP.
     func nickServ(_ user: User, _ text: String) {
         let words = text.split(separator: " ").map(String.init)

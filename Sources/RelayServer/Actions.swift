@@ -208,7 +208,11 @@ extension ChatServer {
                 }
             }
         } else {
-            guard let recipient = nicks[Casemapping.fold(target)] else { throw .noSuchNick(target) }
+            guard let recipient = nicks[Casemapping.fold(target)] else {
+                // NickServ and ChanServ are relay itself, for both dialects, unless someone holds the nick.
+                if kind == .privmsg, answeredByService(user, target, text) { return }
+                throw .noSuchNick(target)
+            }
             if recipient.isIRC || user.caps.contains(.echoMessage) {
                 let irc = event(ircMessage(source, to: recipient.nick, truncated(text, from: source, to: recipient.nick, kind: kind), kind),
                                 from: user, msgid: nextMsgid(), clientTags: tags)

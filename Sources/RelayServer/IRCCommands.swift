@@ -234,11 +234,6 @@ extension ChatServer {
         let targets = targetList.split(separator: ",").map(String.init).filter { seen.insert(Casemapping.fold($0)).inserted }
         if targets.count > config.maxTargets { throw .tooManyTargets(targetList) }
         for target in targets {
-            // NickServ is relay itself, unless someone holds the nick.
-            if !notice, nicks[Casemapping.fold(target)] == nil {
-                if Casemapping.equal(target, Self.nickServ) { nickServ(user, text); continue }
-                if Casemapping.equal(target, Self.chanServ) { chanServ(user, text); continue }
-            }
             do {
                 try say(user, to: target, text: text, kind: kind, tags: tags)
             } catch {

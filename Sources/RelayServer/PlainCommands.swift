@@ -67,10 +67,6 @@ extension ChatServer {
             let parts = rest.split(separator: " ", maxSplits: 1)
             guard let target = parts.first.map(String.init) else { throw .noRecipient("MSG") }
             guard parts.count == 2 else { throw .noTextToSend }
-            if nicks[Casemapping.fold(target)] == nil {
-                if Casemapping.equal(target, Self.nickServ) { return nickServ(user, String(parts[1])) }
-                if Casemapping.equal(target, Self.chanServ) { return chanServ(user, String(parts[1])) }
-            }
             try say(user, to: target, text: String(parts[1]), kind: .privmsg)
         case "me":
             if rest.isEmpty { throw .usage("/me TEXT") }
