@@ -24,6 +24,10 @@ public final class StoreWriter {
     // Shared with the loop under the lock.
     private var problems: [String] = []
     private var dropped = 0
+    /// The same failure again and again (a full disk fails every commit) is said
+    /// once, then counted, until a commit succeeds: not a log line a turn.
+    private var failing: String?
+    private var failedAgain = 0
     public private(set) var committedBatches = 0
 
     /// `keepLines` per room and, when given, `keepFor` milliseconds: older lines are pruned now and then.
@@ -44,6 +48,11 @@ public final class StoreWriter {
         pthread_mutex_destroy(lock)
         lock.deallocate()
         wake.deallocate()
+    }
+
+    /// Tests: a disk that fills up after `pages` pages of the database.
+    func limitPages(_ pages: Int) throws {
+        try database.execute("PRAGMA max_page_count = \(pages)")
     }
 
     public func start() throws {
@@ -79,6 +88,8 @@ public final class StoreWriter {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
         var said = problems
+        if failedAgain > 0 { said.append("\(failing ?? "history not saved"), \(failedAgain) more time(s)") }
+        failedAgain = 0
         if dropped > 0 { said.append("the disk was too slow: \(dropped) history line(s) were not saved") }
         problems = []
         dropped = 0
@@ -132,9 +143,15 @@ public final class StoreWriter {
                     try database.transaction { try history.prune(keeping: keepLines, before: cutoff, rooms: touched) }
                     touched = []
                 }
-            } catch {
                 pthread_mutex_lock(lock)
-                problems.append("history not saved: \(error)")
+                if failing != nil { problems.append("history is saved again") }
+                failing = nil
+                pthread_mutex_unlock(lock)
+            } catch {
+                let problem = "history not saved: \(error)"
+                pthread_mutex_lock(lock)
+                if failing == problem { failedAgain += 1 } else { problems.append(problem) }
+                failing = problem
                 pthread_mutex_unlock(lock)
             }
             pthread_mutex_lock(lock)

@@ -1,6 +1,6 @@
 import Foundation
 import RelayServer
-import RelayStore
+@testable import RelayStore
 import XCTest
 
 final class StoreTests: XCTestCase {
@@ -117,6 +117,23 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try history.channels(), [record])
         try history.apply(.unregistered(room: "#ops"))
         XCTAssertEqual(try history.channels(), [])
+    }
+
+    /// A full disk fails every commit: said once, then counted, not a log line a turn.
+    func testAFullDiskIsSaidOnceThenCounted() throws {
+        let writer = try StoreWriter(path: path, keepLines: 100_000, keepFor: nil)
+        try writer.limitPages(4)
+        try writer.start()
+        let text = String(repeating: "x", count: 2_000)
+        for batch in 0..<20 {
+            writer.submit([.said(StoredLine(room: "#ops", text: text, isAction: false, source: "a!a@h", millis: 1, msgid: UInt64(batch + 1)))])
+            usleep(5_000)
+        }
+        writer.close()
+        let problems = writer.takeProblems()
+        XCTAssertEqual(problems.count, 2, "\(problems)")
+        XCTAssertTrue(problems[0].hasPrefix("history not saved: ") && problems[0].contains("full"), "\(problems)")
+        XCTAssertTrue(problems[1].hasSuffix("more time(s)"), "\(problems)")
     }
 
     func testMeta() throws {
