@@ -202,6 +202,19 @@ final class EventLoopTests: XCTestCase {
         XCTAssertEqual(EventLoop.milliseconds(rounding: .microseconds(1500)), 2)
         XCTAssertEqual(EventLoop.milliseconds(rounding: .seconds(90)), 90_000)
         XCTAssertEqual(EventLoop.milliseconds(rounding: .seconds(10_000_000)), Int32.max, "clamped")
+        XCTAssertEqual(EventLoop.milliseconds(rounding: nil), -1, "no limit")
+    }
+
+    /// epoll waits to the microsecond: a 3 ms timer is not rounded to whole
+    /// milliseconds and beyond, and never fires early.
+    func testEpollWaitsForLessThanAMillisecondWhenAsked() throws {
+        let loop = EventLoop(selector: try SelectorKind.epoll.make())
+        var fired: ContinuousClock.Instant?
+        let began = ContinuousClock.now
+        loop.schedule(after: .microseconds(300)) { fired = .now }
+        while fired == nil && ContinuousClock.now - began < .seconds(2) { try loop.runOnce() }
+        let waited = try XCTUnwrap(fired) - began
+        XCTAssertGreaterThanOrEqual(waited, .microseconds(300))
     }
 
     func testTheBackendIsChosenByName() {

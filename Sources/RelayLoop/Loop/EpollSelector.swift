@@ -52,6 +52,30 @@ public final class EpollSelector: Selector {
         interests[fd] = interest
     }
 
+    /// Set when the kernel has no epoll_pwait2 (before Linux 5.11).
+    private var millisecondsOnly = false
+
+    /// epoll_pwait2 waits to the microsecond (a write held for 300 µs must not
+    /// wait a whole millisecond); epoll_wait counts milliseconds, rounded up.
+    private func waitForEvents(_ timeout: Duration?) -> Int32 {
+        kernelEvents.withUnsafeMutableBufferPointer { buffer in
+            let capacity = Int32(buffer.count)
+            if !millisecondsOnly {
+                var count: Int32
+                if let timeout {
+                    let (seconds, attoseconds) = timeout.components
+                    var spec = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+                    count = epoll_pwait2(epfd, buffer.baseAddress, capacity, &spec, nil)
+                } else {
+                    count = epoll_pwait2(epfd, buffer.baseAddress, capacity, nil, nil)
+                }
+                if count >= 0 || errno != ENOSYS { return count }
+                millisecondsOnly = true
+            }
+            return epoll_wait(epfd, buffer.baseAddress, capacity, EventLoop.milliseconds(rounding: timeout))
+        }
+    }
+
     public func remove(_ fd: Int32) throws {
         if alwaysReady.removeValue(forKey: fd) != nil { return }
         interests[fd] = nil
@@ -59,16 +83,14 @@ public final class EpollSelector: Selector {
         _ = try syscall("epoll_ctl(DEL)", { epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &event) })
     }
 
-    public func wait(timeoutMilliseconds: Int32, into events: inout [ReadyEvent]) throws {
+    public func wait(timeout: Duration?, into events: inout [ReadyEvent]) throws {
         events.removeAll(keepingCapacity: true)
         for (fd, interest) in alwaysReady where !interest.isEmpty {
             events.append(ReadyEvent(fd: fd, readable: interest.contains(.read), writable: interest.contains(.write)))
         }
-        let timeout = events.isEmpty ? timeoutMilliseconds : 0
+        let timeout = events.isEmpty ? timeout : .zero
         // EINTR: a turn with no events (the loop recomputes its timeout), not an error.
-        let (count, code) = attempt {
-            kernelEvents.withUnsafeMutableBufferPointer { buffer in epoll_wait(epfd, buffer.baseAddress, Int32(buffer.count), timeout) }
-        }
+        let (count, code) = attempt { waitForEvents(timeout) }
         if count < 0 {
             if code == EINTR { return }
             throw SystemError("epoll_wait", code: code)

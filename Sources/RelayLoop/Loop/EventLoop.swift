@@ -19,8 +19,9 @@ public protocol Flushable: AnyObject {
 /// Each turn:
 /// 1. flush every writer that queued output since the last turn (one direct
 ///    write per socket per turn; writability is waited for only when a write
-///    comes up short);
-/// 2. wait for readiness, for no longer than the earliest timer;
+///    comes up short), unless `coalescing` holds it a moment longer;
+/// 2. wait for readiness, for no longer than the earliest timer (or the end
+///    of the hold);
 /// 3. dispatch every ready descriptor, in the order the backend reported them;
 /// 4. run the timers that are due.
 /// Nothing blocks except step 2, and step 2 only waits when there is nothing to do.
@@ -30,6 +31,9 @@ public final class EventLoop {
     private var interests: [Interest] = []
     private var timers = Timers()
     private var pendingFlushes: [Flushable] = []
+    /// When queued output is written: at once, or held briefly after a busy flush.
+    /// Off unless the command turns it on (`relay serve --coalesce`).
+    public var coalescing = WriteCoalescing.off
     private var signalSource: SignalSource?
     private var signalHandlers: [Int32: (Int32) -> Void] = [:]
     private var readyEvents: [ReadyEvent] = []
@@ -132,12 +136,16 @@ public final class EventLoop {
     }
 
     private func flushPending() {
+        guard !pendingFlushes.isEmpty else { return }
+        var writers = 0
         // A flush may queue more (a dropped client's quit reaches others): repeat.
         while !pendingFlushes.isEmpty {
             let batch = pendingFlushes
             pendingFlushes.removeAll(keepingCapacity: true)
+            writers += batch.count
             for writer in batch { writer.flush() }
         }
+        coalescing.flushed(writers: writers, at: clock())
     }
 
     // MARK: Running
@@ -156,16 +164,17 @@ public final class EventLoop {
 
     /// One turn; `maximumWait` bounds the wait (tests use it to avoid sleeping forever).
     public func runOnce(maximumWait: Duration? = nil) throws {
-        flushPending()
+        // Output queued soon after a busy flush waits for the next lines (WriteCoalescing).
+        let holdUntil = pendingFlushes.isEmpty ? nil : coalescing.holdUntil(now: clock())
+        if holdUntil == nil { flushPending() }
         // A flush may have stopped the loop (a TLS handshake it drove failed at
         // once): waiting now could wait forever, with nothing left to wake it.
         if stopRequested { return }
-        var timeout = timers.nextDeadline().map { Self.milliseconds(rounding: $0 - clock()) } ?? -1
-        if let maximumWait {
-            let cap = Self.milliseconds(rounding: maximumWait)
-            timeout = timeout < 0 ? cap : min(timeout, cap)
-        }
-        try selector.wait(timeoutMilliseconds: timeout, into: &readyEvents)
+        var deadline = timers.nextDeadline()
+        if let holdUntil { deadline = min(deadline ?? holdUntil, holdUntil) }
+        var timeout = deadline.map { max(.zero, $0 - clock()) }
+        if let maximumWait { timeout = min(timeout ?? maximumWait, max(.zero, maximumWait)) }
+        try selector.wait(timeout: timeout, into: &readyEvents)
         for event in readyEvents {
             let index = Int(event.fd)
             // A handler earlier in this turn may have closed this descriptor.
@@ -176,8 +185,10 @@ public final class EventLoop {
     }
 
     /// `remaining` in whole milliseconds, rounded up so that a wake-up is never
-    /// early (an early wake-up with nothing due would spin); 0 when it is not positive.
-    static func milliseconds(rounding remaining: Duration) -> Int32 {
+    /// early (an early wake-up with nothing due would spin); 0 when it is not
+    /// positive; -1 (no limit) for nil. For backends that count in milliseconds.
+    static func milliseconds(rounding remaining: Duration?) -> Int32 {
+        guard let remaining else { return -1 }
         if remaining <= .zero { return 0 }
         let (seconds, attoseconds) = remaining.components
         let millis = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000

@@ -40,8 +40,11 @@ public final class PollSelector: Selector {
         pollfds.removeLast()
     }
 
-    public func wait(timeoutMilliseconds: Int32, into events: inout [ReadyEvent]) throws {
+    /// poll counts whole milliseconds (rounded up): the portable fallback
+    /// holds coalesced output up to a millisecond longer than epoll does.
+    public func wait(timeout: Duration?, into events: inout [ReadyEvent]) throws {
         events.removeAll(keepingCapacity: true)
+        let timeoutMilliseconds = EventLoop.milliseconds(rounding: timeout)
         let (count, code) = attempt {
             pollfds.withUnsafeMutableBufferPointer { buffer in poll(buffer.baseAddress, nfds_t(buffer.count), timeoutMilliseconds) }
         }

@@ -27,7 +27,7 @@ public struct ReadyEvent: Equatable, Sendable {
 ///
 /// - `add` registers a descriptor once; `modify` changes its interest; `remove`
 ///   forgets it (before the descriptor is closed).
-/// - `wait` blocks for at most `timeoutMilliseconds` (-1: no limit) and replaces
+/// - `wait` blocks for at most `timeout` (nil: no limit) and replaces
 ///   `events` with what is ready. It returns early, with no events, when
 ///   interrupted; it never busy-waits.
 /// - A descriptor the kernel cannot watch (a regular file) is always ready.
@@ -36,7 +36,7 @@ public protocol Selector: AnyObject {
     func add(_ fd: Int32, interest: Interest) throws
     func modify(_ fd: Int32, interest: Interest) throws
     func remove(_ fd: Int32) throws
-    func wait(timeoutMilliseconds: Int32, into events: inout [ReadyEvent]) throws
+    func wait(timeout: Duration?, into events: inout [ReadyEvent]) throws
     func close()
 }
 

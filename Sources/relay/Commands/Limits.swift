@@ -18,6 +18,8 @@ enum Limits {
     static let channels = 1...1_000
     /// Lines per second; 0 is also accepted and turns pacing off.
     static let rate = 0.001...1_000_000.0
+    /// A hold longer than this is latency a user would notice.
+    static let coalesce = 0.001...10.0
 
     static func check(_ option: String, _ value: Int, _ range: ClosedRange<Int>) throws {
         guard range.contains(value) else {

@@ -124,6 +124,11 @@ struct Serve: ParsableCommand {
     @Option(help: "The operator's log as text or json (one object per line).")
     var logFormat: OperatorLog.Format = .text
 
+    @Option(help: ArgumentHelp(
+        "Milliseconds output may wait after a busy write (to 32 or more clients at once), so the next lines leave in the same write; 0 writes at once.",
+        valueName: "ms"))
+    var coalesce = 1.0
+
     @Option(help: "Longest nick.")
     var nickLength = 30
 
@@ -159,6 +164,7 @@ struct Serve: ParsableCommand {
         try Limits.check("--ping-interval", pingInterval, Limits.pingInterval)
         try Limits.check("--flood-burst", floodBurst, Limits.floodBurst)
         try Limits.check("--flood-rate", floodRate, Limits.rate)
+        try Limits.check("--coalesce", coalesce, Limits.coalesce)
         if let maxPerIp { try Limits.check("--max-per-ip", maxPerIp, Limits.perIP) }
         try Limits.check("--register-timeout", registerTimeout, Limits.timeout)
         try Limits.check("--nick-length", nickLength, Limits.nickLength)
@@ -293,6 +299,7 @@ struct Serve: ParsableCommand {
         var ports: [ServerHost.Port] = []
         do {
             loop = try EventLoop.makeDefault()
+            loop.coalescing = WriteCoalescing(window: .microseconds(Int64((coalesce * 1000).rounded())))
         } catch {
             Diagnostics.fail("\(error)")
         }
