@@ -148,8 +148,9 @@ public final class ChatServer {
             return
         }
         let deadline = now + config.plainAfter
-        let user = User(id: id, endpoint: endpoint, host: host, dialect: .undecided(deadline: deadline), now: now,
+        let user = User(id: id, endpoint: endpoint, host: host, dialect: .undecided, now: now,
                         flood: TokenBucket(burst: config.floodBurst, rate: config.floodRate, now: now))
+        user.plainAt = deadline
         user.signedOnAt = wallClock()
         user.isSecure = secure
         user.awaitingHandshake = awaitingHandshake
@@ -166,7 +167,8 @@ public final class ChatServer {
         guard let user = users[id], user.awaitingHandshake else { return }
         user.awaitingHandshake = false
         if let certificateFingerprint { user.certificateFingerprint = certificateFingerprint }
-        user.dialect = .undecided(deadline: now + config.plainAfter)
+        user.dialect = .undecided
+        user.plainAt = now + config.plainAfter
         schedule(user, at: now + config.plainAfter)
     }
 
@@ -275,7 +277,8 @@ public final class ChatServer {
             }
             return schedule(user, at: user.connectedAt + config.registrationTimeout)
         }
-        if case .undecided(let deadline) = user.dialect {
+        if user.dialect == .undecided {
+            let deadline = user.plainAt
             if deadline <= now { becomePlain(user) } else { return schedule(user, at: deadline) }
         }
         if let trial = user.ircTrial, trial.until <= now { fallBackToPlain(user, adding: nil) }

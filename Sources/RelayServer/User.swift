@@ -3,10 +3,11 @@ import RelayIRC
 
 public typealias ClientID = Int
 
-/// How a connection talks: decided by its first line, or by a short silence.
-enum Dialect {
-    /// Connected, nothing decided yet; becomes plain at `deadline`.
-    case undecided(deadline: ContinuousClock.Instant)
+/// How a connection talks: decided by its first line, or by a short silence
+/// (`User.plainAt`). No payload, so the room loop's `isIRC` is one byte compare.
+enum Dialect: UInt8 {
+    /// Connected, nothing decided yet; becomes plain at `User.plainAt`.
+    case undecided
     /// A person on nc or telnet: readable text and slash commands.
     case plain
     /// An IRC client: the IRC message format and numerics.
@@ -15,47 +16,100 @@ enum Dialect {
 
 /// One connected person or program. Plain and IRC users are the same kind of
 /// user: same nick space, same rooms; only `dialect` decides the rendering.
+///
+/// Memory: one of these per connection, so what most connections never use
+/// lives in objects made on first use (`more`, IRCv3 and rarer state) or kept
+/// only until registration (`pending`). The fields the room loop reads for each
+/// delivery come first: before any of ContinuousClock.Instant's (a type from
+/// the standard library whose layout is resilient), their offsets are fixed.
 final class User {
-    let id: ClientID
+    // Read for every delivery.
     let endpoint: ClientEndpoint
-    let host: String
+    /// The capabilities this client enabled; empty for plain users and for
+    /// IRC clients that asked for none. Inline: the fan-out reads it.
+    var caps: Capability = []
     var dialect: Dialect
-    /// "*" until a nick is chosen.
-    var nick = "*"
-    var username = ""
-    var realname = ""
-    var registered = false
-    /// Rooms joined, by folded name, in joining order. Plain users have at most one.
-    var rooms: [Room] = []
-    var away: String?
+    /// Set once the user is gone: late sends are dropped.
+    var gone = false
+    var registered = false {
+        didSet { if registered { pending = nil } }
+    }
     var isOperator = false
     /// Connected over TLS.
     var isSecure = false
-    /// A TLS connection whose handshake is not done: it has said nothing yet,
-    /// and silence must not make it a plain guest.
-    var awaitingHandshake = false
     /// User mode +i: left out of WHO, NAMES and LIST counts for those who share no room with them.
     var invisible = false
     var receivesWallops = false
     /// User mode +B: a bot (the `bot` tag on what it says, 335 in WHOIS).
     var isBot = false
+    /// While a labeled command runs: what it sends this client, to be labeled
+    /// (labeled-response) once it is done.
+    var captured: [[UInt8]]?
 
-    // IRCv3
-    /// The capabilities this client enabled; empty for plain users and for
-    /// IRC clients that asked for none. Inline: the fan-out reads it.
-    var caps: Capability = []
+    let id: ClientID
+    let host: String
+    /// "*" until a nick is chosen.
+    var nick = "*"
+    var username = ""
+    var realname = ""
+    /// Rooms joined, by folded name, in joining order. Plain users have at most one.
+    var rooms: [Room] = []
+    /// Wall-clock connect time, for WHOIS.
+    var signedOnAt: Int64 = 0
+    /// Lines a client sent that flood control has not let through yet.
+    var floodQueue = InputQueue()
+
     /// The rest, made the first time a client uses any of it: a connection
     /// that never does costs one pointer for all of it.
     private var more: IRCv3State?
+    /// Until registration is complete; then dropped (one pointer).
+    private var pending: Registration?
+
+    // Times (ContinuousClock.Instant): last, see above.
+    var connectedAt: ContinuousClock.Instant
+    /// The last line received (keepalive) and the last message sent (WHOIS idle).
+    var lastActivity: ContinuousClock.Instant
+    var lastMessageAt: ContinuousClock.Instant
+    /// A PING was sent and its answer is awaited.
+    var pingSentAt: ContinuousClock.Instant?
+    /// The earliest deadline queued for this user in the core's heap.
+    var nextCheck: ContinuousClock.Instant?
+    /// Flood control: the one token bucket (the lines waiting for tokens are `floodQueue`).
+    var flood: TokenBucket
+
+    init(id: ClientID, endpoint: ClientEndpoint, host: String, dialect: Dialect, now: ContinuousClock.Instant, flood: TokenBucket) {
+        self.id = id
+        self.endpoint = endpoint
+        self.host = host
+        self.dialect = dialect
+        self.connectedAt = now
+        self.lastActivity = now
+        self.lastMessageAt = now
+        self.flood = flood
+        self.pending = Registration(plainAt: now)
+    }
+
     /// Whether that rest was ever made (tests keep ordinary connections from paying for it).
     var hasIRCv3State: Bool { more != nil }
+    /// Whether the registration state is still held (dropped once registered).
+    var holdsRegistrationState: Bool { pending != nil }
     private var state: IRCv3State {
         if let more { return more }
         let made = IRCv3State()
         more = made
         return made
     }
+    private var registration: Registration {
+        if let pending { return pending }
+        let made = Registration(plainAt: connectedAt)
+        pending = made
+        return made
+    }
 
+    var away: String? {
+        get { more?.away }
+        set { if newValue != nil || more != nil { state.away = newValue } }
+    }
     /// The CAP LS version asked for (302 gets values, multi-line lists and cap-notify).
     var capVersion: Int {
         get { more?.capVersion ?? 0 }
@@ -100,46 +154,39 @@ final class User {
         get { more?.readMarkers ?? [:] }
         _modify { yield &state.readMarkers }
     }
-    /// While a labeled command runs: what it sends this client, to be labeled
-    /// (labeled-response) once it is done.
-    var captured: [[UInt8]]?
-    var connectedAt: ContinuousClock.Instant
-    /// Wall-clock connect time, for WHOIS.
-    var signedOnAt: Int64 = 0
-    /// The last line received (keepalive) and the last message sent (WHOIS idle).
-    var lastActivity: ContinuousClock.Instant
-    var lastMessageAt: ContinuousClock.Instant
-    /// A PING was sent and its answer is awaited.
-    var pingSentAt: ContinuousClock.Instant?
-    /// The earliest deadline queued for this user in the core's heap.
-    var nextCheck: ContinuousClock.Instant?
 
-    // Registration (IRC)
-    var passwordGiven: String?
+    // Registration (kept in `pending`; after it, every one reads as its default).
+    /// While `dialect` is undecided: when silence makes this connection plain.
+    var plainAt: ContinuousClock.Instant {
+        get { pending?.plainAt ?? connectedAt }
+        set { registration.plainAt = newValue }
+    }
+    /// A TLS connection whose handshake is not done: it has said nothing yet,
+    /// and silence must not make it a plain guest.
+    var awaitingHandshake: Bool {
+        get { pending?.awaitingHandshake ?? false }
+        set { if newValue || pending != nil { registration.awaitingHandshake = newValue } }
+    }
+    var passwordGiven: String? {
+        get { pending?.passwordGiven }
+        set { if newValue != nil || pending != nil { registration.passwordGiven = newValue } }
+    }
     /// CAP LS was sent: registration waits for CAP END.
-    var negotiatingCaps = false
+    var negotiatingCaps: Bool {
+        get { pending?.negotiatingCaps ?? false }
+        set { if newValue || pending != nil { registration.negotiatingCaps = newValue } }
+    }
     /// A plain user on a server with a password, who has not typed it yet.
-    var awaitingPassword = false
+    var awaitingPassword: Bool {
+        get { pending?.awaitingPassword ?? false }
+        set { if newValue || pending != nil { registration.awaitingPassword = newValue } }
+    }
     /// Taken for IRC on a first line that only looks like registration ("nick bob"
     /// might be a person): the lines so far, kept until registration completes or
     /// another IRC line arrives, and replayed as plain text if neither happens by `until`.
-    var ircTrial: (until: ContinuousClock.Instant, lines: [[UInt8]])?
-
-    // Flood control: the one token bucket, and the lines waiting for tokens.
-    var flood: TokenBucket
-    var floodQueue = InputQueue()
-    /// Set once the user is gone: late sends are dropped.
-    var gone = false
-
-    init(id: ClientID, endpoint: ClientEndpoint, host: String, dialect: Dialect, now: ContinuousClock.Instant, flood: TokenBucket) {
-        self.id = id
-        self.endpoint = endpoint
-        self.host = host
-        self.dialect = dialect
-        self.connectedAt = now
-        self.lastActivity = now
-        self.lastMessageAt = now
-        self.flood = flood
+    var ircTrial: (until: ContinuousClock.Instant, lines: [[UInt8]])? {
+        get { pending?.ircTrial }
+        set { if newValue != nil || pending != nil { registration.ircTrial = newValue } }
     }
 
     /// "nick!user@host", the source of what this user says: built when asked
@@ -183,6 +230,7 @@ final class User {
 
 /// A user's IRCv3 state beyond its capability bits (see `User.caps`).
 final class IRCv3State {
+    var away: String?
     var capVersion = 0
     var account: String?
     var loginInProgress = false
@@ -193,4 +241,18 @@ final class IRCv3State {
     var saslMechanism: String?
     var monitoring: Set<String> = []
     var readMarkers: [String: Int64] = [:]
+}
+
+/// What a connection needs only until it is registered (see `User.pending`).
+final class Registration {
+    var plainAt: ContinuousClock.Instant
+    var awaitingHandshake = false
+    var passwordGiven: String?
+    var negotiatingCaps = false
+    var awaitingPassword = false
+    var ircTrial: (until: ContinuousClock.Instant, lines: [[UInt8]])?
+
+    init(plainAt: ContinuousClock.Instant) {
+        self.plainAt = plainAt
+    }
 }

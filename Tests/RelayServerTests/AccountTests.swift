@@ -241,4 +241,30 @@ final class AccountCostTests: XCTestCase {
         harness.server.secured(99, now: harness.now, certificateFingerprint: nil)
         XCTAssertEqual(harness.server.users[99]?.hasIRCv3State, false)
     }
+
+    /// Registration state (the undecided deadline, PASS, CAP negotiation, the
+    /// IRC trial) is one object until registration completes, then dropped:
+    /// an idle registered connection does not carry it.
+    func testRegistrationStateIsDroppedOnceRegistered() {
+        let harness = Harness()
+        let waiting = FakeClient(id: 70)
+        harness.server.accept(70, endpoint: waiting, host: "127.0.0.1", now: harness.now)
+        XCTAssertEqual(harness.server.users[70]?.holdsRegistrationState, true)
+        harness.send(waiting, "CAP LS 302")
+        harness.send(waiting, "NICK cap")
+        harness.send(waiting, "USER cap 0 * :cap")
+        XCTAssertEqual(harness.server.users[70]?.holdsRegistrationState, true, "waits for CAP END")
+        harness.send(waiting, "CAP END")
+        XCTAssertEqual(harness.server.users[70]?.registered, true)
+        XCTAssertEqual(harness.server.users[70]?.holdsRegistrationState, false)
+        let bob = harness.ircUser("bob")
+        let pia = harness.plainUser(nick: "pia")
+        harness.send(bob, "AWAY :lunch")
+        harness.send(bob, "AWAY")
+        harness.send(bob, "CAP LS")
+        harness.send(bob, "CAP END")
+        for client in [bob, pia] {
+            XCTAssertEqual(harness.server.users[client.id]?.holdsRegistrationState, false)
+        }
+    }
 }
