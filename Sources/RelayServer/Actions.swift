@@ -190,10 +190,17 @@ extension ChatServer {
             // Hoisted here rather than left to User.send(_: TaggedLine): 4 % fewer
             // instructions at 200 receivers (callgrind, scripts/bench/RESULTS.md).
             let untagged = irc.line, tagged = Capability.tagged.rawValue
+            let fits = untagged.count <= Message.maxLength + 2  // cut to fit once, not per member
             for member in room.members where member !== user
                 && (only == nil || room.isOperator(member) || (only == "+" && room.voiced.contains(member.id))) {
                 if member.isIRC {
-                    if member.caps.rawValue & tagged == 0 { member.send(untagged) } else { member.send(irc) }
+                    if member.caps.rawValue & tagged != 0 {
+                        member.send(irc)
+                    } else if fits {
+                        member.sendFitting(untagged)
+                    } else {
+                        member.send(untagged)
+                    }
                 } else if !forPrograms {
                     if plain == nil { plain = pieces.map { plainLine(user, $0, kind, isPrivate: false) } }
                     for line in plain! { member.send(line) }

@@ -208,6 +208,14 @@ final class User {
         endpoint.send(isPlain ? line : Message.cutToFit(line))
     }
 
+    /// A line the caller knows fits (the room loop checks once for all members).
+    @inline(__always)
+    func sendFitting(_ line: [UInt8]) {
+        guard !gone else { return }
+        if captured != nil { return captured!.append(line) }
+        endpoint.send(line)
+    }
+
     /// An event: with the tags this client asked for (none: the line as it is).
     func send(_ event: TaggedLine) {
         send(caps.isDisjoint(with: .tagged) ? event.line : event.bytes(for: caps))

@@ -34,7 +34,9 @@ public struct OutputBuffer {
     public mutating func append(_ bytes: [UInt8]) -> Bool {
         guard count + bytes.count <= limit else { return false }
         compact()
-        storage.append(contentsOf: bytes)
+        // Through a buffer pointer: the generic append(contentsOf:) retained and
+        // released the line for each receiver (7 % of a fan-out's CPU, perf).
+        bytes.withUnsafeBufferPointer { storage.append(contentsOf: $0) }
         return true
     }
 
