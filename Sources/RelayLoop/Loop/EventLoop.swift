@@ -145,8 +145,13 @@ public final class EventLoop {
             writers += batch.count
             for writer in batch { writer.flush() }
         }
-        coalescing.flushed(writers: writers, at: clock())
+        lastFlushAt = clock()
+        coalescing.flushed(writers: writers, at: lastFlushAt)
     }
+
+    /// When the loop last wrote: spare output buffers are given back a second after.
+    private var lastFlushAt = ContinuousClock.Instant.now
+    private static let spareBuffersKept: Duration = .seconds(1)
 
     // MARK: Running
 
@@ -172,6 +177,10 @@ public final class EventLoop {
         if stopRequested { return }
         var deadline = timers.nextDeadline()
         if let holdUntil { deadline = min(deadline ?? holdUntil, holdUntil) }
+        if !SpareBuffers.isEmpty {
+            let releaseAt = lastFlushAt + Self.spareBuffersKept
+            if clock() >= releaseAt { SpareBuffers.release() } else { deadline = min(deadline ?? releaseAt, releaseAt) }
+        }
         var timeout = deadline.map { max(.zero, $0 - clock()) }
         if let maximumWait { timeout = min(timeout ?? maximumWait, max(.zero, maximumWait)) }
         try selector.wait(timeout: timeout, into: &readyEvents)
