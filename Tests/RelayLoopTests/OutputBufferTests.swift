@@ -61,4 +61,53 @@ final class OutputBufferTests: XCTestCase {
         buffer.append([1, 2, 3])
         XCTAssertThrowsError(try buffer.write { _ in throw Broken() })
     }
+
+    /// An emptied buffer's storage is kept for the next lines (no growing from
+    /// nothing again), within a bound; the loop gives them all back after a
+    /// second without writes.
+    func testAnEmptiedBufferIsReusedAndTheSparesAreBounded() throws {
+        SpareBuffers.release()
+        var buffer = OutputBuffer(limit: 1 << 20)
+        XCTAssertTrue(buffer.append(Array(repeating: 65, count: 3000)))
+        XCTAssertEqual(try buffer.write { $0.count }, .flushed)
+        XCTAssertFalse(SpareBuffers.isEmpty, "kept")
+        let held = SpareBuffers.heldBytes
+        XCTAssertGreaterThanOrEqual(held, 3000)
+        XCTAssertTrue(buffer.append([66, 10]))
+        XCTAssertTrue(SpareBuffers.isEmpty, "taken back by the next line")
+
+        var big = OutputBuffer(limit: 1 << 30)
+        XCTAssertTrue(big.append(Array(repeating: 65, count: 100_000)))
+        XCTAssertEqual(try big.write { $0.count }, .flushed)
+        XCTAssertTrue(SpareBuffers.isEmpty, "a buffer past 64 KiB is freed, not kept")
+
+        var many = (0..<600).map { _ in OutputBuffer(limit: 1 << 20) }
+        for index in many.indices {
+            XCTAssertTrue(many[index].append(Array(repeating: 65, count: 4000)))
+            XCTAssertEqual(try many[index].write { $0.count }, .flushed)
+        }
+        XCTAssertLessThanOrEqual(SpareBuffers.heldBytes, 1 << 20, "1 MiB at most")
+        SpareBuffers.release()
+    }
+
+    func testTheLoopGivesTheSparesBackAfterASecondWithoutWrites() throws {
+        final class Writer: Flushable {
+            var buffer = OutputBuffer(limit: 1 << 20)
+            func flush() { _ = try? buffer.write { $0.count } }
+        }
+        SpareBuffers.release()
+        var now = ContinuousClock.now
+        let loop = EventLoop(selector: try SelectorKind.epoll.make(), clock: { now })
+        let writer = Writer()
+        XCTAssertTrue(writer.buffer.append(Array(repeating: 65, count: 2000)))
+        loop.flushSoon(writer)
+        try loop.runOnce(maximumWait: .zero)
+        XCTAssertFalse(SpareBuffers.isEmpty)
+        now += .milliseconds(900)
+        try loop.runOnce(maximumWait: .zero)
+        XCTAssertFalse(SpareBuffers.isEmpty, "kept within the second")
+        now += .milliseconds(100)
+        try loop.runOnce(maximumWait: .zero)
+        XCTAssertTrue(SpareBuffers.isEmpty, "given back")
+    }
 }
