@@ -4,14 +4,16 @@
 /// flooder can make the server hold is the byte count the limit names.
 struct InputQueue {
     private var storage: [UInt8] = []
-    /// Where the oldest line starts; the bytes before it are spent.
-    private var head = 0
+    /// Where the oldest line starts; the bytes before it are spent. (Int32, like
+    /// `lines`: the queue is bounded far below, and every connection has one.)
+    private var head: Int32 = 0
+    private var lines: Int32 = 0
     /// Lines waiting.
-    private(set) var count = 0
+    var count: Int { Int(lines) }
 
     /// What the queue holds against its limit: each line's bytes plus two.
-    var cost: Int { storage.count - head }
-    var isEmpty: Bool { count == 0 }
+    var cost: Int { storage.count - Int(head) }
+    var isEmpty: Bool { lines == 0 }
 
     /// The largest line the queue takes (the framer's limit is below it).
     static let maxLineLength = Int(UInt16.max)
@@ -21,28 +23,32 @@ struct InputQueue {
         storage.append(UInt8(line.count >> 8))
         storage.append(UInt8(line.count & 0xFF))
         storage.append(contentsOf: line)
-        count += 1
+        lines += 1
     }
 
     /// The oldest line, still queued.
     var first: ArraySlice<UInt8>? {
-        guard count > 0 else { return nil }
+        guard lines > 0 else { return nil }
+        let head = Int(self.head)
         let length = Int(storage[head]) << 8 | Int(storage[head + 1])
         return storage[(head + 2)..<(head + 2 + length)]
     }
 
     mutating func popFirst() -> [UInt8]? {
-        guard count > 0 else { return nil }
+        guard lines > 0 else { return nil }
+        var head = Int(self.head)
         let length = Int(storage[head]) << 8 | Int(storage[head + 1])
         let line = Array(storage[(head + 2)..<(head + 2 + length)])
         head += 2 + length
-        count -= 1
-        if count == 0 {
+        lines -= 1
+        if lines == 0 {
             removeAll()
+            return line
         } else if head > 4096 && head > storage.count / 2 {
             storage.removeFirst(head)  // spent bytes go once they are half the buffer
             head = 0
         }
+        self.head = Int32(head)
         return line
     }
 
@@ -50,6 +56,6 @@ struct InputQueue {
     mutating func removeAll() {
         storage = []
         head = 0
-        count = 0
+        lines = 0
     }
 }

@@ -195,13 +195,16 @@ def saturation(gen, server, receivers, lines):
 
 
 def idle(gen, server, count):
+    # server.start() has connected once (to see it listening), so what the first
+    # connection makes once is already in the base: this is the cost per connection.
+    time.sleep(1.5)
     base = rss_kib(server.proc.pid)
     proc = subprocess.Popen(["taskset", "-c", LOAD_CPU, gen, server.proto, str(server.port), str(count), "idle"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         if proc.stdout.readline().strip() != "ready":
             return None
-        time.sleep(1.0)
+        time.sleep(1.5)  # relay gives its spare output buffers back a second after the last write
         used = rss_kib(server.proc.pid) - base
         return {"bytes": int(used * 1024 / count)}
     finally:

@@ -21,6 +21,13 @@ static inline int relay_accept(int fd) {
     return accept4(fd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
 
+#include <malloc.h>
+
+/// Returns the heap's free pages to the system (glibc keeps freed chunks resident).
+static inline void relay_malloc_trim(void) {
+    malloc_trim(0);
+}
+
 // pipe2 is _GNU_SOURCE too.
 extern int pipe2(int fds[2], int flags);
 

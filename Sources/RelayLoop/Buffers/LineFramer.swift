@@ -26,9 +26,10 @@ public struct LineFramer {
     /// The unfinished line so far (never longer than the limit).
     private var pending: [UInt8] = []
     /// Discarding an over-long line until its line end, and how much of it so far.
-    private var discarding = false
     private var discarded = 0
+    private var discarding = false
     /// The last chunk ended with a CR: an LF starting the next one belongs to it.
+    /// (Beside `discarding`: the two flags share one word of every connection.)
     private var afterCR = false
 
     private static let cr = UInt8(ascii: "\r")

@@ -11,7 +11,8 @@ public final class EpollSelector: Selector {
     private var alwaysReady: [Int32: Interest] = [:]
     /// What each descriptor asked for, to report an error or hang-up as writable
     /// to one that waits to write (epoll may report EPOLLERR without EPOLLOUT).
-    private var interests: [Int32: Interest] = [:]
+    /// By descriptor (they are small and dense): a byte each, not a dictionary entry.
+    private var interests: [Interest] = []
 
     public init(capacity: Int = 1024) throws {
         epfd = try syscall("epoll_create1", { epoll_create1(Int32(EPOLL_CLOEXEC)) })
@@ -37,7 +38,7 @@ public final class EpollSelector: Selector {
     public func add(_ fd: Int32, interest: Interest) throws {
         do {
             try control(EPOLL_CTL_ADD, fd, interest, "epoll_ctl(ADD)")
-            interests[fd] = interest
+            setInterest(fd, interest)
         } catch let error as SystemError where error.code == EPERM {
             alwaysReady[fd] = interest
         }
@@ -49,7 +50,15 @@ public final class EpollSelector: Selector {
             return
         }
         try control(EPOLL_CTL_MOD, fd, interest, "epoll_ctl(MOD)")
-        interests[fd] = interest
+        setInterest(fd, interest)
+    }
+
+    private func setInterest(_ fd: Int32, _ interest: Interest) {
+        let index = Int(fd)
+        if index >= interests.count {
+            interests += Array(repeating: [], count: max(index + 1, interests.count * 2, 64) - interests.count)
+        }
+        interests[index] = interest
     }
 
     /// Set when the kernel has no epoll_pwait2 (before Linux 5.11).
@@ -78,7 +87,7 @@ public final class EpollSelector: Selector {
 
     public func remove(_ fd: Int32) throws {
         if alwaysReady.removeValue(forKey: fd) != nil { return }
-        interests[fd] = nil
+        if Int(fd) < interests.count { interests[Int(fd)] = [] }
         var event = epoll_event()
         _ = try syscall("epoll_ctl(DEL)", { epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &event) })
     }
@@ -97,7 +106,7 @@ public final class EpollSelector: Selector {
         }
         for index in 0..<Int(count) {
             let raw = kernelEvents[index]
-            events.append(Self.readyEvent(fd: raw.data.fd, flags: raw.events, interest: interests[raw.data.fd] ?? []))
+            events.append(Self.readyEvent(fd: raw.data.fd, flags: raw.events, interest: Int(raw.data.fd) < interests.count ? interests[Int(raw.data.fd)] : []))
         }
     }
 

@@ -1,3 +1,6 @@
+#if os(Linux)
+import CRelaySys
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -179,7 +182,16 @@ public final class EventLoop {
         if let holdUntil { deadline = min(deadline ?? holdUntil, holdUntil) }
         if !SpareBuffers.isEmpty {
             let releaseAt = lastFlushAt + Self.spareBuffersKept
-            if clock() >= releaseAt { SpareBuffers.release() } else { deadline = min(deadline ?? releaseAt, releaseAt) }
+            if clock() >= releaseAt {
+                SpareBuffers.release()
+                // And hand the freed pages back to the system: without it a burst's
+                // buffers stay in the resident set for good (glibc keeps freed chunks).
+                #if os(Linux)
+                relay_malloc_trim()
+                #endif
+            } else {
+                deadline = min(deadline ?? releaseAt, releaseAt)
+            }
         }
         var timeout = deadline.map { max(.zero, $0 - clock()) }
         if let maximumWait { timeout = min(timeout ?? maximumWait, max(.zero, maximumWait)) }

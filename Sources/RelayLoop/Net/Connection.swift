@@ -46,48 +46,54 @@ extension ConnectionDelegate {
 /// so it must not stop early; a socket stops after a short read). Lines sent
 /// before the handshake is done wait.
 public final class Connection: ReadinessHandler, Flushable {
-    public enum State { case open, draining, lingering, closed }
+    public enum State: UInt8 { case open, draining, lingering, closed }
 
+    // Memory: one of these per connection, so the small fields are grouped
+    // (Swift lays fields out in the order written): 8 bytes for all of them.
     public let fd: Int32
-    /// The owner's name for this connection.
-    public let tag: Int
-    public weak var delegate: ConnectionDelegate?
     public private(set) var state: State = .open
-    private unowned let loop: EventLoop
-    private var framer: LineFramer
     /// Lines for the delegate; else every read as it came (a protocol with its own parser).
     private let framed: Bool
-    private var output: OutputBuffer
     private var flushQueued = false
     /// The peer half-closed and the owner keeps writing: read interest is off for good.
     private var readEnded = false
     private var readPaused = false
-    /// Set when the connection failed inside `send`; reported at the next flush,
-    /// outside the caller's broadcast.
-    private var failure: String?
-    private var lingerTimer: TimerID?
-    private let lingerTimeout: Duration
-    /// The transport given (TLS), nil for plain TCP.
-    public let transport: StreamTransport?
-    /// What bytes go through: `transport`, or the socket itself.
-    private let stream: StreamTransport
     /// The transport's handshake is done (always true without one).
     public private(set) var isSecured: Bool
-    /// What ended the connection, when the transport failed.
-    public private(set) var transportFailure: TransportError?
-
+    private var releaseScheduled = false
+    private var failedInTransport = false
     /// Lines handed to the owner per loop turn at most; what a read brought
     /// beyond them waits in `held`, with reading off (TCP holds the rest), and
     /// goes on next turn: one chunk of 30,000 tiny lines cannot make one turn
     /// do 30,000 commands' work while everyone else waits.
-    public let maxLinesPerTurn: Int
+    public var maxLinesPerTurn: Int { Int(linesPerTurn) }
+    private let linesPerTurn: Int32
+    private let lingerMilliseconds: Int32
     /// Bytes read but not framed yet (at most one read's worth), from `heldFrom`
     /// on: each turn frames its lines in place and moves the start, instead of
     /// copying the rest again (a 64 KiB read of tiny lines takes hundreds of turns).
+    private var heldFrom: Int32 = 0
     private var held: [UInt8] = []
-    private var heldFrom = 0
-    private var releaseScheduled = false
-    private var isHolding: Bool { heldFrom < held.count }
+    private var isHolding: Bool { Int(heldFrom) < held.count }
+
+    /// The owner's name for this connection.
+    public let tag: Int
+    public weak var delegate: ConnectionDelegate?
+    private unowned let loop: EventLoop
+    private var framer: LineFramer
+    private var output: OutputBuffer
+    /// What bytes go through: the transport given (TLS), or the socket itself.
+    private let stream: StreamTransport
+    /// The transport given (TLS), nil for plain TCP.
+    public var transport: StreamTransport? { stream is PlainTransport ? nil : stream }
+    /// Set when the connection failed inside `send` ("SendQ exceeded"); reported
+    /// at the next flush, outside the caller's broadcast. Also what a failed
+    /// TLS transport said (`failedInTransport`): one field for both.
+    private var failure: TransportError?
+    /// The linger timer's sequence number; 0 for none (8 bytes, not an Optional's 16).
+    private var lingerTimer: UInt64 = 0
+    /// What ended the connection, when the transport failed.
+    public var transportFailure: TransportError? { failedInTransport ? failure : nil }
 
     /// One read buffer for every connection: the loop runs one read at a time.
     /// (nonisolated(unsafe): every Connection lives on the loop's one thread.)
@@ -97,16 +103,16 @@ public final class Connection: ReadinessHandler, Flushable {
                 lingerTimeout: Duration = .seconds(2), transport: StreamTransport? = nil, maxLinesPerTurn: Int = .max,
                 framed: Bool = true) {
         self.framed = framed
-        self.maxLinesPerTurn = max(1, maxLinesPerTurn)
+        self.linesPerTurn = Int32(clamping: max(1, maxLinesPerTurn))
         self.fd = fd
-        self.transport = transport
         self.stream = transport ?? PlainTransport(fd: fd)
         self.isSecured = transport == nil
         self.tag = tag
         self.loop = loop
         self.framer = LineFramer(maxLineLength: maxLineLength)
         self.output = OutputBuffer(limit: sendQueueLimit)
-        self.lingerTimeout = lingerTimeout
+        self.lingerMilliseconds = Int32(clamping: lingerTimeout.components.seconds * 1000
+                                        + lingerTimeout.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// Starts reading.
@@ -128,7 +134,7 @@ public final class Connection: ReadinessHandler, Flushable {
         if !output.append(line) {
             writeWhatFits()
             if failure == nil && !output.append(line) {
-                failure = "SendQ exceeded"
+                failure = TransportError("SendQ exceeded")
             }
             if failure != nil { output.removeAll() }
         }
@@ -146,7 +152,7 @@ public final class Connection: ReadinessHandler, Flushable {
                 return count
             }
         } catch {
-            failure = (error as? TransportError)?.reason ?? Self.reason(error)
+            failure = error as? TransportError ?? TransportError(Self.reason(error))
         }
     }
 
@@ -159,7 +165,7 @@ public final class Connection: ReadinessHandler, Flushable {
 
     public func flush() {
         flushQueued = false
-        if let failure { return finish(reason: failure) }
+        if let failure { return finish(reason: failure.reason) }
         guard state == .open || state == .draining else { return }
         driveTransport(reading: !isSecured)
     }
@@ -293,7 +299,7 @@ public final class Connection: ReadinessHandler, Flushable {
             if state == .open, failure == nil { delegate?.connection(self, receivedBytes: bytes) }
             return bytes.endIndex
         }
-        return framer.feed(bytes, maxFrames: maxLinesPerTurn) { frame in
+        return framer.feed(bytes, maxFrames: Int(linesPerTurn)) { frame in
             guard state == .open, failure == nil else { return }
             delegate?.connection(self, received: frame)
         }
@@ -310,7 +316,7 @@ public final class Connection: ReadinessHandler, Flushable {
     private func releaseHeld() {
         releaseScheduled = false
         guard state == .open, !readPaused, isHolding else { return }
-        heldFrom = frame(held[heldFrom...])
+        heldFrom = Int32(frame(held[Int(heldFrom)...]))
         guard state == .open else { return }
         if isHolding { return scheduleRelease() }
         held = []
@@ -320,7 +326,10 @@ public final class Connection: ReadinessHandler, Flushable {
 
     private func fail(_ error: Error) {
         let failure = error as? TransportError ?? TransportError(Self.reason(error))
-        if transport != nil { transportFailure = failure }  // a TLS failure; a socket's is only the reason
+        if transport != nil {  // a TLS failure is kept for the owner; a socket's is only the reason
+            self.failure = failure
+            failedInTransport = true
+        }
         finish(reason: failure.reason)
     }
 
@@ -350,7 +359,7 @@ public final class Connection: ReadinessHandler, Flushable {
     public func close() {
         guard state == .open else { return }
         state = .draining
-        lingerTimer = loop.schedule(after: lingerTimeout) { [weak self] in self?.finish(reason: nil) }
+        lingerTimer = loop.schedule(after: .milliseconds(lingerMilliseconds)) { [weak self] in self?.finish(reason: nil) }.sequence
         queueFlush()
     }
 
@@ -365,7 +374,7 @@ public final class Connection: ReadinessHandler, Flushable {
         guard state != .closed else { return }
         let wasOpen = state == .open
         state = .closed
-        if let lingerTimer { loop.cancel(lingerTimer) }
+        if lingerTimer != 0 { loop.cancel(TimerID(sequence: lingerTimer)) }
         loop.unwatch(fd)
         closeDescriptor(fd)
         output.removeAll()

@@ -29,7 +29,10 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
     var reload: (() throws -> (tls: TLSContext?, config: ServerConfig, restart: [String]))?
     private let core: ChatServer
     private let sendQueueLimit: Int
-    private var connections: [Int: Connection] = [:]
+    /// Open connections by descriptor (small and dense: 8 bytes each, not a
+    /// dictionary entry), and how many.
+    private var connections: [Connection?] = []
+    private var connectionCount = 0
     private var nextTag = 0
     private var coreTimer: (id: TimerID, at: ContinuousClock.Instant)?
     private var shuttingDown = false
@@ -152,7 +155,12 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
             closeDescriptor(fd)
             return
         }
-        connections[nextTag] = connection
+        let slot = Int(fd)
+        if slot >= connections.count {
+            connections += Array(repeating: nil, count: max(slot + 1, connections.count * 2, 64) - connections.count)
+        }
+        connections[slot] = connection
+        connectionCount += 1
         core.accept(nextTag, endpoint: connection, host: Self.hostName(of: fd), secure: secure,
                     awaitingHandshake: secure, now: .now)
     }
@@ -242,12 +250,16 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
     }
 
     func connectionClosed(_ connection: Connection, reason: String?) {
-        connections[connection.tag] = nil
+        let slot = Int(connection.fd)
+        if slot < connections.count, connections[slot] === connection {
+            connections[slot] = nil
+            connectionCount -= 1
+        }
         if let reason {
             core.connectionLost(connection.tag, reason: reason)
             syncCoreTimer()
         }
-        if shuttingDown && connections.isEmpty { loop.stop() }
+        if shuttingDown && connectionCount == 0 { loop.stop() }
     }
 
     // MARK: Time
@@ -283,9 +295,9 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
         Diagnostics.say("shutting down (\(Self.signalName(signo)))")
         for port in ports { loop.unwatch(port.listener.fd) }
         core.shutdown(reason: "Server shutting down")
-        if connections.isEmpty { return loop.stop() }
+        if connectionCount == 0 { return loop.stop() }
         loop.schedule(after: .milliseconds(2500)) { [unowned self] in
-            for connection in connections.values { connection.abort() }
+            for case let connection? in connections { connection.abort() }
             loop.stop()
         }
     }
