@@ -268,3 +268,19 @@ final class AccountCostTests: XCTestCase {
         }
     }
 }
+
+@_silgen_name("malloc_usable_size")
+private func mallocUsableSize(_ pointer: UnsafeRawPointer) -> Int
+
+/// Memory per connection (BENCHMARKS.md): a User's own block. A field added
+/// to `User` must say why it is worth every connection's bytes, and move this
+/// bound with a measurement.
+final class UserFootprintTests: XCTestCase {
+    func testAUserFitsInItsBudget() {
+        let harness = Harness()
+        let bob = harness.ircUser("bob")
+        let user = harness.server.users[bob.id]!
+        XCTAssertLessThanOrEqual(mallocUsableSize(Unmanaged.passUnretained(user).toOpaque()), 312,
+                                 "a User was 424 bytes before registration state and rare fields moved out")
+    }
+}
