@@ -71,7 +71,7 @@ static int ask_to_join(int port, int i) {
         say(fd, line, strlen(line));
         break;
     case REDIS:
-        say(fd, "SUBSCRIBE fan\r\n", 15);
+        say(fd, "SUBSCRIBE fan\r\n", strlen("SUBSCRIBE fan\r\n"));
         break;
     case PLAIN:
         break;
@@ -80,7 +80,7 @@ static int ask_to_join(int port, int i) {
 }
 
 static void await_registration(int fd) {
-    if (proto == IRC) { await(fd, " 001 "); say(fd, "JOIN #fan\r\n", 11); }
+    if (proto == IRC) { await(fd, " 001 "); say(fd, "JOIN #fan\r\n", strlen("JOIN #fan\r\n")); }
 }
 
 static void await_join(int fd) {
@@ -132,7 +132,7 @@ int main(int argc, char **argv) {
                 snprintf(line, sizeof line, "NICK idle%d\r\nUSER idle 0 * :idle\r\n", i);
                 say(idle[i], line, strlen(line));
             } else if (proto == REDIS) {
-                say(idle[i], "PING\r\n", 6);
+                say(idle[i], "PING\r\n", strlen("PING\r\n"));
             }
         }
         for (int i = 0; i < receivers; i++) {
@@ -154,7 +154,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < receivers; i++) await_registration(fds[i]);
     for (int i = 0; i < receivers; i++) await_join(fds[i]);
     int sender = dial(port);
-    if (proto == IRC) { say(sender, "NICK sender\r\nUSER s 0 * :s\r\n", 29); await_registration(sender); await(sender, " 366 "); }
+    if (proto == IRC) { const char *hello = "NICK sender\r\nUSER s 0 * :s\r\n"; say(sender, hello, strlen(hello)); await_registration(sender); await(sender, " 366 "); }
     usleep(300000);
     int ep = epoll_create1(0);
     for (int i = 0; i < receivers; i++) {
