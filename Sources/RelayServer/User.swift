@@ -217,9 +217,7 @@ final class User {
     /// IRC clients get at most 512 bytes a line (a relayed reason or an echoed
     /// target can make more); plain readers get lines of any length.
     func send(_ line: [UInt8]) {
-        guard !gone else { return }
-        if captured != nil { return captured!.append(line) }
-        endpoint.send(isPlain ? line : Message.cutToFit(line))
+        sendFitting(isPlain ? line : Message.cutToFit(line))
     }
 
     /// A line the caller knows fits (the room loop checks once for all members).

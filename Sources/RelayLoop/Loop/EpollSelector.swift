@@ -11,8 +11,7 @@ public final class EpollSelector: Selector {
     private var alwaysReady: [Int32: Interest] = [:]
     /// What each descriptor asked for, to report an error or hang-up as writable
     /// to one that waits to write (epoll may report EPOLLERR without EPOLLOUT).
-    /// By descriptor (they are small and dense): a byte each, not a dictionary entry.
-    private var interests: [Interest] = []
+    private var interests = DescriptorTable<Interest>(empty: [])
 
     public init(capacity: Int = 1024) throws {
         epfd = try syscall("epoll_create1", { epoll_create1(Int32(EPOLL_CLOEXEC)) })
@@ -38,7 +37,7 @@ public final class EpollSelector: Selector {
     public func add(_ fd: Int32, interest: Interest) throws {
         do {
             try control(EPOLL_CTL_ADD, fd, interest, "epoll_ctl(ADD)")
-            setInterest(fd, interest)
+            interests[fd] = interest
         } catch let error as SystemError where error.code == EPERM {
             alwaysReady[fd] = interest
         }
@@ -50,15 +49,7 @@ public final class EpollSelector: Selector {
             return
         }
         try control(EPOLL_CTL_MOD, fd, interest, "epoll_ctl(MOD)")
-        setInterest(fd, interest)
-    }
-
-    private func setInterest(_ fd: Int32, _ interest: Interest) {
-        let index = Int(fd)
-        if index >= interests.count {
-            interests += Array(repeating: [], count: max(index + 1, interests.count * 2, 64) - interests.count)
-        }
-        interests[index] = interest
+        interests[fd] = interest
     }
 
     /// Set when the kernel has no epoll_pwait2 (before Linux 5.11).
@@ -87,7 +78,7 @@ public final class EpollSelector: Selector {
 
     public func remove(_ fd: Int32) throws {
         if alwaysReady.removeValue(forKey: fd) != nil { return }
-        if Int(fd) < interests.count { interests[Int(fd)] = [] }
+        interests[fd] = []
         var event = epoll_event()
         _ = try syscall("epoll_ctl(DEL)", { epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &event) })
     }
@@ -106,7 +97,7 @@ public final class EpollSelector: Selector {
         }
         for index in 0..<Int(count) {
             let raw = kernelEvents[index]
-            events.append(Self.readyEvent(fd: raw.data.fd, flags: raw.events, interest: Int(raw.data.fd) < interests.count ? interests[Int(raw.data.fd)] : []))
+            events.append(Self.readyEvent(fd: raw.data.fd, flags: raw.events, interest: interests[raw.data.fd]))
         }
     }
 

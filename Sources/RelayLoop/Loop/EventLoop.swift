@@ -30,8 +30,8 @@ public protocol Flushable: AnyObject {
 /// Nothing blocks except step 2, and step 2 only waits when there is nothing to do.
 public final class EventLoop {
     public let selector: Selector
-    private var handlers: [ReadinessHandler?] = []
-    private var interests: [Interest] = []
+    private var handlers = DescriptorTable<ReadinessHandler?>(empty: nil)
+    private var interests = DescriptorTable<Interest>(empty: [])
     private var timers = Timers()
     private var pendingFlushes: [Flushable] = []
     /// When queued output is written: at once, or held briefly after a busy flush.
@@ -67,36 +67,28 @@ public final class EventLoop {
     // MARK: Descriptors
 
     public func watch(_ fd: Int32, interest: Interest, handler: ReadinessHandler) throws {
-        let index = Int(fd)
-        if index >= handlers.count {
-            let grown = max(index + 1, handlers.count * 2, 64)
-            handlers += Array(repeating: nil, count: grown - handlers.count)
-            interests += Array(repeating: [], count: grown - interests.count)
-        }
-        precondition(handlers[index] == nil, "loop: fd \(fd) watched twice")
+        precondition(handlers[fd] == nil, "loop: fd \(fd) watched twice")
         try selector.add(fd, interest: interest)
-        handlers[index] = handler
-        interests[index] = interest
+        handlers[fd] = handler
+        interests[fd] = interest
     }
 
     public func setInterest(_ fd: Int32, _ interest: Interest) throws {
-        let index = Int(fd)
-        guard index < handlers.count, handlers[index] != nil, interests[index] != interest else { return }
+        guard handlers[fd] != nil, interests[fd] != interest else { return }
         try selector.modify(fd, interest: interest)
-        interests[index] = interest
+        interests[fd] = interest
     }
 
     public func interest(of fd: Int32) -> Interest {
-        Int(fd) < interests.count ? interests[Int(fd)] : []
+        interests[fd]
     }
 
     /// Forgets `fd`; call before closing it.
     public func unwatch(_ fd: Int32) {
-        let index = Int(fd)
-        guard index < handlers.count, handlers[index] != nil else { return }
+        guard handlers[fd] != nil else { return }
         try? selector.remove(fd)
-        handlers[index] = nil
-        interests[index] = []
+        handlers[fd] = nil
+        interests[fd] = []
     }
 
     // MARK: Timers
@@ -197,9 +189,8 @@ public final class EventLoop {
         if let maximumWait { timeout = min(timeout ?? maximumWait, max(.zero, maximumWait)) }
         try selector.wait(timeout: timeout, into: &readyEvents)
         for event in readyEvents {
-            let index = Int(event.fd)
             // A handler earlier in this turn may have closed this descriptor.
-            guard index < handlers.count, let handler = handlers[index] else { continue }
+            guard let handler = handlers[event.fd] else { continue }
             handler.handle(event)
         }
         for action in timers.takeDue(at: clock()) { action() }

@@ -3,6 +3,10 @@ import HeapModule
 /// A handle to a scheduled timer, for cancelling it.
 public struct TimerID: Hashable, Sendable {
     let sequence: UInt64
+
+    /// No timer (sequence numbers start at 1): cancelling it does nothing. An
+    /// Optional would take 16 bytes of every `Connection`; this takes 8.
+    public static let none = TimerID(sequence: 0)
 }
 
 /// One-shot timers on the monotonic clock, earliest first.

@@ -90,8 +90,7 @@ public final class Connection: ReadinessHandler, Flushable {
     /// at the next flush, outside the caller's broadcast. Also what a failed
     /// TLS transport said (`failedInTransport`): one field for both.
     private var failure: TransportError?
-    /// The linger timer's sequence number; 0 for none (8 bytes, not an Optional's 16).
-    private var lingerTimer: UInt64 = 0
+    private var lingerTimer = TimerID.none
     /// What ended the connection, when the transport failed.
     public var transportFailure: TransportError? { failedInTransport ? failure : nil }
 
@@ -359,7 +358,7 @@ public final class Connection: ReadinessHandler, Flushable {
     public func close() {
         guard state == .open else { return }
         state = .draining
-        lingerTimer = loop.schedule(after: .milliseconds(lingerMilliseconds)) { [weak self] in self?.finish(reason: nil) }.sequence
+        lingerTimer = loop.schedule(after: .milliseconds(lingerMilliseconds)) { [weak self] in self?.finish(reason: nil) }
         queueFlush()
     }
 
@@ -374,7 +373,7 @@ public final class Connection: ReadinessHandler, Flushable {
         guard state != .closed else { return }
         let wasOpen = state == .open
         state = .closed
-        if lingerTimer != 0 { loop.cancel(TimerID(sequence: lingerTimer)) }
+        loop.cancel(lingerTimer)
         loop.unwatch(fd)
         closeDescriptor(fd)
         output.removeAll()

@@ -29,9 +29,8 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
     var reload: (() throws -> (tls: TLSContext?, config: ServerConfig, restart: [String]))?
     private let core: ChatServer
     private let sendQueueLimit: Int
-    /// Open connections by descriptor (small and dense: 8 bytes each, not a
-    /// dictionary entry), and how many.
-    private var connections: [Connection?] = []
+    /// Open connections by descriptor, and how many.
+    private var connections = DescriptorTable<Connection?>(empty: nil)
     private var connectionCount = 0
     private var nextTag = 0
     private var coreTimer: (id: TimerID, at: ContinuousClock.Instant)?
@@ -155,11 +154,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
             closeDescriptor(fd)
             return
         }
-        let slot = Int(fd)
-        if slot >= connections.count {
-            connections += Array(repeating: nil, count: max(slot + 1, connections.count * 2, 64) - connections.count)
-        }
-        connections[slot] = connection
+        connections[fd] = connection
         connectionCount += 1
         core.accept(nextTag, endpoint: connection, host: Self.hostName(of: fd), secure: secure,
                     awaitingHandshake: secure, now: .now)
@@ -250,9 +245,8 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
     }
 
     func connectionClosed(_ connection: Connection, reason: String?) {
-        let slot = Int(connection.fd)
-        if slot < connections.count, connections[slot] === connection {
-            connections[slot] = nil
+        if connections[connection.fd] === connection {
+            connections[connection.fd] = nil
             connectionCount -= 1
         }
         if let reason {
@@ -297,7 +291,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
         core.shutdown(reason: "Server shutting down")
         if connectionCount == 0 { return loop.stop() }
         loop.schedule(after: .milliseconds(2500)) { [unowned self] in
-            for case let connection? in connections { connection.abort() }
+            for case let connection? in connections.all { connection.abort() }
             loop.stop()
         }
     }
