@@ -16,7 +16,7 @@ limits lifted), ncat --broker (plain lines). Those not installed are skipped;
 `relay` is the release build (swift build -c release --product relay).
 
 usage: scripts/bench/compare.py [--servers relay,redis,...] [--receivers 200] [--rate 3980]
-                                [--seconds 5] [--lines 20000] [--idle 3000] [--only paced,saturation,idle]
+                                [--seconds 4] [--lines 40000] [--idle 3000] [--only paced,saturation,idle]
                                 [--relay-arg=--coalesce=0 ...] [--repeat 1]
 Loopback only; every run is bounded in time. Figures on a 2-core machine are
 noisy: compare ratios within one run, never across runs.
@@ -30,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from procstat import cpu_seconds, rss_kib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -53,20 +55,6 @@ def wait_listening(port, proc, timeout=10):
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("server did not start listening")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class Server:
@@ -229,15 +217,28 @@ def main():
     parser.add_argument("--relay-arg", action="append", default=[], help="an extra argument for relay serve")
     parser.add_argument("--receivers", type=int, default=200)
     parser.add_argument("--rate", type=float, default=3980, help="lines a second in the paced run")
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--lines", type=int, default=20000, help="lines in the saturation burst")
+    parser.add_argument("--seconds", type=float, default=4)
+    parser.add_argument("--lines", type=int, default=40000, help="lines in the saturation burst")
     parser.add_argument("--idle", type=int, default=3000)
     parser.add_argument("--only", default="paced,saturation,idle")
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)  # servers run in their own work directories
+    if any(name.startswith("relay") for name in args.servers.split(",")) and not os.access(args.binary, os.X_OK):
+        sys.exit(f"compare.py: no relay at {args.binary}: build it with `swift build -c release --product relay`"
+                 " (or give --binary)")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     gen = build_loadgen()
+    try:
+        run(args, gen)
+    except KeyboardInterrupt:
+        sys.exit("compare.py: interrupted (every server it started is stopped)")
+    finally:
+        os.unlink(gen)
+
+
+def run(args, gen):
 
     # "relay" may be given more than once with different flags: relay:--coalesce=0
     catalogue = {
@@ -271,6 +272,7 @@ def main():
                 continue
             workdir = tempfile.mkdtemp(prefix="relay-bench-")
             p = s = i = None
+            failed = None
             try:
                 if "paced" in only:
                     server.start(workdir)
@@ -284,9 +286,14 @@ def main():
                     server.start(workdir)
                     i = idle(gen, server, args.idle)
                     server.stop()
+            except RuntimeError as error:  # it did not start, or died on the way
+                failed = str(error)
             finally:
                 server.stop()
                 shutil.rmtree(workdir, ignore_errors=True)
+            if failed:
+                print(f"| {server.name} | {failed} | | | | | |", flush=True)
+                continue
             note = lambda r: "" if not r or r["missing"] <= 0 else f" ({r['missing']:,} lost)"
             print(f"| {server.name} "
                   f"| {fmt(p and p['cpu_us'], '.3f')}{note(p)} "
@@ -295,7 +302,6 @@ def main():
                   f"| {fmt(s and s['cpu_us'], '.3f')} "
                   f"| {fmt(s and s['per_cpu_s'], ',.0f')} "
                   f"| {fmt(i and i['bytes'], ',')} |", flush=True)
-    os.unlink(gen)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 
+from procstat import cpu_seconds, rss_kib
+
 
 EXTRA = []
 
@@ -35,20 +37,6 @@ def start(binary):
         if not line:
             raise RuntimeError("relay serve did not start")
     return proc, int(line.rsplit(":", 1)[1])
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def irc_client(port, nick, room):
