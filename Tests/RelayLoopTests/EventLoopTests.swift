@@ -205,9 +205,19 @@ final class EventLoopTests: XCTestCase {
         XCTAssertEqual(EventLoop.milliseconds(rounding: nil), -1, "no limit")
     }
 
-    /// epoll waits to the microsecond: a 3 ms timer is not rounded to whole
-    /// milliseconds and beyond, and never fires early.
-    func testEpollWaitsForLessThanAMillisecondWhenAsked() throws {
+    /// epoll is asked to wait to the nanosecond (a 300 µs hold is not rounded
+    /// up to a whole millisecond, as epoll_wait and poll would).
+    func testEpollIsGivenTimeoutsToTheNanosecond() {
+        let spec = EpollSelector.timespec(.microseconds(300))
+        XCTAssertEqual(spec.tv_sec, 0)
+        XCTAssertEqual(spec.tv_nsec, 300_000)
+        let long = EpollSelector.timespec(.seconds(90) + .nanoseconds(7))
+        XCTAssertEqual(long.tv_sec, 90)
+        XCTAssertEqual(long.tv_nsec, 7)
+    }
+
+    /// A sub-millisecond timer fires, and not early.
+    func testASubMillisecondTimerFiresNotEarly() throws {
         let loop = EventLoop(selector: try SelectorKind.epoll.make())
         var fired: ContinuousClock.Instant?
         let began = ContinuousClock.now

@@ -63,8 +63,7 @@ public final class EpollSelector: Selector {
             if !millisecondsOnly {
                 var count: Int32
                 if let timeout {
-                    let (seconds, attoseconds) = timeout.components
-                    var spec = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+                    var spec = Self.timespec(timeout)
                     count = epoll_pwait2(epfd, buffer.baseAddress, capacity, &spec, nil)
                 } else {
                     count = epoll_pwait2(epfd, buffer.baseAddress, capacity, nil, nil)
@@ -74,6 +73,12 @@ public final class EpollSelector: Selector {
             }
             return epoll_wait(epfd, buffer.baseAddress, capacity, EventLoop.milliseconds(rounding: timeout))
         }
+    }
+
+    /// `timeout` to the nanosecond, for epoll_pwait2.
+    static func timespec(_ timeout: Duration) -> Glibc.timespec {
+        let (seconds, attoseconds) = timeout.components
+        return Glibc.timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
     }
 
     public func remove(_ fd: Int32) throws {
