@@ -10,11 +10,20 @@ extension ChatServer {
         let folded = Casemapping.fold(newNick)
         if let holder = nicks[folded], holder !== user { throw .nickInUse(newNick) }
         if newNick == user.nick { return }
+        applyNick(user, to: newNick)
+        claimCheck(user)
+    }
+
+    /// Renames `user` and tells everyone who shares a room once. `claiming`:
+    /// the new nick becomes theirs in the nick space (a cluster's proxy may
+    /// wait for that; see `ChatServer+Cluster`).
+    func applyNick(_ user: User, to newNick: String, claiming: Bool = true) {
         let oldNick = user.nick
         let irc = event(Message(source: user.prefix, "NICK", newNick), from: user)
-        nicks[Casemapping.fold(oldNick)] = nil
+        let oldFolded = Casemapping.fold(oldNick)
+        if nicks[oldFolded] === user { nicks[oldFolded] = nil }
         user.nick = newNick
-        nicks[folded] = user
+        if claiming { nicks[Casemapping.fold(newNick)] = user }
         log(.debug, "nick", [("client", String(user.id)), ("nick", oldNick), ("new", newNick)])
         let plain = Plain.info("\(oldNick) is now known as \(newNick)")
         for peer in peers(of: user) {
@@ -22,13 +31,18 @@ extension ChatServer {
         }
         user.send(irc: irc, plain: Plain.info("You are now known as \(newNick)"))
         monitorSignedOff(oldNick)
-        monitorSignedOn(user)
-        claimCheck(user)
+        if claiming { monitorSignedOn(user) }
+        if clustered(user) {
+            let millis = wallClockMillis()
+            cluster?.claimedAt[user.id] = millis
+            publish(.control, Message("NICK", newNick, String(millis)), about: user)
+        }
     }
 
     /// Joins `roomName`, creating the room (with the joiner as operator) if new.
+    /// `decided`: another node of a cluster let its user in; no rule is checked again.
     @discardableResult
-    func join(_ user: User, roomName: String, key: String? = nil) -> Room? {
+    func join(_ user: User, roomName: String, key: String? = nil, decided: Bool = false) -> Room? {
         guard Names.isValidChannel(roomName, maxLength: config.channelLength) else {
             reply(user, .noSuchChannel(roomName))
             return nil
@@ -38,7 +52,7 @@ extension ChatServer {
             if user.isPlain { reply(user, .alreadyInRoom(existing.name)) }
             return existing
         }
-        if user.rooms.count >= config.channelsPerUser && !user.isPlain {
+        if user.rooms.count >= config.channelsPerUser && !user.isPlain && !decided {
             reply(user, .tooManyChannels(roomName))
             return nil
         }
@@ -46,7 +60,7 @@ extension ChatServer {
         // A registered room comes back (with its key, bans...) before anyone may be let in.
         let restored = rooms[folded] == nil && registeredRooms[folded] != nil
         if restored { makeRoom(roomName, isLobby: isLobby) }
-        if let existing = rooms[folded], let refusal = refusal(user, joining: existing, key: key) {
+        if !decided, let existing = rooms[folded], let refusal = refusal(user, joining: existing, key: key) {
             if restored { rooms[folded] = nil }
             reply(user, refusal)
             return nil
@@ -60,6 +74,10 @@ extension ChatServer {
         room.invited.remove(user.id)
         room.add(user)
         user.rooms.append(room)
+        if clustered(user) {
+            touched(room)
+            announceJoin(user, room)
+        }
 
         let irc = event(Message(source: user.prefix, "JOIN", room.name), from: user)
         let plain = Plain.info("\(user.nick) joined \(room.name)")
@@ -135,6 +153,10 @@ extension ChatServer {
     func part(_ user: User, from room: Room, reason: String?) {
         var message = Message(source: user.prefix, "PART", room.name)
         if let reason, !reason.isEmpty { message.params.append(reason) }
+        if clustered(user) {
+            publish(.control, Message(command: "PART", params: Array(message.params)), about: user)
+            touched(room)
+        }
         let irc = event(message, from: user)
         let suffix = reason.map { $0.isEmpty ? "" : " (\($0))" } ?? ""
         let plain = Plain.info("\(user.nick) left \(room.name)\(suffix)")
@@ -154,6 +176,8 @@ extension ChatServer {
         case privmsg, notice, action
 
         var command: String { self == .notice ? "NOTICE" : "PRIVMSG" }
+        /// Between a cluster's nodes an action is its own command (the text without CTCP).
+        var clusterCommand: String { self == .action ? "ACTION" : command }
     }
 
     /// Sends text to a room or a nick. IRC recipients get one message, as every
@@ -207,6 +231,7 @@ extension ChatServer {
                 }
             }
             if user.caps.contains(.echoMessage) { user.send(irc) }
+            if clustered(user) { publish(.room(room.folded), Message(kind.clusterCommand, address, text), about: user) }
             if kind != .notice && !forPrograms && only == nil {
                 for piece in pieces {
                     remember(HistoryLine(text: piece, isAction: kind == .action, source: source,
@@ -225,6 +250,9 @@ extension ChatServer {
                                 from: user, msgid: nextMsgid(), clientTags: tags)
                 if recipient.isIRC { recipient.send(irc) }
                 if user.caps.contains(.echoMessage) { user.send(irc) }  // even a CTCP a plain user never sees
+            }
+            if isRemote(recipient) && clustered(user), let node = cluster?.homes[recipient.id]?.node {
+                publish(.node(node), Message(kind.clusterCommand, recipient.nick, text), about: user)
             }
             if recipient.isPlain && forPrograms { return }
             for piece in pieces(of: text, from: source, to: recipient.nick, kind: kind) {
@@ -287,6 +315,7 @@ extension ChatServer {
         let clipped = TextSplitter.prefix(text, maxBytes: config.topicLength)
         room.topic = clipped.isEmpty ? nil : Topic(text: clipped, setBy: user.prefix, setAt: wallClock())
         let irc = event(Message(source: user.prefix, "TOPIC", room.name, clipped), from: user)
+        if clustered(user) { publish(.control, Message("TOPIC", room.name, clipped), about: user) }
         let plain = Plain.info(clipped.isEmpty
             ? "\(user.nick) cleared the topic of \(room.name)"
             : "\(user.nick) changed the topic of \(room.name) to: \(clipped)")

@@ -137,6 +137,8 @@ extension ChatServer {
     }
 
     func kick(_ target: User, from room: Room, by user: User, reason: String) {
+        if clustered(user) { publish(.control, Message("KICK", room.name, target.nick, reason), about: user) }
+        touched(room)
         let irc = event(Message(source: user.prefix, "KICK", room.name, target.nick, reason), from: user)
         let plain = Plain.info("\(user.nick) kicked \(target.nick) from \(room.name) (\(reason))")
         for member in room.members {

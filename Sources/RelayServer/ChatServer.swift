@@ -47,6 +47,8 @@ public final class ChatServer {
     var batchCounter: UInt64 = 0
     /// MONITOR: who watches each folded nick.
     var monitors: [String: Set<ClientID>] = [:]
+    /// `serve --cluster`: the other nodes and their users; nil when alone.
+    var cluster: ClusterState?
 
     private struct Deadline: Comparable {
         let at: ContinuousClock.Instant
@@ -136,7 +138,7 @@ public final class ChatServer {
         var refusal: String?
         let group = AddressGroup.key(host)
         let counted = !(config.maxPerIPExemptsLoopback && AddressGroup.isLoopback(host))
-        if users.count >= config.maxClients {
+        if users.count - remoteUserCount >= config.maxClients {
             refusal = "Server is full: \(config.maxClients) clients; try again later"
         } else if counted && config.maxPerIP > 0 && connectionsPerHost[group, default: 0] >= config.maxPerIP {
             refusal = "Too many connections from \(group == host ? host : "\(host) (\(group))") (at most \(config.maxPerIP))"
@@ -426,6 +428,7 @@ public final class ChatServer {
         monitorSignedOn(user)
         log(.info, "registered", [("client", String(user.id)), ("host", user.host), ("nick", user.nick),
                                   ("dialect", user.isIRC ? "irc" : "plain")])
+        if clustered(user) { announceUser(user) }
     }
 
     /// Sets user mode +i or -i, keeping the count.
@@ -451,15 +454,23 @@ public final class ChatServer {
     /// Leaves every room and the nick space; tells everyone who shared a room.
     func remove(_ user: User, reason: String) {
         guard users.removeValue(forKey: user.id) != nil else { return }
-        log(.info, "disconnected", [("client", String(user.id)), ("host", user.host), ("nick", user.nick),
-                                    ("reason", Self.loggedReason(reason))])
-        let group = AddressGroup.key(user.host)
-        if let count = connectionsPerHost[group] {
-            connectionsPerHost[group] = count > 1 ? count - 1 : nil
+        if !isRemote(user) {
+            log(.info, "disconnected", [("client", String(user.id)), ("host", user.host), ("nick", user.nick),
+                                        ("reason", Self.loggedReason(reason))])
+            let group = AddressGroup.key(user.host)
+            if let count = connectionsPerHost[group] {
+                connectionsPerHost[group] = count > 1 ? count - 1 : nil
+            }
         }
         stopMonitoring(user)
         guard user.registered else { return }
-        nicks[Casemapping.fold(user.nick)] = nil
+        if clustered(user) {
+            publish(.control, Message("QUIT", reason), about: user)
+            cluster?.claimedAt[user.id] = nil
+        }
+        let folded = Casemapping.fold(user.nick)
+        // In a cluster a remote user may wait for a rename without holding its nick.
+        if nicks[folded] === user { nicks[folded] = nil }
         monitorSignedOff(user.nick)
         setInvisible(user, false)
         setOperator(user, false)
@@ -471,6 +482,7 @@ public final class ChatServer {
         }
         for room in user.rooms {
             room.remove(user)
+            touched(room)
             dropIfEmpty(room)
         }
         user.rooms.removeAll()

@@ -180,13 +180,16 @@ extension ChatServer {
     }
 
     func sendLusers(_ user: User) {
-        let registered = nicks.count, unknown = users.count - registered, most = maxRegisteredSeen
-        numeric(user, "251", "There are \(registered - invisibleCount) users and \(invisibleCount) invisible on 1 servers")
+        // In a cluster the other nodes' users count as global, not local.
+        let registered = nicks.count, remote = remoteUserCount, most = maxRegisteredSeen, servers = serverCount
+        let localRegistered = remote == 0 ? registered : nicks.values.reduce(0) { $0 + ($1.id >= 0 ? 1 : 0) }
+        let unknown = users.count - remote - localRegistered
+        numeric(user, "251", "There are \(registered - invisibleCount) users and \(invisibleCount) invisible on \(servers) servers")
         numeric(user, "252", String(operatorCount), "operator(s) online")
         numeric(user, "253", String(unknown), "unknown connection(s)")
         numeric(user, "254", String(rooms.count), "channels formed")
-        numeric(user, "255", "I have \(registered) clients and 0 servers")
-        numeric(user, "265", String(registered), String(most), "Current local users \(registered), max \(most)")
+        numeric(user, "255", "I have \(localRegistered) clients and \(servers - 1) servers")
+        numeric(user, "265", String(localRegistered), String(most), "Current local users \(localRegistered), max \(most)")
         numeric(user, "266", String(registered), String(most), "Current global users \(registered), max \(most)")
     }
 

@@ -11,14 +11,14 @@ extension ChatServer {
         }
     }
 
-    private func channelMode(_ user: User, _ room: Room, _ args: [String]) throws(ChatError) {
+    func channelMode(_ user: User, _ room: Room, _ args: [String]) throws(ChatError) {
         guard let modes = args.first else {
             numeric(user, "324", [room.name] + room.modes.string(withParameters: room.contains(user)))
             numeric(user, "329", room.name, String(room.createdAt))
             return
         }
         var params = args.dropFirst().makeIterator()
-        let privileged = room.isOperator(user) || user.isOperator
+        let privileged = room.isOperator(user) || user.isOperator || isRemote(user)  // a remote change was checked on its node
         var adding = true
         var applied: [(adding: Bool, mode: Character, param: String?)] = []
         var deniedOnce = false
@@ -127,6 +127,7 @@ extension ChatServer {
             if let param = change.param { modeParams.append(param) }
         }
         let irc = event(Message(source: user.prefix, command: "MODE", params: [room.name, modeString] + modeParams), from: user)
+        if clustered(user) { publish(.control, Message(command: "MODE", params: [room.name, modeString] + modeParams), about: user) }
         let plain = Plain.info("\(user.nick) sets mode \(([modeString] + modeParams).joined(separator: " ")) on \(room.name)")
         for member in room.members { member.send(irc: irc, plain: plain) }
         if !room.contains(user) { user.send(irc: irc, plain: plain) }
@@ -187,7 +188,10 @@ extension ChatServer {
             }
         }
         if unknown { reply(user, .unknownUserMode) }
-        if !changed.isEmpty { user.send(Message(source: user.prefix, "MODE", user.nick, changed)) }
+        if !changed.isEmpty {
+            user.send(Message(source: user.prefix, "MODE", user.nick, changed))
+            announceUserModes(user)
+        }
     }
 
     func userModeString(_ user: User) -> String {

@@ -71,6 +71,8 @@ final class Room {
     let createdAt: Int64
     /// Members in joining order; `operators` and `voiced` hold their ids.
     private(set) var members: [User] = []
+    /// Members on this node (in a cluster, the others are proxies with negative ids).
+    private(set) var localMembers = 0
     var operators: Set<ClientID> = []
     var voiced: Set<ClientID> = []
     var topic: Topic?
@@ -118,10 +120,13 @@ final class Room {
 
     func add(_ user: User) {
         members.append(user)
+        if user.id >= 0 { localMembers += 1 }
     }
 
     func remove(_ user: User) {
+        let before = members.count
         members.removeAll { $0 === user }
+        if user.id >= 0 && members.count < before { localMembers -= 1 }
         operators.remove(user.id)
         voiced.remove(user.id)
     }

@@ -44,7 +44,7 @@ extension ChatServer {
     }
 
     private func whoReply(_ user: User, _ other: User, room: Room?) {
-        numeric(user, "352", room?.name ?? "*", other.username, other.host, config.name, other.nick, whoFlags(other, room, for: user),
+        numeric(user, "352", room?.name ?? "*", other.username, other.host, serverName(of: other), other.nick, whoFlags(other, room, for: user),
                 "0 \(other.realname)")
     }
 
@@ -61,7 +61,7 @@ extension ChatServer {
             case "u": params.append(other.username)
             case "i": params.append(other.host)
             case "h": params.append(other.host)
-            case "s": params.append(config.name)
+            case "s": params.append(serverName(of: other))
             case "n": params.append(other.nick)
             case "f": params.append(whoFlags(other, room, for: user))
             case "d": params.append("0")
@@ -85,7 +85,7 @@ extension ChatServer {
             room.prefixes(of: other, all: user.caps.contains(.multiPrefix)) + room.name
         }
         if !channels.isEmpty { numeric(user, "319", other.nick, channels.joined(separator: " ")) }
-        numeric(user, "312", other.nick, config.name, config.network)
+        numeric(user, "312", other.nick, serverName(of: other), config.network)
         if let away = other.away { numeric(user, "301", other.nick, away) }
         if other.isOperator { numeric(user, "313", other.nick, "is an IRC operator") }
         if other.isBot { numeric(user, "335", other.nick, "is a Bot on \(config.network)") }
@@ -131,6 +131,7 @@ extension ChatServer {
             throw config.operators[message.params[0]] == nil ? .noOperHost : .passwordMismatch
         }
         setOperator(user, true)
+        announceUserModes(user)
         log(.info, "oper", [("client", String(user.id)), ("nick", user.nick), ("name", message.params[0])])
         numeric(user, "381", "You are now an IRC operator")
         user.send(Message(source: user.prefix, "MODE", user.nick, "+o"))

@@ -30,6 +30,7 @@ extension ChatServer {
                         description: "Realname is empty or longer than \(config.realnameLength) bytes")
         }
         user.realname = realname
+        if clustered(user) { publish(.control, Message("SETNAME", realname), about: user) }
         notify(about: user, .setname, event(Message(source: user.prefix, "SETNAME", realname), from: user), includingSelf: true)
     }
 
@@ -45,6 +46,7 @@ extension ChatServer {
         }
         var away = Message(source: user.prefix, "AWAY")
         if let text = user.away { away.params = [text] }
+        if clustered(user) { publish(.control, Message(command: "AWAY", params: away.params), about: user) }
         notify(about: user, .awayNotify, event(away, from: user))
     }
 

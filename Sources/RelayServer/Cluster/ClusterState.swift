@@ -1,0 +1,44 @@
+/// What a node of a cluster keeps beyond its own users (see `ChatServer+Cluster`).
+final class ClusterState {
+    /// This node's id (`ClusterEvent.makeNodeID`) and how long a silent node is trusted.
+    let nodeID: String
+    let ttl: Duration
+    /// Each remote user is a proxy `User` here, with a negative id: in the
+    /// rooms, the nick space, WHO, NAMES, MONITOR, like anyone; what the core
+    /// sends it goes nowhere (its own node tells it). By "node/uid", and back.
+    var proxies: [String: ClientID] = [:]
+    var homes: [ClientID: (node: String, uid: Int)] = [:]
+    var nextProxyID: ClientID = -1
+    /// When each user took their nick (wall-clock ms): of two users on two
+    /// nodes with one nick, the older claim keeps it (then the lower node id),
+    /// on every node alike, whatever order the events came in.
+    var claimedAt: [ClientID: Int64] = [:]
+    /// Other nodes: their server name and when they were last heard from.
+    var peers: [String: (name: String, lastSeen: ContinuousClock.Instant)] = [:]
+    /// What to publish, in order; the host takes it after each call.
+    var outbox: [ClusterEvent] = []
+    /// Rooms whose local membership may have changed, and the rooms this node
+    /// listens to (those with local members).
+    var touchedRooms: Set<String> = []
+    var subscribed: Set<String> = []
+    /// Redis is reachable: events go out. While not, nothing is queued: the
+    /// snapshot sent when the link is back says it all.
+    var linked = false
+
+    init(nodeID: String, ttl: Duration) {
+        self.nodeID = nodeID
+        self.ttl = ttl
+    }
+
+    /// How often a node says it is alive, and how long a silent one is trusted:
+    /// a node that dies is given up at most `ttl` after its last beat.
+    var beatInterval: Duration { ttl / 4 }
+    var silenceLimit: Duration { ttl * 3 / 4 }
+}
+
+/// Where a proxy's lines go: nowhere. Its own node delivers to it.
+final class ProxyEndpoint: ClientEndpoint {
+    static let shared = ProxyEndpoint()
+    func send(_ line: [UInt8]) {}
+    func close() {}
+}

@@ -1,0 +1,307 @@
+import RelayIRC
+import XCTest
+@testable import RelayServer
+
+/// Redis as the cores see it: one ordered stream of published events, each
+/// handed to the nodes listening on its channel (a node hears its own too).
+final class FakeRedis {
+    struct Node {
+        let harness: Harness
+        var rooms: Set<String> = []
+        var linked = true
+    }
+    var nodes: [String: Node] = [:]
+    var order: [String] = []
+    /// Every event published, as (node, channel, line): what went over the wire.
+    var published: [(node: String, channel: String, line: String)] = []
+
+    func add(_ id: String, name: String, ttl: Duration = .seconds(8)) -> Harness {
+        let harness = Harness { $0.name = name }
+        harness.server.joinCluster(nodeID: id, ttl: ttl)
+        nodes[id] = Node(harness: harness)
+        order.append(id)
+        harness.server.clusterLinkUp(now: harness.now, wasLost: false)
+        pump()
+        return harness
+    }
+
+    /// Delivers until nobody has anything more to say.
+    func pump() {
+        var busy = true
+        while busy {
+            busy = false
+            for id in order {
+                guard let node = nodes[id], node.linked else { continue }
+                let subscriptions = node.harness.server.takeClusterSubscriptions()
+                nodes[id]!.rooms.formUnion(subscriptions.listen)
+                nodes[id]!.rooms.subtract(subscriptions.stop)
+                for event in node.harness.server.takeClusterEvents() {
+                    busy = true
+                    published.append((id, ClusterEvent.channel(event.route), String(decoding: event.line, as: UTF8.self)))
+                    for other in order {
+                        guard let receiver = nodes[other], receiver.linked else { continue }
+                        let hears: Bool
+                        switch event.route {
+                        case .control: hears = true
+                        case .room(let folded): hears = receiver.rooms.contains(folded)
+                        case .node(let target): hears = target == other
+                        }
+                        if hears { receiver.harness.server.clusterReceive(event.line[...], now: receiver.harness.now) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Time passes on every node (beats go out, silent nodes are given up).
+    func advance(by duration: Duration, except silent: Set<String> = []) {
+        let step = Duration.seconds(1)
+        var passed = Duration.zero
+        while passed < duration {
+            passed += step
+            for id in order {
+                let harness = nodes[id]!.harness
+                harness.advance(by: step)
+                if !silent.contains(id) { harness.server.clusterHeartbeat(now: harness.now) }
+            }
+            for id in silent { _ = nodes[id]?.harness.server.takeClusterEvents() }
+            pump()
+        }
+    }
+}
+
+final class ClusterCoreTests: XCTestCase {
+    var redis: FakeRedis!
+    var a: Harness!, b: Harness!, c: Harness!
+
+    override func setUp() {
+        redis = FakeRedis()
+        a = redis.add("na", name: "a.test")
+        b = redis.add("nb", name: "b.test")
+        c = redis.add("nc", name: "c.test")
+    }
+
+    func send(_ harness: Harness, _ client: FakeClient, _ line: String) {
+        harness.send(client, line)
+        redis.pump()
+    }
+
+    func testMessagesReachEveryNodeOnceInEachDialect() {
+        let alice = a.ircUser("alice")
+        let bob = b.plainUser(nick: "bob")
+        let carol = c.ircUser("carol")
+        redis.pump()
+        send(a, alice, "JOIN #ops")
+        send(b, bob, "/join #ops")
+        send(c, carol, "JOIN #ops")
+        _ = (alice.take(), bob.take(), carol.take())
+
+        send(a, alice, "PRIVMSG #ops :hello from a")
+        XCTAssertEqual(bob.take(), ["<alice> hello from a"])
+        XCTAssertEqual(carol.take(), [":alice!alice@127.0.0.1 PRIVMSG #ops :hello from a"])
+        XCTAssertEqual(alice.take(), [])
+
+        send(b, bob, "waves back")
+        XCTAssertEqual(alice.take(), [":bob!guest1@127.0.0.1 PRIVMSG #ops :waves back"])
+        XCTAssertEqual(carol.take(), [":bob!guest1@127.0.0.1 PRIVMSG #ops :waves back"])
+        send(b, bob, "/me grins")
+        XCTAssertEqual(carol.take(), [":bob!guest1@127.0.0.1 PRIVMSG #ops :\u{1}ACTION grins\u{1}"])
+        XCTAssertEqual(alice.take().count, 1)
+    }
+
+    func testJoinsPartsAndQuitsAreSeenAcrossNodes() {
+        let alice = a.ircUser("alice")
+        let carol = c.ircUser("carol")
+        redis.pump()
+        send(c, carol, "JOIN #ops")
+        _ = carol.take()
+        send(a, alice, "JOIN #ops")
+        XCTAssertEqual(carol.take(), [":alice!alice@127.0.0.1 JOIN #ops"])
+        // carol opened the room: she is its operator on alice's node too.
+        let names = alice.take()
+        XCTAssertTrue(names.contains(":a.test 353 alice = #ops :@carol alice"), "\(names)")
+        send(a, alice, "PART #ops :later")
+        XCTAssertEqual(carol.take(), [":alice!alice@127.0.0.1 PART #ops :later"])
+        send(a, alice, "JOIN #ops")
+        _ = carol.take()
+        send(a, alice, "QUIT :bye now")
+        XCTAssertEqual(carol.take(), [":alice!alice@127.0.0.1 QUIT :Quit: bye now"])
+        XCTAssertEqual(c.server.remoteUserCount, 0)
+    }
+
+    func testQueriesSeeTheWholeCluster() {
+        let alice = a.ircUser("alice")
+        let bob = b.plainUser(nick: "bob")
+        let carol = c.ircUser("carol")
+        redis.pump()
+        send(a, alice, "JOIN #ops")
+        send(b, bob, "/join #ops")
+        _ = carol.take()
+
+        send(c, carol, "NAMES #ops")
+        XCTAssertEqual(carol.take(), [":c.test 353 carol = #ops :@alice bob", ":c.test 366 carol #ops :End of /NAMES list"])
+        send(c, carol, "WHOIS bob")
+        let whois = carol.take()
+        XCTAssertTrue(whois.contains(":c.test 311 carol bob guest1 127.0.0.1 * :guest1"), "\(whois)")
+        XCTAssertTrue(whois.contains(":c.test 312 carol bob b.test :relay"), "\(whois)")
+        XCTAssertTrue(whois.contains(":c.test 319 carol bob :#ops"), "\(whois)")
+        send(c, carol, "WHO #ops")
+        XCTAssertEqual(carol.take(), [
+            ":c.test 352 carol #ops alice 127.0.0.1 a.test alice H@ :0 alice Real",
+            ":c.test 352 carol #ops guest1 127.0.0.1 b.test bob H :0 guest1",
+            ":c.test 315 carol #ops :End of /WHO list",
+        ])
+        c.advance(by: .seconds(10))  // flood control: queries cost more than lines
+        send(c, carol, "LIST")
+        XCTAssertTrue(carol.take().contains(":c.test 322 carol #ops 2 :"))
+        c.advance(by: .seconds(10))
+        send(c, carol, "LUSERS")
+        let lusers = carol.take()
+        XCTAssertTrue(lusers.contains(":c.test 251 carol :There are 3 users and 0 invisible on 3 servers"), "\(lusers)")
+        XCTAssertTrue(lusers.contains(":c.test 255 carol :I have 1 clients and 2 servers"), "\(lusers)")
+        XCTAssertTrue(lusers.contains(":c.test 266 carol 3 3 :Current global users 3, max 3"), "\(lusers)")
+    }
+
+    func testMonitorAndPrivateMessagesCrossNodes() {
+        let carol = c.ircUser("carol")
+        send(c, carol, "MONITOR + dave")
+        XCTAssertEqual(carol.take(), [":c.test 731 carol :dave"])
+        let dave = a.ircUser("dave")
+        redis.pump()
+        XCTAssertEqual(carol.take(), [":c.test 730 carol :dave!dave@127.0.0.1"])
+        send(c, carol, "PRIVMSG dave :psst")
+        XCTAssertEqual(dave.take(), [":carol!carol@127.0.0.1 PRIVMSG dave :psst"])
+        // Only dave's node was told: a private message is not broadcast.
+        XCTAssertEqual(redis.published.filter { $0.line.contains("psst") }.map(\.channel), ["relay:node:na"])
+        send(a, dave, "QUIT")
+        XCTAssertEqual(carol.take(), [":c.test 731 carol :dave"])
+    }
+
+    func testRoomMessagesGoOnlyToNodesWithMembersThere() {
+        let alice = a.ircUser("alice")
+        let carol = c.ircUser("carol")
+        _ = b.ircUser("bystander")
+        redis.pump()
+        send(a, alice, "JOIN #quiet")
+        send(c, carol, "JOIN #quiet")
+        XCTAssertEqual(redis.nodes["nb"]!.rooms, [])
+        XCTAssertEqual(redis.nodes["na"]!.rooms, ["#quiet"])
+        send(a, alice, "PRIVMSG #quiet :shh")
+        XCTAssertEqual(redis.published.filter { $0.line.contains("shh") }.map(\.channel), ["relay:room:#quiet"])
+        send(c, carol, "PART #quiet")
+        XCTAssertEqual(redis.nodes["nc"]!.rooms, [])
+    }
+
+    func testTopicModesAndKicksAreAppliedEverywhere() {
+        let alice = a.ircUser("alice")
+        let carol = c.ircUser("carol")
+        redis.pump()
+        send(a, alice, "JOIN #ops")
+        send(c, carol, "JOIN #ops")
+        _ = (alice.take(), carol.take())
+        send(a, alice, "TOPIC #ops :release at noon")
+        XCTAssertEqual(carol.take(), [":alice!alice@127.0.0.1 TOPIC #ops :release at noon"])
+        send(a, alice, "MODE #ops +m")
+        XCTAssertEqual(carol.take(), [":alice!alice@127.0.0.1 MODE #ops +m"])
+        _ = alice.take()
+        // +m holds on carol's node too: she may not speak.
+        send(c, carol, "PRIVMSG #ops :hello?")
+        XCTAssertEqual(carol.take(), [":c.test 404 carol #ops :Cannot send to channel (moderated)"])
+        XCTAssertEqual(alice.take(), [])
+        send(a, alice, "KICK #ops carol :enough")
+        XCTAssertEqual(carol.take(), [":alice!alice@127.0.0.1 KICK #ops carol :enough"])
+        XCTAssertEqual(alice.take(), [":alice!alice@127.0.0.1 KICK #ops carol :enough"])
+        send(c, carol, "NAMES #ops")
+        XCTAssertEqual(carol.take().first, ":c.test 353 carol = #ops :@alice")
+    }
+
+    func testASilentNodesUsersQuitEverywhereWithinTheTTL() {
+        let alice = a.ircUser("alice")
+        let carol = c.ircUser("carol")
+        redis.pump()
+        send(a, alice, "JOIN #ops")
+        send(c, carol, "JOIN #ops")
+        _ = carol.take()
+        redis.nodes["na"]!.linked = false  // node a dies: no more beats, no events
+        redis.advance(by: .seconds(5), except: ["na"])
+        XCTAssertEqual(carol.take(), [], "trusted for 3/4 of the 8 s TTL")
+        redis.advance(by: .seconds(3), except: ["na"])
+        XCTAssertEqual(carol.take(), [":alice!alice@127.0.0.1 QUIT :a.test stopped answering"])
+        XCTAssertEqual(c.server.remoteUserCount, 0)
+        XCTAssertEqual(c.server.clusterPeerCount, 1)
+    }
+
+    func testANodeThatStopsSaysSoAndItsUsersQuitAtOnce() {
+        let alice = a.ircUser("alice")
+        let carol = c.ircUser("carol")
+        redis.pump()
+        send(a, alice, "JOIN #ops")
+        send(c, carol, "JOIN #ops")
+        _ = carol.take()
+        a.server.clusterLeave(reason: "Server shutting down")
+        redis.pump()
+        XCTAssertEqual(carol.take(), [":alice!alice@127.0.0.1 QUIT :Server shutting down"])
+    }
+
+    func testANickTakenOnTwoNodesAtOnceEndsWithTheOlderClaimEverywhere() {
+        // Both register "dave" before either hears of the other.
+        a.wallClock += 1
+        let first = b.ircUser("dave")
+        a.wallClock += 1
+        let second = a.ircUser("dave")
+        redis.pump()
+        XCTAssertEqual(first.take(), [])
+        XCTAssertEqual(second.take(), [
+            ":a.test NOTICE dave :dave was already in use on another server of relay; you are now na-1",
+            ":dave!dave@127.0.0.1 NICK na-1",
+        ])
+        let carol = c.ircUser("carol")
+        send(c, carol, "WHOIS dave")
+        XCTAssertTrue(carol.take().contains(":c.test 312 carol dave b.test :relay"))
+        send(c, carol, "WHOIS na-1")
+        XCTAssertTrue(carol.take().contains(":c.test 312 carol na-1 a.test :relay"))
+        // A nick someone holds on another node is refused at once.
+        let late = c.connect()
+        c.send(late, "NICK dave")
+        XCTAssertEqual(late.take(), [":c.test 433 * dave :Nickname is already in use"])
+    }
+
+    func testLosingRedisLeavesLocalUsersAndTheSnapshotRestoresTheRest() {
+        let alice = a.ircUser("alice")
+        let bob = b.plainUser(nick: "bob")
+        redis.pump()
+        send(a, alice, "JOIN #ops")
+        send(b, bob, "/join #ops")
+        send(a, alice, "TOPIC #ops :kept")
+        _ = (alice.take(), bob.take())
+
+        b.server.clusterLinkDown(reason: "Connection refused")
+        redis.nodes["nb"]!.linked = false
+        XCTAssertEqual(bob.take(), [
+            "-!- alice quit (b.test lost the network)",
+            "-!- Lost the link to the rest of the network (Connection refused); you see only people on b.test until it is back.",
+        ])
+        redis.advance(by: .seconds(8), except: ["nb"])
+        XCTAssertEqual(alice.take(), [":bob!guest1@127.0.0.1 QUIT :b.test stopped answering"])
+
+        redis.nodes["nb"]!.linked = true
+        b.server.clusterLinkUp(now: b.now, wasLost: true)
+        redis.pump()
+        XCTAssertEqual(bob.take(), ["-!- The link to the rest of the network is back.", "-!- alice joined #ops"])
+        XCTAssertEqual(alice.take(), [":bob!guest1@127.0.0.1 JOIN #ops"])
+        send(b, bob, "/topic")
+        XCTAssertEqual(bob.take(), ["-!- Topic of #ops: kept (set by alice)"])
+        send(b, bob, "still here")
+        XCTAssertEqual(alice.take(), [":bob!guest1@127.0.0.1 PRIVMSG #ops :still here"])
+    }
+
+    func testEventsFromStrangersOrItselfAreIgnored() {
+        let carol = c.ircUser("carol")
+        for line in ["garbage", "@n=NOPE;u=1 USER x x x irc 0 0 - * x r", "@n=nc;u=99 USER eve e h irc 0 0 - * c.test r",
+                     "@n=nz USER nouid", "@n=nz;u=1 QUIT", "@n=nz;u=1 PRIVMSG carol :who am i"] {
+            c.server.clusterReceive(ArraySlice(line.utf8), now: c.now)
+        }
+        XCTAssertEqual(c.server.remoteUserCount, 0)
+        XCTAssertEqual(carol.take(), [])
+    }
+}
