@@ -278,8 +278,8 @@ final class ClusterCoreTests: XCTestCase {
         b.server.clusterLinkDown(reason: "Connection refused")
         redis.nodes["nb"]!.linked = false
         XCTAssertEqual(bob.take(), [
-            "-!- alice quit (b.test lost the network)",
             "-!- Lost the link to the rest of the network (Connection refused); you see only people on b.test until it is back.",
+            "-!- alice quit (b.test lost the network)",
         ])
         redis.advance(by: .seconds(8), except: ["nb"])
         XCTAssertEqual(alice.take(), [":bob!guest1@127.0.0.1 QUIT :b.test stopped answering"])

@@ -47,3 +47,29 @@ final class RESPTests: XCTestCase {
         XCTAssertNil(error("$3\r\nab"))  // not an error: the rest is on its way
     }
 }
+
+final class RedisURLTests: XCTestCase {
+    func testURLs() throws {
+        let plain = try RedisURL(parsing: "redis://127.0.0.1")
+        XCTAssertEqual([plain.host, String(plain.port), String(plain.database), String(plain.tls)], ["127.0.0.1", "6379", "0", "false"])
+        let full = try RedisURL(parsing: "rediss://relay:s3cret@redis.example:6380/2")
+        XCTAssertEqual(full.username, "relay")
+        XCTAssertEqual(full.password, "s3cret")
+        XCTAssertEqual(full.description, "rediss://relay:***@redis.example:6380/2")
+        let v6 = try RedisURL(parsing: "redis://:pw@[::1]:7000/")
+        XCTAssertEqual([v6.host, String(v6.port)], ["::1", "7000"])
+        XCTAssertNil(v6.username)
+        XCTAssertEqual(v6.description, "redis://:***@[::1]:7000")
+    }
+
+    func testBadURLsSayWhatIsWrongWithoutThePassword() {
+        func failure(_ text: String) -> String {
+            do { _ = try RedisURL(parsing: text); return "parsed" } catch { return error.description }
+        }
+        XCTAssertEqual(failure("http://x"), "--cluster http://x: not a redis:// or rediss:// URL")
+        XCTAssertEqual(failure("redis://u:hunter2@host:99999"), "--cluster redis://u:***@host:99999: the port is a number from 1 to 65535")
+        XCTAssertEqual(failure("redis://host/16"), "--cluster redis://host/16: the database is a number from 0 to 15")
+        XCTAssertEqual(failure("redis://"), "--cluster redis://: no host")
+        XCTAssertEqual(failure("redis://[::1"), "--cluster redis://[::1: an IPv6 address ends with ]")
+    }
+}

@@ -67,9 +67,10 @@ extension ChatServer {
         guard let cluster, cluster.linked else { return }
         cluster.linked = false
         cluster.outbox.removeAll()
-        for node in Set(cluster.homes.values.map(\.node)) { dropNode(node, reason: "\(config.name) lost the network") }
-        cluster.peers.removeAll()
+        // Said first, so the quits that follow read as what they are (a netsplit).
         announce("Lost the link to the rest of the network (\(reason)); you see only people on \(config.name) until it is back.")
+        for node in Set(cluster.homes.values.map(\.node)).sorted() { dropNode(node, reason: "\(config.name) lost the network") }
+        cluster.peers.removeAll()
     }
 
     /// This node is stopping: the others drop its users at once.
@@ -82,8 +83,9 @@ extension ChatServer {
         guard let cluster, cluster.linked else { return }
         publish(.control, Message("BEAT", config.name))
         for (node, peer) in cluster.peers where now - peer.lastSeen >= cluster.silenceLimit {
-            let seconds = (now - peer.lastSeen).components.seconds
-            log(.warn, "cluster-node-lost", [("node", node), ("server", peer.name), ("silent", "\(seconds) s")])
+            let silent = now - peer.lastSeen
+            let millis = silent.components.seconds * 1000 + silent.components.attoseconds / 1_000_000_000_000_000
+            log(.warn, "cluster-node-lost", [("node", node), ("server", peer.name), ("silent", "\(millis) ms")])
             dropNode(node, reason: "\(peer.name) stopped answering")
             cluster.peers[node] = nil
         }

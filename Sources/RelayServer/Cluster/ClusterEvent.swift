@@ -31,11 +31,11 @@ public struct ClusterEvent: Equatable, Sendable {
         }
     }
 
-    /// A new node's id: a letter, then the process's start time and pid in
-    /// base 36 (unique across nodes that start on one machine, and valid as
-    /// the end of a nick: a renamed user is "nID-UID").
-    public static func makeNodeID(millis: Int64, pid: Int32) -> String {
-        "n" + String(UInt64(max(0, millis)) % 2_176_782_336, radix: 36) + String(UInt32(bitPattern: pid) % 46_656, radix: 36)
+    /// A new node's id: "n" and 40 random bits in base 36 (a restarted node is
+    /// a new node; its old users are gone). Short, as it ends a renamed
+    /// user's nick ("nID-UID").
+    public static func makeNodeID(random: UInt64) -> String {
+        "n" + String(random & 0xFF_FFFF_FFFF, radix: 36)
     }
 
     /// Node ids are what `makeNodeID` makes: they become Redis channel names and nicks.

@@ -129,6 +129,20 @@ struct Serve: ParsableCommand {
         valueName: "ms"))
     var coalesce = 1.0
 
+    @Option(help: ArgumentHelp(
+        "Share rooms with the other nodes using this Redis (7 or later for sharded pub/sub): redis://HOST[:6379][/DB], or rediss:// for TLS.",
+        valueName: "url"))
+    var cluster: String?
+
+    @Option(help: ArgumentHelp("The Redis password (or set RELAY_CLUSTER_PASSWORD); a password in the URL works but shows in ps.", valueName: "file"))
+    var clusterPasswordFile: String?
+
+    @Option(help: ArgumentHelp("With rediss://: the CA certificate that signed Redis's (PEM); default, the system's store.", valueName: "file"))
+    var clusterTlsCa: String?
+
+    @Option(help: "Seconds a silent node is trusted: a node that dies has its users quit everywhere within this.")
+    var clusterTtl = 15
+
     @Option(help: "Longest nick.")
     var nickLength = 30
 
@@ -172,6 +186,12 @@ struct Serve: ParsableCommand {
         try Limits.check("--topic-length", topicLength, Limits.topicLength)
         try Limits.check("--max-channels", maxChannels, Limits.channels)
         try Limits.check("--max-list", maxList, 1...10_000)
+        try Limits.check("--cluster-ttl", clusterTtl, 2...3_600)
+        if let cluster {
+            do { _ = try RedisURL(parsing: cluster) } catch { throw ValidationError(error.description) }
+        } else if clusterPasswordFile != nil || clusterTlsCa != nil {
+            throw ValidationError("--cluster-password-file and --cluster-tls-ca need --cluster URL")
+        }
         if !lobby.isEmpty && !Names.isValidChannel(ClientTarget.roomName(lobby), maxLength: channelLength) {
             throw ValidationError("--lobby \(lobby) is not a room name")
         }
@@ -330,6 +350,19 @@ struct Serve: ParsableCommand {
         let server = ServerHost(loop: loop, ports: ports, tls: tls, config: config, sendQueueLimit: sendQueue, log: log,
                                 persistence: persistence, store: store)
         defer { server.closeStore() }
+        if let cluster {
+            do {
+                let url = try RedisURL(parsing: cluster)
+                let password = try Secrets.read(file: clusterPasswordFile, environment: "RELAY_CLUSTER_PASSWORD")
+                let clusterTLS = url.tls ? try TLSContext.client(caFile: clusterTlsCa) : nil
+                server.core.joinCluster(nodeID: ClusterEvent.makeNodeID(random: UInt64.random(in: 0...UInt64.max)), ttl: .seconds(clusterTtl))
+                let link = ClusterLink(loop: loop, url: url, password: password, tls: clusterTLS, core: server.core, log: log)
+                link.afterCore = { [unowned server] in server.syncCoreTimer() }
+                server.cluster = link
+            } catch {
+                Diagnostics.fail("\(error)", status: ExitStatus.usage)
+            }
+        }
         server.reload = { [self] in
             // With --config, the file again (the command line still wins); else the same files again.
             let fresh = try self.config.map { try Self.loading($0) } ?? self
@@ -339,6 +372,7 @@ struct Serve: ParsableCommand {
         }
         do {
             try server.start()
+            server.cluster?.start()
             for port in ports {
                 if logFormat == .json {
                     // Whatever the level: it is the line that says the server is up.

@@ -34,7 +34,7 @@ final class ClientHost: ConnectionDelegate {
     var trace = false
     private let loop: EventLoop
     private var connection: Connection?
-    private var connecting: PendingConnect?
+    private var connecting: OutboundConnect?
     private var sessionTimer: TimerID?
     private var sessionTimerAt: ContinuousClock.Instant?
     private var backoff = Backoff()
@@ -78,12 +78,14 @@ final class ClientHost: ConnectionDelegate {
         connecting?.cancel()
         attemptTimeout = timeout
         attemptDeadline = .now + timeout
-        let attempt = PendingConnect(host: self, loop: loop, timeout: timeout)
+        let attempt = OutboundConnect(loop: loop, host: target.host, port: target.port, timeout: timeout,
+                                      connected: { [unowned self] fd in connected(fd: fd) },
+                                      failed: { [unowned self] reason in fail(reason) })
         connecting = attempt
         attempt.start()
     }
 
-    fileprivate func connected(fd: Int32) {
+    private func connected(fd: Int32) {
         connecting = nil
         Socket.configureConnection(fd)
         var stream: TLSStream?
@@ -154,7 +156,7 @@ final class ClientHost: ConnectionDelegate {
         connection?.resumeReading()
     }
 
-    fileprivate func fail(_ reason: String) {
+    private func fail(_ reason: String) {
         connecting = nil
         delegate?.clientDisconnected(self, reason: reason)
     }
@@ -298,103 +300,6 @@ final class ClientHost: ConnectionDelegate {
         if upper.hasPrefix("PRIVMSG NICKSERV :IDENTIFY ") { text = "PRIVMSG NickServ :IDENTIFY ****" }
         if upper.hasPrefix("OPER "), let space = text.dropFirst(5).firstIndex(of: " ") { text = text[..<space] + " ****" }
         return text
-    }
-}
-
-/// A connection attempt in progress: the name is resolved off the loop, then
-/// each address is tried with a non-blocking connect, all within one deadline.
-private final class PendingConnect: ReadinessHandler {
-    unowned let host: ClientHost
-    unowned let loop: EventLoop
-    let timeout: Duration
-    var resolver: Resolver?
-    var addresses: [SocketAddress] = []
-    var fd: Int32 = -1
-    var timer: TimerID?
-    var lastError = "no address"
-
-    init(host: ClientHost, loop: EventLoop, timeout: Duration) {
-        self.host = host
-        self.loop = loop
-        self.timeout = timeout
-    }
-
-    func start() {
-        timer = loop.schedule(after: timeout) { [weak self] in self?.timedOut() }
-        let target = host.target
-        do {
-            resolver = try Resolver(host: target.host, port: target.port, loop: loop) { [weak self] result in
-                guard let self else { return }
-                self.resolver = nil
-                switch result {
-                case .success(let addresses):
-                    self.addresses = addresses
-                    self.next()
-                case .failure(let error):
-                    self.giveUp("\(error)")
-                }
-            }
-        } catch {
-            giveUp("resolve \(target.host): \(error)")
-        }
-    }
-
-    func next() {
-        while !addresses.isEmpty {
-            let address = addresses.removeFirst()
-            do {
-                let (fd, inProgress) = try Socket.connect(to: address)
-                if !inProgress { return finish(fd) }
-                self.fd = fd
-                try loop.watch(fd, interest: .write, handler: self)
-                return
-            } catch {
-                lastError = "\(error)"
-            }
-        }
-        giveUp(lastError)
-    }
-
-    func handle(_ event: ReadyEvent) {
-        let code = Socket.pendingError(fd)
-        loop.unwatch(fd)
-        if code == 0 { return finish(fd) }
-        closeDescriptor(fd)
-        fd = -1
-        lastError = "\(SystemError("connect \(host.target.address)", code: code))"
-        next()
-    }
-
-    private func finish(_ fd: Int32) {
-        self.fd = -1
-        cancel()
-        host.connected(fd: fd)
-    }
-
-    private func giveUp(_ reason: String) {
-        cancel()
-        host.fail(reason)
-    }
-
-    private func timedOut() {
-        timer = nil
-        let seconds = timeout.components.seconds
-        giveUp(resolver != nil
-               ? "resolve \(host.target.host): no answer within \(seconds) s"
-               : "\(host.target.address): no answer within \(seconds) s")
-    }
-
-    func cancel() {
-        if let timer { loop.cancel(timer) }
-        timer = nil
-        resolver?.cancel()
-        resolver = nil
-        if fd >= 0 {
-            loop.unwatch(fd)
-            closeDescriptor(fd)
-            fd = -1
-        }
-        addresses.removeAll()
     }
 }
 

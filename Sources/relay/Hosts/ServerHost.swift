@@ -27,7 +27,9 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
     /// Reads the TLS context and the configuration again (SIGHUP): the files,
     /// and with --config the whole file; `restart` names what only a restart applies.
     var reload: (() throws -> (tls: TLSContext?, config: ServerConfig, restart: [String]))?
-    private let core: ChatServer
+    let core: ChatServer
+    /// `--cluster`: the link to Redis; what the core publishes goes through it.
+    var cluster: ClusterLink?
     private let sendQueueLimit: Int
     /// Open connections by descriptor, and how many.
     private var connections = DescriptorTable<Connection?>(empty: nil)
@@ -259,7 +261,8 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
     // MARK: Time
 
     /// Makes sure a loop timer fires at the core's next deadline.
-    private func syncCoreTimer() {
+    func syncCoreTimer() {
+        cluster?.pump()
         guard let deadline = core.nextDeadline else { return }
         if let coreTimer, coreTimer.at <= deadline { return }
         if let coreTimer { loop.cancel(coreTimer.id) }
@@ -288,6 +291,7 @@ final class ServerHost: ConnectionDelegate, ReadinessHandler, Flushable {
         shuttingDown = true
         Diagnostics.say("shutting down (\(Self.signalName(signo)))")
         for port in ports { loop.unwatch(port.listener.fd) }
+        cluster?.leave(reason: "Server shutting down")
         core.shutdown(reason: "Server shutting down")
         if connectionCount == 0 { return loop.stop() }
         loop.schedule(after: .milliseconds(2500)) { [unowned self] in
