@@ -77,6 +77,7 @@ extension ChatServer {
         if clustered(user) {
             touched(room)
             announceJoin(user, room)
+            if room.localMembers == 1 { fetchSharedHistory(of: room) }
         }
 
         let irc = event(Message(source: user.prefix, "JOIN", room.name), from: user)
@@ -141,11 +142,19 @@ extension ChatServer {
         if let topic = room.topic {
             user.send(Plain.info("Topic: \(topic.text)"))
         }
-        if !room.history.isEmpty {
-            user.send(Plain.info("Recent messages in \(room.name):"))
-            for line in room.history {
-                user.send(Plain.line(line.isAction ? "* \(line.nick) \(line.text)" : "<\(line.nick)> \(line.text)"))
-            }
+        if cluster?.historyAwaited[room.folded] != nil {
+            cluster?.historyAwaited[room.folded]?.append(user.id)  // told when the cluster's history comes
+        } else {
+            sendRecentLines(user, room)
+        }
+    }
+
+    /// A plain user's look back at what was said in `room` before they came.
+    func sendRecentLines(_ user: User, _ room: Room) {
+        guard !room.history.isEmpty else { return }
+        user.send(Plain.info("Recent messages in \(room.name):"))
+        for line in room.history {
+            user.send(Plain.line(line.isAction ? "* \(line.nick) \(line.text)" : "<\(line.nick)> \(line.text)"))
         }
     }
 
@@ -233,6 +242,7 @@ extension ChatServer {
             if user.caps.contains(.echoMessage) { user.send(irc) }
             if clustered(user) { publish(.room(room.folded), Message(kind.clusterCommand, address, text), about: user) }
             if kind != .notice && !forPrograms && only == nil {
+                if clustered(user) { storeShared(text, kind: kind, in: room, from: user, millis: irc.millis) }
                 for piece in pieces {
                     remember(HistoryLine(text: piece, isAction: kind == .action, source: source,
                                          sender: user.id, millis: irc.millis, msgid: msgid.number,
@@ -287,7 +297,7 @@ extension ChatServer {
         return max(Message.maxLength - overhead, 16)
     }
 
-    private func pieces(of text: String, from source: String, to target: String, kind: MessageKind) -> [String] {
+    func pieces(of text: String, from source: String, to target: String, kind: MessageKind) -> [String] {
         TextSplitter.split(text, maxBytes: textRoom(from: source, to: target, kind: kind))
     }
 

@@ -144,6 +144,14 @@ final class Room {
         history.append(line)
     }
 
+    /// Lines said before any kept here (a cluster's shared history): in front,
+    /// as many as the limit leaves room for, the newest of them.
+    func rememberEarlier(_ lines: [HistoryLine]) {
+        let room = historyLimit - history.count
+        guard room > 0 else { return }
+        history.insert(contentsOf: lines.suffix(room), at: 0)
+    }
+
     /// "@nick" for operators, "+nick" for voiced users, else the nick;
     /// with `allPrefixes` (multi-prefix) "@+nick" for both.
     func decoratedNick(_ user: User, allPrefixes: Bool = false) -> String {

@@ -137,6 +137,24 @@ final class ClusterEndToEndTests: XCTestCase {
         XCTAssertTrue(alice.waitFor(":bob!guest1@127.0.0.1 PRIVMSG #ops :after the restart"))
     }
 
+    func testWhatWasSaidInARoomIsReadBackOnANodeThatWasNotThere() throws {
+        let a = try node("a.test", peers: 1), c = try node("c.test", peers: 1)
+        waitForMesh()
+        let alice = try ircUser(port: a.port, nick: "alice", room: "#news")
+        alice.sendLine("PRIVMSG #news :release 2.0 is out")
+        alice.sendLine("PRIVMSG #news :\u{1}ACTION celebrates\u{1}")
+        let carol = try plainUser(c, nick: "carol")
+        usleep(200_000)
+        carol.sendLine("/join #news")
+        XCTAssertTrue(carol.waitFor("-!- Recent messages in #news:"))
+        XCTAssertEqual(carol.readLine(), "<alice> release 2.0 is out")
+        XCTAssertEqual(carol.readLine(), "* alice celebrates")
+        // In Redis, as a list the size of --history.
+        let redisClient = try TestClient(port: redis.port)
+        redisClient.send("LLEN relay:history:#news\r\n")
+        XCTAssertEqual(redisClient.readLine(), ":2")
+    }
+
     func testANodeWithoutRedisServesItsOwnAndSaysWhyOnce() throws {
         let closed = freePort()
         let lonely = try RelayProcess.serve(["--name", "lonely.test", "--cluster", "redis://127.0.0.1:\(closed)"])

@@ -12,6 +12,8 @@ final class FakeRedis {
     }
     var nodes: [String: Node] = [:]
     var order: [String] = []
+    /// The shared history lists, by room.
+    var history: [String: [[UInt8]]] = [:]
     /// Every event published, as (node, channel, line): what went over the wire.
     var published: [(node: String, channel: String, line: String)] = []
 
@@ -35,6 +37,9 @@ final class FakeRedis {
                 let subscriptions = node.harness.server.takeClusterSubscriptions()
                 nodes[id]!.rooms.formUnion(subscriptions.listen)
                 nodes[id]!.rooms.subtract(subscriptions.stop)
+                let work = node.harness.server.takeClusterHistoryWork()
+                for (room, line) in work.store { history[room, default: []] = (history[room, default: []] + [line]).suffix(work.keep) }
+                for room in work.fetch { node.harness.server.clusterHistory(of: room, lines: history[room] ?? []) }
                 for event in node.harness.server.takeClusterEvents() {
                     busy = true
                     published.append((id, ClusterEvent.channel(event.route), String(decoding: event.line, as: UTF8.self)))
@@ -273,6 +278,8 @@ final class ClusterCoreTests: XCTestCase {
         send(a, alice, "JOIN #ops")
         send(b, bob, "/join #ops")
         send(a, alice, "TOPIC #ops :kept")
+        send(a, alice, "JOIN #x")  // a room with nobody from b in it: b forgets it while cut off
+        send(a, alice, "MODE #x +sb eve!*@*")
         _ = (alice.take(), bob.take())
 
         b.server.clusterLinkDown(reason: "Connection refused")
@@ -291,8 +298,34 @@ final class ClusterCoreTests: XCTestCase {
         XCTAssertEqual(alice.take(), [":bob!guest1@127.0.0.1 JOIN #ops"])
         send(b, bob, "/topic")
         XCTAssertEqual(bob.take(), ["-!- Topic of #ops: kept (set by alice)"])
+        XCTAssertEqual(b.server.rooms["#x"]?.modes.bans.map(\.mask), ["eve!*@*"], "lists come back with the room")
+        XCTAssertEqual(b.server.rooms["#x"]?.modes.secret, true)
         send(b, bob, "still here")
         XCTAssertEqual(alice.take(), [":bob!guest1@127.0.0.1 PRIVMSG #ops :still here"])
+    }
+
+    func testWhatWasSaidBeforeANodeHadMembersInARoomIsReadBackFromTheSharedHistory() {
+        let alice = a.ircUser("alice")
+        redis.pump()
+        send(a, alice, "JOIN #ops")
+        send(a, alice, "PRIVMSG #ops :deploy at noon")
+        send(a, alice, "PRIVMSG #ops :\u{1}ACTION pours coffee\u{1}")
+        send(a, alice, "NOTICE #ops :not kept")
+        XCTAssertEqual(redis.history["#ops"]?.count, 2)
+        // Nobody on c was there: c never heard it, Redis kept it.
+        let carol = c.plainUser(nick: "carol")
+        send(c, carol, "/join #ops")
+        XCTAssertEqual(carol.take().suffix(3), [
+            "-!- Recent messages in #ops:",
+            "<alice> deploy at noon",
+            "* alice pours coffee",
+        ])
+        send(a, alice, "PRIVMSG #ops :welcome")
+        let dave = c.plainUser(nick: "dave")
+        send(c, dave, "/join #ops")
+        XCTAssertEqual(dave.take().suffix(4), [
+            "-!- Recent messages in #ops:", "<alice> deploy at noon", "* alice pours coffee", "<alice> welcome",
+        ])
     }
 
     func testEventsFromStrangersOrItselfAreIgnored() {

@@ -46,6 +46,40 @@ extension ChatServer {
         return (listen.sorted(), stop.sorted())
     }
 
+    /// The shared history to read (rooms that just got their first local
+    /// member) and to write (lines said here), and how many lines a room keeps.
+    public func takeClusterHistoryWork() -> (fetch: [String], store: [(room: String, line: [UInt8])], keep: Int) {
+        guard let cluster, !(cluster.historyToFetch.isEmpty && cluster.historyToStore.isEmpty) else { return ([], [], 0) }
+        defer {
+            cluster.historyToFetch.removeAll()
+            cluster.historyToStore.removeAll(keepingCapacity: true)
+        }
+        return (cluster.historyToFetch, cluster.historyToStore, config.historyLength)
+    }
+
+    /// A room's shared history, as Redis kept it (oldest first): what was said
+    /// before any line this node has goes in front of the room's history, and
+    /// plain users who joined while it was awaited get their look back now.
+    public func clusterHistory(of folded: String, lines: [[UInt8]]) {
+        guard let cluster, let waiting = cluster.historyAwaited.removeValue(forKey: folded), let room = rooms[folded] else { return }
+        let earliest = room.history.first?.millis ?? .max
+        var older: [HistoryLine] = []
+        for bytes in lines {
+            guard let message = try? Message.parse(bytes[...]), message.params.count == 2,
+                  let millis = message.tags["t"].flatMap({ Int64($0) }), millis < earliest,
+                  let source = message.source else { continue }
+            let kind: MessageKind = message.command == "ACTION" ? .action : .privmsg
+            for piece in pieces(of: message.params[1], from: source, to: room.name, kind: kind) {
+                older.append(HistoryLine(text: piece, isAction: kind == .action, source: source, sender: -1, millis: millis,
+                                         msgid: nextMsgid().number, account: message.tags["a"], bot: message.tags["b"] != nil))
+            }
+        }
+        room.rememberEarlier(older)
+        for id in waiting {
+            if let user = users[id], user.isPlain, room.contains(user) { sendRecentLines(user, room) }
+        }
+    }
+
     /// Every room this node listens to (after a reconnect, to listen again).
     public var clusterRooms: [String] { cluster.map { $0.subscribed.sorted() } ?? [] }
 
@@ -67,10 +101,30 @@ extension ChatServer {
         guard let cluster, cluster.linked else { return }
         cluster.linked = false
         cluster.outbox.removeAll()
+        cluster.historyToFetch.removeAll()
+        cluster.historyToStore.removeAll()
+        cluster.historyAwaited.removeAll()
         // Said first, so the quits that follow read as what they are (a netsplit).
         announce("Lost the link to the rest of the network (\(reason)); you see only people on \(config.name) until it is back.")
         for node in Set(cluster.homes.values.map(\.node)).sorted() { dropNode(node, reason: "\(config.name) lost the network") }
         cluster.peers.removeAll()
+    }
+
+    /// A room got its first local member: what the cluster said there lately is asked of Redis.
+    func fetchSharedHistory(of room: Room) {
+        guard let cluster, cluster.linked, room.historyLimit > 0, cluster.historyAwaited[room.folded] == nil else { return }
+        cluster.historyAwaited[room.folded] = []
+        cluster.historyToFetch.append(room.folded)
+    }
+
+    /// A line said here, for the room's shared history.
+    func storeShared(_ text: String, kind: MessageKind, in room: Room, from user: User, millis: Int64) {
+        guard let cluster, cluster.linked, room.historyLimit > 0 else { return }
+        var tags = ["t": String(millis)]
+        if let account = user.account { tags["a"] = account }
+        if user.isBot { tags["b"] = "1" }
+        let message = Message(tags: tags, source: user.prefix, command: kind == .action ? "ACTION" : "PRIVMSG", params: [room.name, text])
+        cluster.historyToStore.append((room.folded, Array(message.bytes.dropLast(2))))
     }
 
     /// This node is stopping: the others drop its users at once.
@@ -113,6 +167,13 @@ extension ChatServer {
         case "ROOM":
             cluster.peers[node]?.lastSeen = now
             return applyRoomState(params)
+        case "LIST":
+            // A snapshot's ban, exception or invite-exception entry.
+            guard params.count >= 5, let room = rooms[Casemapping.fold(params[0])], let mode = params[1].first,
+                  let list = Self.listModes[mode], !room.modes[keyPath: list.path].contains(where: { Casemapping.equal($0.mask, params[2]) }),
+                  room.modes[keyPath: list.path].count < config.maxListEntries else { return }
+            room.modes[keyPath: list.path].append(Ban(mask: params[2], setBy: params[3], setAt: Int64(params[4]) ?? 0))
+            return
         default:
             if cluster.peers[node] == nil { cluster.peers[node] = (node, now) } else { cluster.peers[node]!.lastSeen = now }
         }
@@ -359,6 +420,11 @@ extension ChatServer {
                 room.name, modes[0], room.modes.key ?? "*", room.modes.limit.map(String.init) ?? "*",
                 topic?.setBy ?? "*", String(topic?.setAt ?? 0), topic?.text ?? "",
             ]))
+            for (mode, list) in Self.listModes.sorted(by: { $0.key < $1.key }) {
+                for entry in room.modes[keyPath: list.path] {
+                    publish(.control, Message("LIST", room.name, String(mode), entry.mask, entry.setBy, String(entry.setAt)))
+                }
+            }
         }
     }
 

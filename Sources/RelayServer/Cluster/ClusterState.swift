@@ -8,7 +8,8 @@ final class ClusterState {
     /// sends it goes nowhere (its own node tells it). By "node/uid", and back.
     var proxies: [String: ClientID] = [:]
     var homes: [ClientID: (node: String, uid: Int)] = [:]
-    var nextProxyID: ClientID = -1
+    /// From -2: -1 is the sender of history lines read back from disk.
+    var nextProxyID: ClientID = -2
     /// When each user took their nick (wall-clock ms): of two users on two
     /// nodes with one nick, the older claim keeps it (then the lower node id),
     /// on every node alike, whatever order the events came in.
@@ -21,6 +22,13 @@ final class ClusterState {
     /// listens to (those with local members).
     var touchedRooms: Set<String> = []
     var subscribed: Set<String> = []
+    /// Rooms whose shared history was asked of Redis (their first local member
+    /// just joined), with the plain users who joined since: they get the
+    /// recent lines when it comes. And the rooms to ask about, for the host.
+    var historyAwaited: [String: [ClientID]] = [:]
+    var historyToFetch: [String] = []
+    /// Lines said here, for the room's shared history in Redis.
+    var historyToStore: [(room: String, line: [UInt8])] = []
     /// Redis is reachable: events go out. While not, nothing is queued: the
     /// snapshot sent when the link is back says it all.
     var linked = false

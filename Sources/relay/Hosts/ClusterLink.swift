@@ -32,7 +32,7 @@ final class ClusterLink: ConnectionDelegate {
     private var connection: Connection?
     private var connecting: OutboundConnect?
     private var parser = RESPParser()
-    private enum Awaited { case hello, select, published }
+    private enum Awaited { case hello, select, published, history(String) }
     /// What each reply still to come answers, in the order asked.
     private var awaited = Deque<Awaited>()
     /// The handshake is done: the core is linked.
@@ -187,16 +187,27 @@ final class ClusterLink: ConnectionDelegate {
     /// What the core queued: subscriptions first (a room joined now hears what is said next), then events.
     func pump() {
         let changes = core.takeClusterSubscriptions()
+        let history = core.takeClusterHistoryWork()
         let events = core.takeClusterEvents()
         guard linked else { return }
         for room in changes.listen { listen(room, true) }
         for room in changes.stop { listen(room, false) }
+        // Each room's last lines, in a list trimmed to what a room keeps.
+        for room in history.fetch {
+            send(["LRANGE", Self.historyKey(room), "-\(history.keep)", "-1"], awaiting: .history(room))
+        }
+        for (room, line) in history.store {
+            send([Array("RPUSH".utf8), Array(Self.historyKey(room).utf8), line], awaiting: .published)
+            send(["LTRIM", Self.historyKey(room), "-\(history.keep)", "-1"], awaiting: .published)
+        }
         for event in events {
             let command: String
             if case .room = event.route, sharded { command = "SPUBLISH" } else { command = "PUBLISH" }
             send([Array(command.utf8), Array(ClusterEvent.channel(event.route).utf8), event.line], awaiting: .published)
         }
     }
+
+    static func historyKey(_ room: String) -> String { "relay:history:" + room }
 
     // MARK: Heartbeat
 
@@ -249,6 +260,10 @@ final class ClusterLink: ConnectionDelegate {
             lost(why)
         case (.hello, _):
             handshakeDone(value)
+        case (.history(let room), _):
+            let lines = (value.elements ?? []).compactMap(\.bytes)
+            core.clusterHistory(of: room, lines: lines)
+            afterCore()
         case (.select, .error(let text)), (.published, .error(let text)):
             say(.warn, "cluster-error", [("redis", url.description), ("reply", text)])
         default:
