@@ -155,6 +155,33 @@ final class ClusterEndToEndTests: XCTestCase {
         XCTAssertEqual(redisClient.readLine(), ":2")
     }
 
+    func testRedisOverTLSWithAPasswordFromAFile() throws {
+        let secure = try RedisServer(tls: true, password: "s3cret")
+        let directory = NSTemporaryDirectory() + "relay-cluster-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let passwordFile = directory + "/redis-password"
+        FileManager.default.createFile(atPath: passwordFile, contents: Data("s3cret\n".utf8), attributes: [.posixPermissions: 0o600])
+        let options = ["--cluster", secure.url, "--cluster-tls-ca", TestCertificates.path("ca.pem"), "--cluster-ttl", "3"]
+        let a = try RelayProcess.serve(["--name", "a.test", "--cluster-password-file", passwordFile] + options)
+        let b = try RelayProcess.serve(["--name", "b.test", "--cluster-password-file", passwordFile] + options)
+        nodes += [a, b]
+        XCTAssertTrue(b.waitForStderr("cluster-node-joined", timeout: 10), b.stderr)
+        let alice = try ircUser(port: a.port, nick: "alice", room: "#sec")
+        let bob = try ircUser(port: b.port, nick: "bob", room: "#sec")
+        XCTAssertTrue(alice.waitFor(":bob!bob@127.0.0.1 JOIN #sec"))
+        alice.sendLine("PRIVMSG #sec :over TLS")
+        XCTAssertTrue(bob.waitFor(":alice!alice@127.0.0.1 PRIVMSG #sec :over TLS"))
+
+        // Without the password: said once (not once per retry), and the node serves its own.
+        let lonely = try RelayProcess.serve(["--name", "c.test"] + options)
+        nodes.append(lonely)
+        XCTAssertTrue(lonely.waitForStderr("relay: error cluster-refused redis=\(secure.url) reason=\"Redis wants a password (--cluster-password-file): NOAUTH", timeout: 10), lonely.stderr)
+        sleep(2)
+        XCTAssertEqual(lonely.stderr.components(separatedBy: "cluster-refused").count, 2, lonely.stderr)
+        XCTAssertFalse(lonely.stderr.contains("s3cret"))
+    }
+
     func testANodeWithoutRedisServesItsOwnAndSaysWhyOnce() throws {
         let closed = freePort()
         let lonely = try RelayProcess.serve(["--name", "lonely.test", "--cluster", "redis://127.0.0.1:\(closed)"])

@@ -38,8 +38,9 @@ final class ClusterLink: ConnectionDelegate {
     /// The handshake is done: the core is linked.
     private var linked = false
     private var everLinked = false
-    /// Said once per outage, not once per attempt.
+    /// Said once per outage, not once per attempt (again if the reason changes).
     private var outageReported = false
+    private var lastReason: String?
     private var sharded = true
     private var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(10))
     private var reconnectTimer: TimerID?
@@ -142,6 +143,7 @@ final class ClusterLink: ConnectionDelegate {
         _ = core.takeClusterSubscriptions()
         for room in core.clusterRooms { listen(room, true) }
         linked = true
+        lastReason = nil
         backoff.reset()
         if outageReported || everLinked {
             say(.info, "cluster-link-up", [("redis", url.description)])
@@ -175,6 +177,7 @@ final class ClusterLink: ConnectionDelegate {
             afterCore()
         } else if !outageReported {
             say(.warn, "cluster-link-failed", [("redis", url.description), ("reason", reason), ("action", "serving local users; retrying")])
+            lastReason = reason
         }
         outageReported = true
         guard !stopped, reconnectTimer == nil else { return }
@@ -254,8 +257,12 @@ final class ClusterLink: ConnectionDelegate {
         guard let what = awaited.popFirst() else { return lost("Redis sent a reply nobody asked for") }
         switch (what, value) {
         case (.hello, .error(let text)):
-            let why = text.hasPrefix("NOPROTO") || text.hasPrefix("ERR unknown command") ? "Redis 6 or later is needed (HELLO 3): \(text)" : text
-            say(.error, "cluster-refused", [("redis", url.description), ("reason", why)])
+            var why = text
+            if text.hasPrefix("NOPROTO") || text.hasPrefix("ERR unknown command") { why = "Redis 6 or later is needed (HELLO 3): \(text)" }
+            if text.hasPrefix("NOAUTH") { why = "Redis wants a password (--cluster-password-file): \(text)" }
+            if text.hasPrefix("WRONGPASS") { why = "Redis refused the password (--cluster-password-file): \(text)" }
+            if lastReason != why { say(.error, "cluster-refused", [("redis", url.description), ("reason", why), ("action", "serving local users; retrying")]) }
+            lastReason = why
             outageReported = true
             lost(why)
         case (.hello, _):

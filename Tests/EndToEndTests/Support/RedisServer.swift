@@ -9,8 +9,20 @@ final class RedisServer {
     let port: Int
     private let directory: String
     private let extra: [String]
+    /// Serving TLS only (the test certificate for localhost), with a password.
+    let tls: Bool
+    let password: String?
 
-    init(_ extra: [String] = []) throws {
+    init(tls: Bool = false, password: String? = nil) throws {
+        self.tls = tls
+        self.password = password
+        var extra: [String] = []
+        if tls {
+            extra += ["--tls-port", "PORT", "--tls-cert-file", TestCertificates.path("server.pem"),
+                      "--tls-key-file", TestCertificates.path("server.key"),
+                      "--tls-ca-cert-file", TestCertificates.path("ca.pem"), "--tls-auth-clients", "no"]
+        }
+        if let password { extra += ["--requirepass", password] }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-server") else {
             throw XCTSkip("needs redis-server (.ci/run installs it)")
         }
@@ -21,23 +33,25 @@ final class RedisServer {
         try start()
     }
 
-    var url: String { "redis://127.0.0.1:\(port)" }
+    var url: String { tls ? "rediss://localhost:\(port)" : "redis://127.0.0.1:\(port)" }
 
     /// Starts (or starts again, on the same port) and waits until it answers.
     func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", directory, "--daemonize", "no", "--loglevel", "warning"] + extra
+        process.arguments = ["--port", tls ? "0" : String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", directory, "--daemonize", "no", "--loglevel", "warning"]
+            + extra.map { $0 == "PORT" ? String(port) : $0 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if let client = try? TestClient(port: port) {
+            if let client = tls ? try? TestClient(port: port, tls: TestCertificates.trusting()) : try? TestClient(port: port) {
                 client.send("PING\r\n")
-                if client.readLine(timeout: 1) == "+PONG" { return }
+                let answer = client.readLine(timeout: 1)
+                if answer == "+PONG" || answer?.hasPrefix("-NOAUTH") == true { return }
             }
             usleep(50_000)
         }
