@@ -2,6 +2,10 @@
  * channel, a Redis pub/sub channel, or an ncat broker), R receivers and one
  * sender. Loopback only; every run is bounded in time.
  *
+ * PORT may be a comma-separated list (the nodes of a relay cluster): the
+ * sender uses the first, receiver i the ((i + 1) mod n)th, so receiver 0,
+ * whose latency is measured, is on another node than the sender.
+ *
  *   loadgen PROTO PORT R burst LINES         the sender writes LINES lines at once
  *   loadgen PROTO PORT R rate PER_S SECONDS  the sender writes PER_S lines a second, one write each
  *   loadgen PROTO PORT N idle                N registered connections in no room, idle; waits for stdin to close
@@ -32,6 +36,10 @@
 
 enum proto { IRC, REDIS, PLAIN };
 static enum proto proto;
+static int ports[16], nports;
+
+/* Receiver i's port (see the top). */
+static int port_of(int i) { return ports[(i + 1) % nports]; }
 
 static int dial(int port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0), on = 1;
@@ -117,7 +125,11 @@ int main(int argc, char **argv) {
         return 2;
     }
     proto = !strcmp(argv[1], "redis") ? REDIS : !strcmp(argv[1], "plain") ? PLAIN : IRC;
-    int port = atoi(argv[2]), receivers = atoi(argv[3]);
+    for (char *p = argv[2]; *p && nports < 16; nports++) {
+        ports[nports] = (int)strtol(p, &p, 10);
+        if (*p == ',') p++;
+    }
+    int port = ports[0], receivers = atoi(argv[3]);
     const char *mode = argv[4];
     signal(SIGPIPE, SIG_IGN);
     prctl(PR_SET_TIMERSLACK, 1);
@@ -126,7 +138,7 @@ int main(int argc, char **argv) {
         /* Registered, in no room (Redis: one PING answered). */
         int *idle = calloc(receivers, sizeof *idle);
         for (int i = 0; i < receivers; i++) {
-            idle[i] = dial(port);
+            idle[i] = dial(port_of(i));
             char line[128];
             if (proto == IRC) {
                 snprintf(line, sizeof line, "NICK idle%d\r\nUSER idle 0 * :idle\r\n", i);
@@ -150,7 +162,7 @@ int main(int argc, char **argv) {
     long lines = rate_mode ? (long)(per_second * seconds) : atol(argv[5]);
 
     int *fds = calloc(receivers, sizeof *fds); long *left = calloc(receivers, sizeof *left);
-    for (int i = 0; i < receivers; i++) { fds[i] = ask_to_join(port, i); left[i] = lines * newlines_per_delivery(); }
+    for (int i = 0; i < receivers; i++) { fds[i] = ask_to_join(port_of(i), i); left[i] = lines * newlines_per_delivery(); }
     for (int i = 0; i < receivers; i++) await_registration(fds[i]);
     for (int i = 0; i < receivers; i++) await_join(fds[i]);
     int sender = dial(port);
