@@ -271,6 +271,8 @@ struct Serve: ParsableCommand {
         if sendQueue != running.sendQueue { names.append("sendq") }
         if logLevel != running.logLevel { names.append("log_level") }
         if logFormat != running.logFormat { names.append("log_format") }
+        if cluster != running.cluster || clusterTtl != running.clusterTtl || clusterTlsCa != running.clusterTlsCa
+            || clusterPasswordFile != running.clusterPasswordFile { names.append("cluster") }
         return names
     }
 
