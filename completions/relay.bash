@@ -188,7 +188,7 @@ _relay_serve() {
     repeating_flags=()
     non_repeating_flags=(--tls-only --check --version -h --help)
     repeating_options=(--oper)
-    non_repeating_options=(--config --host --port --tls-cert --tls-key --tls-port --sts-duration --history --data --history-lines --history-days --export --import --lobby --max-list --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --register-timeout --log-level --log-format --coalesce --nick-length --channel-length --topic-length --max-channels)
+    non_repeating_options=(--config --host --port --tls-cert --tls-key --tls-port --sts-duration --history --data --history-lines --history-days --export --import --lobby --max-list --sendq --max-clients --name --network --password-file --motd --oper-password-file --ping-interval --flood-burst --flood-rate --max-per-ip --register-timeout --log-level --log-format --coalesce --cluster --cluster-password-file --cluster-tls-ca --cluster-ttl --nick-length --channel-length --topic-length --max-channels)
     __relay_offer_flags_options 0
 
     # Offer option value completions
@@ -286,6 +286,18 @@ _relay_serve() {
         return
         ;;
     '--coalesce')
+        return
+        ;;
+    '--cluster')
+        return
+        ;;
+    '--cluster-password-file')
+        return
+        ;;
+    '--cluster-tls-ca')
+        return
+        ;;
+    '--cluster-ttl')
         return
         ;;
     '--nick-length')
