@@ -26,6 +26,12 @@ extension Message {
     }
 
     public static func parse(_ bytes: ArraySlice<UInt8>) throws(ParseError) -> Message {
+        try parse(bytes, maxLength: maxLength)
+    }
+
+    /// With another limit than IRC's 510 bytes (tags aside): between relay's
+    /// own nodes, a plain user's longer line travels whole.
+    public static func parse(_ bytes: ArraySlice<UInt8>, maxLength: Int) throws(ParseError) -> Message {
         let space = UInt8(ascii: " ")
         if bytes.contains(0) { throw .containsNul }
         if bytes.contains(where: { $0 == 13 || $0 == 10 }) { throw .containsLineBreak }

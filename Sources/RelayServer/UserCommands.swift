@@ -142,6 +142,14 @@ extension ChatServer {
         guard let target = nicks[Casemapping.fold(message.params[0])] else { throw .noSuchNick(message.params[0]) }
         let reason = message.params[1]
         log(.info, "kill", [("by", user.nick), ("nick", target.nick), ("reason", reason)])
+        // Someone on another node of a cluster: their node disconnects them, and their quit comes back.
+        if isRemote(target), clustered(user), let node = cluster?.homes[target.id]?.node {
+            return publish(.node(node), Message("KILL", target.nick, reason), about: user)
+        }
+        kill(target, by: user, reason: reason)
+    }
+
+    func kill(_ target: User, by user: User, reason: String) {
         if target.isIRC { target.send(Message(source: user.prefix, "KILL", target.nick, reason)) }
         disconnect(target, reason: "Killed (\(user.nick) (\(reason)))",
                    farewell: "You were disconnected by \(user.nick) (\(reason))")
@@ -149,9 +157,15 @@ extension ChatServer {
 
     func ircWallops(_ user: User, _ message: Message) throws(ChatError) {
         guard user.isOperator else { throw .noPrivileges }
-        let irc = Message(source: user.prefix, "WALLOPS", message.params[0]).bytes
-        for other in nicks.values where other.receivesWallops || other.isOperator {
-            other.send(other.isIRC ? irc : Plain.info("WALLOPS from \(user.nick): \(message.params[0])"))
+        if clustered(user) { publish(.control, Message("WALLOPS", message.params[0]), about: user) }
+        wallops(message.params[0], from: user)
+    }
+
+    /// To every operator and +w user here (a cluster's other nodes do the same for theirs).
+    func wallops(_ text: String, from user: User) {
+        let irc = Message(source: user.prefix, "WALLOPS", text).bytes
+        for other in nicks.values where !isRemote(other) && (other.receivesWallops || other.isOperator) {
+            other.send(other.isIRC ? irc : Plain.info("WALLOPS from \(user.nick): \(text)"))
         }
     }
 }

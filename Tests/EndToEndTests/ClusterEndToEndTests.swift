@@ -113,6 +113,19 @@ final class ClusterEndToEndTests: XCTestCase {
         XCTAssertEqual(heard, (1...11).map { "line \($0)" }, "each of bob's lines once, in order")
     }
 
+    func testANodeStoppedBySIGTERMHasItsUsersQuitAtOnce() throws {
+        let a = try node("a.test", peers: 1, ttl: 60), b = try node("b.test", peers: 1, ttl: 60)
+        waitForMesh()
+        let alice = try ircUser(port: a.port, nick: "alice", room: "#ops")
+        let bob = try ircUser(port: b.port, nick: "bob", room: "#ops")
+        XCTAssertTrue(alice.waitFor(":bob!bob@127.0.0.1 JOIN #ops"))
+        a.signal(SIGTERM)
+        XCTAssertTrue(alice.waitFor("ERROR :Closing Link: 127.0.0.1 (Server shutting down)"))
+        // Long before the 60 s TTL: the node said goodbye.
+        XCTAssertTrue(bob.waitFor(":alice!alice@127.0.0.1 QUIT :Server shutting down", timeout: 3))
+        XCTAssertEqual(a.waitForExit(), 0)
+    }
+
     func testRedisRestartIsToldToUsersAndTheNodesFindEachOtherAgain() throws {
         let (_, _, _, alice, bob, carol) = try threeNodesInOneRoom()
         redis.stop()

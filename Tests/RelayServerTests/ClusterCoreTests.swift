@@ -1,3 +1,4 @@
+import Foundation
 import RelayIRC
 import XCTest
 @testable import RelayServer
@@ -112,6 +113,50 @@ final class ClusterCoreTests: XCTestCase {
         send(b, bob, "/me grins")
         XCTAssertEqual(carol.take(), [":bob!guest1@127.0.0.1 PRIVMSG #ops :\u{1}ACTION grins\u{1}"])
         XCTAssertEqual(alice.take().count, 1)
+    }
+
+    func testAPlainUsersLongestLineIsWholeForPlainReadersAndCutForIRCOnEveryNode() {
+        let alice = a.ircUser("alice")
+        let bob = b.plainUser(nick: "bob")
+        let dave = c.plainUser(nick: "dave")
+        redis.pump()
+        for (harness, client) in [(b!, bob), (c!, dave)] { send(harness, client, "/join #ops") }
+        send(a, alice, "JOIN #ops")
+        _ = (alice.take(), bob.take(), dave.take())
+        // 500 bytes: within what a plain user may send, past what fits an IRC line with bob's prefix.
+        let long = (1...100).map { String(format: "w%03d", $0) }.joined(separator: " ")
+        send(b, bob, long)
+        b.advance(by: .seconds(10))  // flood control: a long line costs more than one token
+        redis.pump()
+        let irc = alice.take()
+        XCTAssertEqual(irc.count, 1)
+        XCTAssertEqual(irc.first?.utf8.count, 510, "cut to fit, as on one server")
+        let plain = dave.take()
+        XCTAssertGreaterThan(plain.count, 1)
+        XCTAssertEqual(plain.map { $0.hasPrefix("<bob> ") ? String($0.dropFirst(6)) : $0 }.joined(separator: " "), long)
+    }
+
+    func testAnOperatorKillsSomeoneOnAnotherNodeThroughTheirNode() {
+        let admin = a.connect()
+        a.server.reconfigure({ var config = a.server.config; config.operators = ["admin": "pw"]; return config }())
+        a.send(admin, "NICK admin")
+        a.send(admin, "USER admin 0 * :admin")
+        a.send(admin, "OPER admin pw")
+        let eve = b.ircUser("eve")
+        let carol = c.ircUser("carol")
+        redis.pump()
+        send(c, carol, "JOIN #ops")
+        send(b, eve, "JOIN #ops")
+        _ = (admin.take(), carol.take(), eve.take())
+        send(a, admin, "WALLOPS :maintenance at noon")
+        send(a, admin, "KILL eve :spam")
+        XCTAssertEqual(eve.take(), [
+            ":admin!admin@127.0.0.1 KILL eve :spam",
+            "ERROR :Closing Link: 127.0.0.1 (Killed (admin (spam)))",
+        ])
+        XCTAssertTrue(eve.closed)
+        XCTAssertEqual(carol.take(), [":eve!eve@127.0.0.1 QUIT :Killed (admin (spam))"])
+        XCTAssertEqual(admin.take(), [":admin!admin@127.0.0.1 WALLOPS :maintenance at noon"])
     }
 
     func testJoinsPartsAndQuitsAreSeenAcrossNodes() {

@@ -65,7 +65,7 @@ extension ChatServer {
         let earliest = room.history.first?.millis ?? .max
         var older: [HistoryLine] = []
         for bytes in lines {
-            guard let message = try? Message.parse(bytes[...]), message.params.count == 2,
+            guard let message = try? Message.parse(bytes[...], maxLength: ClusterEvent.maxLength), message.params.count == 2,
                   let millis = message.tags["t"].flatMap({ Int64($0) }), millis < earliest,
                   let source = message.source else { continue }
             let kind: MessageKind = message.command == "ACTION" ? .action : .privmsg
@@ -147,14 +147,15 @@ extension ChatServer {
 
     /// One event from another node, as published.
     public func clusterReceive(_ line: ArraySlice<UInt8>, now: ContinuousClock.Instant) {
-        guard let cluster, cluster.linked, let message = try? Message.parse(line),
-              let node = message.tags["n"] ?? nil, ClusterEvent.isValidNodeID(node), node != cluster.nodeID else { return }
+        guard let cluster, cluster.linked, let message = try? Message.parse(line, maxLength: ClusterEvent.maxLength),
+              let node = message.tags["n"], ClusterEvent.isValidNodeID(node), node != cluster.nodeID else { return }
         let params = message.params
         let name = params.first ?? node
         switch message.command {
         case "HELLO":
             cluster.peers[node] = (name, now)
             log(.info, "cluster-node-joined", [("node", node), ("server", name)])
+            publish(.control, Message("BEAT", config.name))  // the newcomer learns of this node now, users or not
             return publishSnapshot()
         case "BEAT":
             if cluster.peers[node] == nil { log(.info, "cluster-node-joined", [("node", node), ("server", name)]) }
@@ -177,7 +178,7 @@ extension ChatServer {
         default:
             if cluster.peers[node] == nil { cluster.peers[node] = (node, now) } else { cluster.peers[node]!.lastSeen = now }
         }
-        guard let uidText = message.tags["u"] ?? nil, let uid = Int(uidText) else { return }
+        guard let uidText = message.tags["u"], let uid = Int(uidText) else { return }
         let key = "\(node)/\(uid)"
         if message.command == "USER" { return addProxy(key, node: node, uid: uid, params, now: now) }
         guard let id = cluster.proxies[key], let proxy = users[id] else { return }
@@ -250,6 +251,14 @@ extension ChatServer {
             setInvisible(proxy, modes.contains("i"))
             setOperator(proxy, modes.contains("o"))
             proxy.isBot = modes.contains("B")
+        case "KILL":
+            // An operator on another node; the target is ours (KILL goes to its node only).
+            guard params.count >= 2, let target = nicks[Casemapping.fold(params[0])], !isRemote(target) else { return }
+            log(.info, "kill", [("by", proxy.nick), ("nick", target.nick), ("reason", params[1]), ("server", serverName(of: proxy))])
+            kill(target, by: proxy, reason: params[1])
+        case "WALLOPS":
+            guard let text = params.first else { return }
+            wallops(text, from: proxy)
         case "SETNAME":
             guard let realname = params.first else { return }
             proxy.realname = realname

@@ -17,6 +17,10 @@ public struct ClusterEvent: Equatable, Sendable {
     public let route: Route
     public let line: [UInt8]
 
+    /// The longest event, tags aside: a plain user's line may be longer than
+    /// IRC's 510 bytes (IRC readers get it cut, plain readers whole, on every node).
+    public static let maxLength = 16_384
+
     public init(route: Route, line: [UInt8]) {
         self.route = route
         self.line = line
