@@ -4,7 +4,7 @@
 // not try to link them. Build and run them with scripts/fuzz.sh.
 import PackageDescription
 
-let names = ["Framer", "Message", "Server", "PlainCommands", "ClientSession", "URL", "Bridge", "BotReply", "Webhook"]
+let names = ["Framer", "Message", "Server", "PlainCommands", "ClientSession", "URL", "Bridge", "BotReply", "Webhook", "Cluster"]
 
 let package = Package(
     name: "relay-fuzz",

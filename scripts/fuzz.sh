@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds=${1:-60}
-targets=${FUZZ_TARGETS:-"Framer Message Server PlainCommands ClientSession URL Bridge BotReply Webhook"}
+targets=${FUZZ_TARGETS:-"Framer Message Server PlainCommands ClientSession URL Bridge BotReply Webhook Cluster"}
 export SWIFT_BACKTRACE=enable=no   # Swift's crash handler confuses libFuzzer's reports
 # A seeded run is only repeatable if Dictionary and Set iterate the same way each time.
 [ -n "${FUZZ_SEED:-}" ] && export SWIFT_DETERMINISTIC_HASHING=1

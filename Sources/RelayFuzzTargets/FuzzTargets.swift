@@ -13,6 +13,7 @@ public enum FuzzTargets {
         ("Bridge", BridgeTarget.run),
         ("BotReply", BotReplyTarget.run),
         ("Webhook", WebhookTarget.run),
+        ("Cluster", ClusterTarget.run),
     ]
 
     public static func target(named name: String) -> (([UInt8]) -> Void)? {

@@ -11,7 +11,8 @@ extension ChatServer {
             for room in user.rooms where !room.members.contains(where: { $0 === user }) {
                 return "\(user.nick) lists \(room.name), which does not list them"
             }
-            if user.registered, nicks[Casemapping.fold(user.nick)] !== user {
+            // (In a cluster, a remote user whose nick an older claim holds waits for its node to rename it.)
+            if user.registered, nicks[Casemapping.fold(user.nick)] !== user, !isRemote(user) {
                 return "\(user.nick) is registered but not in the nick index"
             }
         }
