@@ -7,22 +7,6 @@ import RelayServer
 /// the local users stay clean and IRC lines fit; the bookkeeping stays
 /// consistent through events, the link's loss and its return.
 enum ClusterTarget {
-    private final class Endpoint: ClientEndpoint {
-        let irc: Bool
-        var closed = false
-        init(irc: Bool) { self.irc = irc }
-
-        func send(_ line: [UInt8]) {
-            precondition(!closed, "a line after close()")
-            precondition(isCleanWireLine(line), "a line break or NUL inside a line")
-            guard irc else { return }
-            let tags = line.first == UInt8(ascii: "@") ? (line.firstIndex(of: UInt8(ascii: " ")) ?? 0) + 1 : 0
-            precondition(line.count - tags <= 512, "an IRC line over 512 bytes")
-        }
-
-        func close() { closed = true }
-    }
-
     static func run(_ data: [UInt8]) {
         var cursor = FuzzCursor(data)
         let seed = cursor.byte()
@@ -67,7 +51,7 @@ enum ClusterTarget {
         server.joinCluster(nodeID: "nme", ttl: .seconds(8))
         var now = ContinuousClock.now
         server.clusterLinkUp(now: now, wasLost: false)
-        let irc = Endpoint(irc: true), plain = Endpoint(irc: false)
+        let irc = CheckedEndpoint(irc: true), plain = CheckedEndpoint(irc: false)
         server.accept(1, endpoint: irc, host: "127.0.0.1", now: now)
         server.accept(2, endpoint: plain, host: "127.0.0.2", now: now)
         for line in ["NICK ana", "USER ana 0 * :Ana", "JOIN #ops"] { server.receive(1, line: ArraySlice(line.utf8), now: now) }

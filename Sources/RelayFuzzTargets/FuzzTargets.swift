@@ -1,3 +1,6 @@
+import RelayIRC
+import RelayServer
+
 /// The fuzz targets, by name: each takes arbitrary bytes, drives one parser or
 /// core that sees untrusted input, and traps (`precondition`) when an
 /// invariant breaks. libFuzzer runs them (fuzz/, scripts/fuzz.sh); `swift test`
@@ -41,6 +44,28 @@ struct FuzzCursor {
         defer { index = bytes.count }
         return bytes[min(index, bytes.count)...]
     }
+}
+
+/// A client of the fuzzed core: every line it is sent is one clean line (CRLF
+/// only at its end, no NUL); an IRC client's fits 512 bytes (tags aside) and
+/// parses; nothing comes after close().
+final class CheckedEndpoint: ClientEndpoint {
+    let irc: Bool
+    var closed = false
+    init(irc: Bool) { self.irc = irc }
+
+    func send(_ line: [UInt8]) {
+        precondition(!closed, "a line after close()")
+        precondition(isCleanWireLine(line), "a line break or NUL inside a line: \(String(decoding: line, as: UTF8.self).debugDescription)")
+        guard irc else { return }
+        // IRCv3 tags do not count against 512 bytes; they have 8191 of their own.
+        let tags = line.first == UInt8(ascii: "@") ? (line.firstIndex(of: UInt8(ascii: " ")) ?? 0) + 1 : 0
+        precondition(tags <= 8191, "tags over 8191 bytes")
+        precondition(line.count - tags <= 512, "an IRC line over 512 bytes: \(line.count): \(String(decoding: line, as: UTF8.self).debugDescription)")
+        precondition((try? Message.parse(line.dropLast(2))) != nil, "an IRC line that does not parse")
+    }
+
+    func close() { closed = true }
 }
 
 /// Lines as the framer would cut them (CR, LF or CRLF), for targets that take lines.

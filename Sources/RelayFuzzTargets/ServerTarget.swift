@@ -13,25 +13,6 @@ enum ServerTarget {
     /// Three plain users: the plain dialect's slash commands and text.
     static func runPlain(_ data: [UInt8]) { run(data, plainOnly: true) }
 
-    private final class Endpoint: ClientEndpoint {
-        let irc: Bool
-        var closed = false
-        init(irc: Bool) { self.irc = irc }
-
-        func send(_ line: [UInt8]) {
-            precondition(!closed, "a line after close()")
-            precondition(isCleanWireLine(line), "a line break or NUL inside a line: \(String(decoding: line, as: UTF8.self).debugDescription)")
-            guard irc else { return }
-            // IRCv3 tags do not count against 512 bytes; they have 8191 of their own.
-            let tags = line.first == UInt8(ascii: "@") ? (line.firstIndex(of: UInt8(ascii: " ")) ?? 0) + 1 : 0
-            precondition(tags <= 8191, "tags over 8191 bytes")
-            precondition(line.count - tags <= 512, "an IRC line over 512 bytes: \(line.count): \(String(decoding: line, as: UTF8.self).debugDescription)")
-            precondition((try? Message.parse(line.dropLast(2))) != nil, "an IRC line that does not parse")
-        }
-
-        func close() { closed = true }
-    }
-
     private static func run(_ data: [UInt8], plainOnly: Bool) {
         var config = ServerConfig()
         config.name = "fuzz.server"
@@ -55,8 +36,8 @@ enum ServerTarget {
         persistence.channels = [channel]
         let server = ChatServer(config: config, wallClock: { 1_700_000_000 }, persistence: persistence)
         var now = ContinuousClock.now
-        let endpoints = plainOnly ? [Endpoint(irc: false), Endpoint(irc: false), Endpoint(irc: false)]
-                                  : [Endpoint(irc: true), Endpoint(irc: false), Endpoint(irc: false)]
+        let endpoints = plainOnly ? [CheckedEndpoint(irc: false), CheckedEndpoint(irc: false), CheckedEndpoint(irc: false)]
+                                  : [CheckedEndpoint(irc: true), CheckedEndpoint(irc: false), CheckedEndpoint(irc: false)]
         for (index, endpoint) in endpoints.enumerated() { server.accept(index + 1, endpoint: endpoint, host: "127.0.0.\(index + 1)", now: now) }
         if !plainOnly {
             // ana negotiated every capability: tags, batches and labels are fuzzed too.

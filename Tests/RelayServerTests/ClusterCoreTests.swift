@@ -92,7 +92,8 @@ final class ClusterCoreTests: XCTestCase {
         redis.pump()
     }
 
-    func testMessagesReachEveryNodeOnceInEachDialect() {
+    /// alice (IRC) on a, bob (plain) on b, carol (IRC) on c, all in #ops, what they were told so far read.
+    func threeInOps() -> (alice: FakeClient, bob: FakeClient, carol: FakeClient) {
         let alice = a.ircUser("alice")
         let bob = b.plainUser(nick: "bob")
         let carol = c.ircUser("carol")
@@ -101,6 +102,11 @@ final class ClusterCoreTests: XCTestCase {
         send(b, bob, "/join #ops")
         send(c, carol, "JOIN #ops")
         _ = (alice.take(), bob.take(), carol.take())
+        return (alice, bob, carol)
+    }
+
+    func testMessagesReachEveryNodeOnceInEachDialect() {
+        let (alice, bob, carol) = threeInOps()
 
         send(a, alice, "PRIVMSG #ops :hello from a")
         XCTAssertEqual(bob.take(), ["<alice> hello from a"])
@@ -180,16 +186,9 @@ final class ClusterCoreTests: XCTestCase {
     }
 
     func testQueriesSeeTheWholeCluster() {
-        let alice = a.ircUser("alice")
-        let bob = b.plainUser(nick: "bob")
-        let carol = c.ircUser("carol")
-        redis.pump()
-        send(a, alice, "JOIN #ops")
-        send(b, bob, "/join #ops")
-        _ = carol.take()
-
+        let (_, _, carol) = threeInOps()
         send(c, carol, "NAMES #ops")
-        XCTAssertEqual(carol.take(), [":c.test 353 carol = #ops :@alice bob", ":c.test 366 carol #ops :End of /NAMES list"])
+        XCTAssertEqual(carol.take(), [":c.test 353 carol = #ops :@alice bob carol", ":c.test 366 carol #ops :End of /NAMES list"])
         send(c, carol, "WHOIS bob")
         let whois = carol.take()
         XCTAssertTrue(whois.contains(":c.test 311 carol bob guest1 127.0.0.1 * :guest1"), "\(whois)")
@@ -199,11 +198,12 @@ final class ClusterCoreTests: XCTestCase {
         XCTAssertEqual(carol.take(), [
             ":c.test 352 carol #ops alice 127.0.0.1 a.test alice H@ :0 alice Real",
             ":c.test 352 carol #ops guest1 127.0.0.1 b.test bob H :0 guest1",
+            ":c.test 352 carol #ops carol 127.0.0.1 c.test carol H :0 carol Real",
             ":c.test 315 carol #ops :End of /WHO list",
         ])
         c.advance(by: .seconds(10))  // flood control: queries cost more than lines
         send(c, carol, "LIST")
-        XCTAssertTrue(carol.take().contains(":c.test 322 carol #ops 2 :"))
+        XCTAssertTrue(carol.take().contains(":c.test 322 carol #ops 3 :"))
         c.advance(by: .seconds(10))
         send(c, carol, "LUSERS")
         let lusers = carol.take()

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from compare import HERE, ROOT, SERVER_CPU, LOAD_CPU, build_loadgen, free_port, wait_listening
+from compare import ROOT, SERVER_CPU, LOAD_CPU, build_loadgen, free_port, stop_process, wait_listening
 from procstat import cpu_seconds
 
 
@@ -42,13 +42,7 @@ class Process:
         wait_listening(port, self.proc)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 def start(binary, nodes, redis):
