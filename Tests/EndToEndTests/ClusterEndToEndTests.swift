@@ -205,6 +205,23 @@ final class ClusterEndToEndTests: XCTestCase {
         XCTAssertNotNil(ana.waitFor { $0.hasPrefix("-!- You joined #here") })
         sleep(2)  // retries go on, quietly
         XCTAssertEqual(lonely.stderr.components(separatedBy: "cluster-link-failed").count, 2)
+        // Stopping does not wait for Redis.
+        let asked = Date()
+        lonely.signal(SIGTERM)
+        XCTAssertEqual(lonely.waitForExit(timeout: 5), 0)
+        XCTAssertLessThan(Date().timeIntervalSince(asked), 3)
+    }
+
+    func testARedisThatStopsAnsweringIsGivenUpAndFoundAgain() throws {
+        let a = try node("a.test", peers: 0)
+        XCTAssertTrue(a.waitForStderr("cluster-node", timeout: 5))
+        let ana = try plainUser(a, nick: "ana")
+        usleep(300_000)
+        // Frozen, not closed: no RST, no EOF; only silence.
+        kill(redis.process!.processIdentifier, SIGSTOP)
+        XCTAssertNotNil(ana.waitFor(timeout: 8) { $0.hasPrefix("-!- Lost the link to the rest of the network (Redis: no answer for ") })
+        kill(redis.process!.processIdentifier, SIGCONT)
+        XCTAssertTrue(ana.waitFor("-!- The link to the rest of the network is back.", timeout: 15))
     }
 
     func testABadClusterURLIsOneLineAndExit2() throws {
