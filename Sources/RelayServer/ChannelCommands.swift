@@ -108,8 +108,15 @@ extension ChatServer {
         guard room.contains(user) else { throw .notOnChannel(room.name) }
         if room.contains(target) { throw .userOnChannel(target.nick, room.name) }
         if room.modes.inviteOnly && !room.isOperator(user) && !user.isOperator { throw .chanOpPrivsNeeded(room.name) }
-        room.invited.insert(target.id)
         numeric(user, "341", target.nick, room.name)
+        invite(target, to: room, by: user)
+    }
+
+    /// Lets `target` past +i (and +b, +l) once, and tells them (and the room's members who asked).
+    func invite(_ target: User, to room: Room, by user: User) {
+        room.invited.insert(target.id)
+        // In a cluster every node lets them in: they may join on theirs.
+        if clustered(user) { publish(.control, Message("INVITE", target.nick, room.name), about: user) }
         let invite = event(Message(source: user.prefix, "INVITE", target.nick, room.name), from: user)
         target.send(irc: invite, plain: Plain.info("\(user.nick) invites you to \(room.name): type /join \(room.name)"))
         // invite-notify: the room's other members who asked see it too.

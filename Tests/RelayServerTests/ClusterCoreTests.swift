@@ -265,6 +265,21 @@ final class ClusterCoreTests: XCTestCase {
         XCTAssertEqual(carol.take().first, ":c.test 353 carol = #ops :@alice")
     }
 
+    func testAnInviteLetsSomeoneIntoAnInviteOnlyRoomOnTheirOwnNode() {
+        let alice = a.ircUser("alice")
+        let bob = b.ircUser("bob")
+        redis.pump()
+        send(a, alice, "JOIN #vip")
+        send(a, alice, "MODE #vip +i")
+        send(b, bob, "JOIN #vip")
+        XCTAssertEqual(bob.take(), [":b.test 473 bob #vip :Cannot join channel (+i)"])
+        send(a, alice, "INVITE bob #vip")
+        XCTAssertEqual(bob.take(), [":alice!alice@127.0.0.1 INVITE bob #vip"])
+        send(b, bob, "JOIN #vip")
+        XCTAssertEqual(bob.take().first, ":bob!bob@127.0.0.1 JOIN #vip")
+        XCTAssertTrue(alice.take().contains(":bob!bob@127.0.0.1 JOIN #vip"))
+    }
+
     func testASilentNodesUsersQuitEverywhereWithinTheTTL() {
         let alice = a.ircUser("alice")
         let carol = c.ircUser("carol")

@@ -251,6 +251,9 @@ extension ChatServer {
             setInvisible(proxy, modes.contains("i"))
             setOperator(proxy, modes.contains("o"))
             proxy.isBot = modes.contains("B")
+        case "INVITE":
+            guard let room = room(1), let target = nicks[Casemapping.fold(params[0])] else { return }
+            invite(target, to: room, by: proxy)
         case "KILL":
             // An operator on another node; the target is ours (KILL goes to its node only).
             guard params.count >= 2, let target = nicks[Casemapping.fold(params[0])], !isRemote(target) else { return }
