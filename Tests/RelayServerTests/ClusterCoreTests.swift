@@ -396,5 +396,8 @@ final class ClusterCoreTests: XCTestCase {
         }
         XCTAssertEqual(c.server.remoteUserCount, 0)
         XCTAssertEqual(carol.take(), [])
+        // A node whose id begins with this one's is another node.
+        c.server.clusterReceive(ArraySlice("@n=nc1;u=5 USER eve e h irc 0 0 - * x.test r".utf8), now: c.now)
+        XCTAssertEqual(c.server.remoteUserCount, 1)
     }
 }

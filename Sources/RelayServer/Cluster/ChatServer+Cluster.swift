@@ -147,7 +147,9 @@ extension ChatServer {
 
     /// One event from another node, as published.
     public func clusterReceive(_ line: ArraySlice<UInt8>, now: ContinuousClock.Instant) {
-        guard let cluster, cluster.linked, let message = try? Message.parse(line, maxLength: ClusterEvent.maxLength),
+        // Pub/sub hands a node its own events too (every room line it said): dropped before parsing.
+        guard let cluster, cluster.linked, !cluster.isOwn(line) else { return }
+        guard let message = try? Message.parse(line, maxLength: ClusterEvent.maxLength),
               let node = message.tags["n"], ClusterEvent.isValidNodeID(node), node != cluster.nodeID else { return }
         let params = message.params
         let name = params.first ?? node

@@ -33,9 +33,19 @@ final class ClusterState {
     /// snapshot sent when the link is back says it all.
     var linked = false
 
+    /// How this node's events begin ("@n=ID;" or "@n=ID "): `n` sorts first among the tags.
+    private let ownTag: [UInt8]
+
+    func isOwn(_ line: ArraySlice<UInt8>) -> Bool {
+        guard line.count > ownTag.count, line.starts(with: ownTag) else { return false }
+        let next = line[line.startIndex + ownTag.count]
+        return next == UInt8(ascii: ";") || next == UInt8(ascii: " ")
+    }
+
     init(nodeID: String, ttl: Duration) {
         self.nodeID = nodeID
         self.ttl = ttl
+        self.ownTag = Array("@n=\(nodeID)".utf8)
     }
 
     /// How often a node says it is alive, and how long a silent one is trusted:
