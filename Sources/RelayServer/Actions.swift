@@ -240,7 +240,7 @@ extension ChatServer {
                 }
             }
             if user.caps.contains(.echoMessage) { user.send(irc) }
-            if clustered(user) { publish(.room(room.folded), Message(kind.clusterCommand, address, text), about: user) }
+            if clustered(user) { publish(.room(room.folded), Message(kind.clusterCommand, address, text), about: user, clientTags: tags) }
             if kind != .notice && !forPrograms && only == nil {
                 if clustered(user) { storeShared(text, kind: kind, in: room, from: user, millis: irc.millis) }
                 for piece in pieces {
@@ -262,7 +262,7 @@ extension ChatServer {
                 if user.caps.contains(.echoMessage) { user.send(irc) }  // even a CTCP a plain user never sees
             }
             if isRemote(recipient) && clustered(user), let node = cluster?.homes[recipient.id]?.node {
-                publish(.node(node), Message(kind.clusterCommand, recipient.nick, text), about: user)
+                publish(.node(node), Message(kind.clusterCommand, recipient.nick, text), about: user, clientTags: tags)
             }
             if recipient.isPlain && forPrograms { return }
             for piece in pieces(of: text, from: source, to: recipient.nick, kind: kind) {

@@ -280,6 +280,24 @@ final class ClusterCoreTests: XCTestCase {
         XCTAssertTrue(alice.take().contains(":bob!bob@127.0.0.1 JOIN #vip"))
     }
 
+    func testClientTagsCrossNodes() {
+        let alice = a.ircv3User("alice", caps: "message-tags")
+        let carol = c.ircv3User("carol", caps: "message-tags")
+        redis.pump()
+        send(a, alice, "JOIN #ops")
+        send(c, carol, "JOIN #ops")
+        _ = (alice.take(), carol.take())
+        send(a, alice, "@+typing=active TAGMSG #ops")
+        XCTAssertEqual(carol.take().map { FakeClient.tag("+typing", of: $0) }, ["active"])
+        send(a, alice, "@+draft/reply=abc;+example.com/x=a\\sb :alice PRIVMSG #ops :yes")
+        let line = carol.take().first ?? ""
+        XCTAssertEqual(FakeClient.tag("+draft/reply", of: line), "abc")
+        XCTAssertEqual(FakeClient.tag("+example.com/x", of: line), "a\\sb")
+        XCTAssertTrue(line.hasSuffix(" :alice!alice@127.0.0.1 PRIVMSG #ops :yes"), line)
+        send(c, carol, "@+typing=paused TAGMSG alice")
+        XCTAssertEqual(alice.take().map { FakeClient.tag("+typing", of: $0) }, ["paused"])
+    }
+
     func testASilentNodesUsersQuitEverywhereWithinTheTTL() {
         let alice = a.ircUser("alice")
         let carol = c.ircUser("carol")

@@ -102,7 +102,7 @@ extension Harness {
         let client = connect()
         send(client, "CAP LS 302")
         send(client, "CAP REQ :\(caps)")
-        precondition(client.lines.last == ":test.server CAP * ACK :\(caps)", "ACK: \(client.lines)")
+        precondition(client.lines.last == ":\(server.config.name) CAP * ACK :\(caps)", "ACK: \(client.lines)")
         send(client, "NICK \(nick)")
         send(client, "USER \(nick.lowercased()) 0 * :\(nick) Real")
         send(client, "CAP END")

@@ -184,7 +184,7 @@ extension ChatServer {
         let key = "\(node)/\(uid)"
         if message.command == "USER" { return addProxy(key, node: node, uid: uid, params, now: now) }
         guard let id = cluster.proxies[key], let proxy = users[id] else { return }
-        applyRemote(message.command, params, by: proxy)
+        applyRemote(message.command, params, by: proxy, clientTags: message.tags["c"].map { Array($0.utf8) } ?? [])
     }
 
     // MARK: Proxies
@@ -215,7 +215,7 @@ extension ChatServer {
     }
 
     /// A remote user's action, applied as its node already decided it.
-    private func applyRemote(_ command: String, _ params: [String], by proxy: User) {
+    private func applyRemote(_ command: String, _ params: [String], by proxy: User, clientTags: [UInt8]) {
         func room(_ index: Int) -> Room? { params.count > index ? rooms[Casemapping.fold(params[index])] : nil }
         switch command {
         case "NICK" where params.count >= 2 && Names.isValidNick(params[0], maxLength: Int.max):
@@ -233,7 +233,10 @@ extension ChatServer {
         case "PRIVMSG", "NOTICE", "ACTION":
             guard params.count >= 2 else { return }
             let kind: MessageKind = command == "NOTICE" ? .notice : command == "ACTION" ? .action : .privmsg
-            try? say(proxy, to: params[0], text: params[1], kind: kind)
+            try? say(proxy, to: params[0], text: params[1], kind: kind, tags: clientTags)
+        case "TAGMSG":
+            guard let target = params.first, !clientTags.isEmpty else { return }
+            try? tagmsg(proxy, to: target, tags: clientTags)
         case "TOPIC":
             guard let room = room(0), params.count >= 2 else { return }
             setTopic(proxy, room, to: params[1])
@@ -379,11 +382,13 @@ extension ChatServer {
     // MARK: Local events out
 
     /// Queues an event about `user` (a local one) for the other nodes.
-    func publish(_ route: ClusterEvent.Route, _ message: Message, about user: User? = nil) {
+    /// `clientTags`: what the sender's client-only tags are (`+draft/reply=…;+typing=…`), carried as one tag `c`.
+    func publish(_ route: ClusterEvent.Route, _ message: Message, about user: User? = nil, clientTags: [UInt8] = []) {
         guard let cluster, cluster.linked else { return }
         var message = message
         message.tags["n"] = cluster.nodeID
         if let user { message.tags["u"] = String(user.id) }
+        if !clientTags.isEmpty { message.tags["c"] = String(decoding: clientTags, as: UTF8.self) }
         cluster.outbox.append(ClusterEvent(route: route, line: Array(message.bytes.dropLast(2))))  // no CRLF: Redis frames it
     }
 

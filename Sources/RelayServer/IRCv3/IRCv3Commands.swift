@@ -6,19 +6,25 @@ extension ChatServer {
     /// TAGMSG: tags and nothing else, for message-tags clients only (plain
     /// users and IRC clients that did not ask get nothing).
     func ircTagmsg(_ user: User, _ message: Message) throws(ChatError) {
-        let tags = Self.clientTags(of: message, from: user)
-        let target = message.params[0]
+        try tagmsg(user, to: message.params[0], tags: Self.clientTags(of: message, from: user))
+    }
+
+    func tagmsg(_ user: User, to target: String, tags: [UInt8]) throws(ChatError) {
         if Names.isChannel(target) {
             let room = try existingRoom(target)
             if let why = silenced(user, in: room) { throw .cannotSendToChannel(room.name, why: why) }  // +n, +m, +b, muted
             let line = event(Message(source: user.prefix, "TAGMSG", room.name), from: user, msgid: nextMsgid(), clientTags: tags)
             for member in room.members where member !== user && member.caps.contains(.messageTags) { member.send(line) }
             if user.caps.contains(.echoMessage) { user.send(line) }
+            if clustered(user) { publish(.room(room.folded), Message("TAGMSG", room.name), about: user, clientTags: tags) }
         } else {
             guard let recipient = nicks[Casemapping.fold(target)] else { throw .noSuchNick(target) }
             let line = event(Message(source: user.prefix, "TAGMSG", recipient.nick), from: user, msgid: nextMsgid(), clientTags: tags)
             if recipient.caps.contains(.messageTags) { recipient.send(line) }
             if user.caps.contains(.echoMessage) { user.send(line) }
+            if isRemote(recipient) && clustered(user), let node = cluster?.homes[recipient.id]?.node {
+                publish(.node(node), Message("TAGMSG", recipient.nick), about: user, clientTags: tags)
+            }
         }
     }
 
