@@ -125,7 +125,7 @@ complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "r
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" cluster' -l 'cluster' -d 'Share rooms with the other nodes using this Redis (7 or later for sharded pub/sub): redis://HOST[:6379][/DB], or rediss:// for TLS.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" cluster-password-file' -l 'cluster-password-file' -d 'The Redis password (or set RELAY_CLUSTER_PASSWORD); a password in the URL works but shows in ps.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" cluster-tls-ca' -l 'cluster-tls-ca' -d 'With rediss://: the CA certificate that signed Redis\'s (PEM); default, the system\'s store.' -rfka ''
-complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" cluster-ttl' -l 'cluster-ttl' -d 'Seconds a silent node is trusted: a node that dies has its users quit everywhere within this.' -rfka ''
+complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" cluster-ttl' -l 'cluster-ttl' -d 'Seconds a silent node is trusted: a node that dies has its users quit everywhere within this (default 15).' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" nick-length' -l 'nick-length' -d 'Longest nick.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" channel-length' -l 'channel-length' -d 'Longest channel name.' -rfka ''
 complete -c 'relay' -n '__relay_should_offer_completions_for_flags_or_options "relay serve" topic-length' -l 'topic-length' -d 'Longest topic.' -rfka ''

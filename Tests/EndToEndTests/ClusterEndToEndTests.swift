@@ -193,6 +193,11 @@ final class ClusterEndToEndTests: XCTestCase {
         sleep(2)
         XCTAssertEqual(lonely.stderr.components(separatedBy: "cluster-refused").count, 2, lonely.stderr)
         XCTAssertFalse(lonely.stderr.contains("s3cret"))
+
+        // TLS on one side only: said, with what to change.
+        let plainSpeaker = try RelayProcess.serve(["--cluster", "redis://127.0.0.1:\(secure.port)"])
+        nodes.append(plainSpeaker)
+        XCTAssertTrue(plainSpeaker.waitForStderr("before answering HELLO (a TLS port? then rediss://)", timeout: 10), plainSpeaker.stderr)
     }
 
     func testANodeWithoutRedisServesItsOwnAndSaysWhyOnce() throws {

@@ -140,8 +140,8 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("With rediss://: the CA certificate that signed Redis's (PEM); default, the system's store.", valueName: "file"))
     var clusterTlsCa: String?
 
-    @Option(help: "Seconds a silent node is trusted: a node that dies has its users quit everywhere within this.")
-    var clusterTtl = 15
+    @Option(help: "Seconds a silent node is trusted: a node that dies has its users quit everywhere within this (default 15).")
+    var clusterTtl: Int?
 
     @Option(help: "Longest nick.")
     var nickLength = 30
@@ -186,11 +186,11 @@ struct Serve: ParsableCommand {
         try Limits.check("--topic-length", topicLength, Limits.topicLength)
         try Limits.check("--max-channels", maxChannels, Limits.channels)
         try Limits.check("--max-list", maxList, 1...10_000)
-        try Limits.check("--cluster-ttl", clusterTtl, 2...3_600)
+        if let clusterTtl { try Limits.check("--cluster-ttl", clusterTtl, 2...3_600) }
         if let cluster {
             do { _ = try RedisURL(parsing: cluster) } catch { throw ValidationError(error.description) }
-        } else if clusterPasswordFile != nil || clusterTlsCa != nil {
-            throw ValidationError("--cluster-password-file and --cluster-tls-ca need --cluster URL")
+        } else if clusterPasswordFile != nil || clusterTlsCa != nil || clusterTtl != nil {
+            throw ValidationError("--cluster-password-file, --cluster-tls-ca and --cluster-ttl need --cluster URL")
         }
         if !lobby.isEmpty && !Names.isValidChannel(ClientTarget.roomName(lobby), maxLength: channelLength) {
             throw ValidationError("--lobby \(lobby) is not a room name")
@@ -357,7 +357,7 @@ struct Serve: ParsableCommand {
                 let url = try RedisURL(parsing: cluster)
                 let password = try Secrets.read(file: clusterPasswordFile, environment: "RELAY_CLUSTER_PASSWORD")
                 let clusterTLS = url.tls ? try TLSContext.client(caFile: clusterTlsCa) : nil
-                server.core.joinCluster(nodeID: ClusterEvent.makeNodeID(random: UInt64.random(in: 0...UInt64.max)), ttl: .seconds(clusterTtl))
+                server.core.joinCluster(nodeID: ClusterEvent.makeNodeID(random: UInt64.random(in: 0...UInt64.max)), ttl: .seconds(clusterTtl ?? 15))
                 let link = ClusterLink(loop: loop, url: url, password: password, tls: clusterTLS, core: server.core, log: log)
                 link.afterCore = { [unowned server] in server.syncCoreTimer() }
                 server.cluster = link

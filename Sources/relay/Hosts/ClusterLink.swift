@@ -47,6 +47,10 @@ final class ClusterLink: ConnectionDelegate {
     private var beatTimer: TimerID?
     private var lastHeard = ContinuousClock.now
     private var stopped = false
+    /// A connection whose HELLO is not answered in this time is given up: a
+    /// TLS port spoken to in plain, or plain Redis in TLS, may just wait.
+    private let handshakeTimeout: Duration = .seconds(10)
+    private var handshakeTimer: TimerID?
 
     init(loop: EventLoop, url: RedisURL, password: String?, tls: TLSContext?, core: ChatServer, log: OperatorLog) {
         self.loop = loop
@@ -115,6 +119,12 @@ final class ClusterLink: ConnectionDelegate {
         }
         self.connection = connection
         lastHeard = .now
+        handshakeTimer = loop.schedule(after: handshakeTimeout) { [weak self, weak connection] in
+            guard let self, let connection, self.connection === connection, !self.linked else { return }
+            self.handshakeTimer = nil
+            self.lost("no answer to HELLO within \(self.handshakeTimeout.components.seconds) s"
+                      + (self.url.tls ? " (is that port TLS?)" : " (a TLS port? then rediss://)"))
+        }
         // HELLO first: the rest depends on its answer (the version).
         var hello = ["HELLO", "3"]
         if let password { hello += ["AUTH", url.username ?? "default", password] }
@@ -134,6 +144,8 @@ final class ClusterLink: ConnectionDelegate {
 
     /// HELLO answered: select the database, listen, and tell the cluster.
     private func handshakeDone(_ reply: RESPValue) {
+        if let handshakeTimer { loop.cancel(handshakeTimer) }
+        handshakeTimer = nil
         if let pairs = reply.elements, let index = pairs.firstIndex(of: .bulk(Array("version".utf8))) ?? pairs.firstIndex(of: .simple("version")),
            index + 1 < pairs.count, let version = pairs[index + 1].text {
             sharded = (Int(version.prefix { $0 != "." }) ?? 7) >= 7
@@ -163,6 +175,8 @@ final class ClusterLink: ConnectionDelegate {
     /// The link failed or never came up: the core is told (once), and it is tried again.
     private func lost(_ reason: String) {
         connecting = nil
+        if let handshakeTimer { loop.cancel(handshakeTimer) }
+        handshakeTimer = nil
         if let connection {
             connection.delegate = nil
             connection.abort()
@@ -282,7 +296,10 @@ final class ClusterLink: ConnectionDelegate {
         guard self.connection === connection else { return }
         self.connection = nil
         if stopped { return }
-        lost(reason ?? "closed")
+        var why = reason ?? "closed"
+        // Closed before HELLO was answered: most often TLS on one side only.
+        if !linked && !awaited.isEmpty { why += url.tls ? " before answering HELLO (is that port TLS?)" : " before answering HELLO (a TLS port? then rediss://)" }
+        lost(why)
     }
 
     private func say(_ level: ServerLogEvent.Level, _ what: String, _ fields: [(String, String)]) {
