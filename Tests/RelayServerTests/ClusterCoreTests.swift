@@ -92,6 +92,17 @@ final class ClusterCoreTests: XCTestCase {
         redis.pump()
     }
 
+    /// alice (IRC) on a and carol (IRC) on c, both in #ops, what they were told so far read.
+    func twoInOps() -> (alice: FakeClient, carol: FakeClient) {
+        let alice = a.ircUser("alice")
+        let carol = c.ircUser("carol")
+        redis.pump()
+        send(a, alice, "JOIN #ops")
+        send(c, carol, "JOIN #ops")
+        _ = (alice.take(), carol.take())
+        return (alice, carol)
+    }
+
     /// alice (IRC) on a, bob (plain) on b, carol (IRC) on c, all in #ops, what they were told so far read.
     func threeInOps() -> (alice: FakeClient, bob: FakeClient, carol: FakeClient) {
         let alice = a.ircUser("alice")
@@ -243,12 +254,7 @@ final class ClusterCoreTests: XCTestCase {
     }
 
     func testTopicModesAndKicksAreAppliedEverywhere() {
-        let alice = a.ircUser("alice")
-        let carol = c.ircUser("carol")
-        redis.pump()
-        send(a, alice, "JOIN #ops")
-        send(c, carol, "JOIN #ops")
-        _ = (alice.take(), carol.take())
+        let (alice, carol) = twoInOps()
         send(a, alice, "TOPIC #ops :release at noon")
         XCTAssertEqual(carol.take(), [":alice!alice@127.0.0.1 TOPIC #ops :release at noon"])
         send(a, alice, "MODE #ops +m")
@@ -299,12 +305,7 @@ final class ClusterCoreTests: XCTestCase {
     }
 
     func testASilentNodesUsersQuitEverywhereWithinTheTTL() {
-        let alice = a.ircUser("alice")
-        let carol = c.ircUser("carol")
-        redis.pump()
-        send(a, alice, "JOIN #ops")
-        send(c, carol, "JOIN #ops")
-        _ = carol.take()
+        let (_, carol) = twoInOps()
         redis.nodes["na"]!.linked = false  // node a dies: no more beats, no events
         redis.advance(by: .seconds(5), except: ["na"])
         XCTAssertEqual(carol.take(), [], "trusted for 3/4 of the 8 s TTL")
@@ -315,12 +316,7 @@ final class ClusterCoreTests: XCTestCase {
     }
 
     func testANodeThatStopsSaysSoAndItsUsersQuitAtOnce() {
-        let alice = a.ircUser("alice")
-        let carol = c.ircUser("carol")
-        redis.pump()
-        send(a, alice, "JOIN #ops")
-        send(c, carol, "JOIN #ops")
-        _ = carol.take()
+        let (_, carol) = twoInOps()
         a.server.clusterLeave(reason: "Server shutting down")
         redis.pump()
         XCTAssertEqual(carol.take(), [":alice!alice@127.0.0.1 QUIT :Server shutting down"])
