@@ -48,8 +48,8 @@ enum ClusterTarget {
         config.historyLength = 3
         config.floodRate = 0
         let server = ChatServer(config: config, wallClock: { 1_700_000_000 })
-        server.joinCluster(nodeID: "nme", ttl: .seconds(8))
         var now = ContinuousClock.now
+        server.joinCluster(nodeID: "nme", ttl: .seconds(8), now: now)
         server.clusterLinkUp(now: now, wasLost: false)
         let irc = CheckedEndpoint(irc: true), plain = CheckedEndpoint(irc: false)
         server.accept(1, endpoint: irc, host: "127.0.0.1", now: now)

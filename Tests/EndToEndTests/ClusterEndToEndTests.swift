@@ -145,6 +145,8 @@ final class ClusterEndToEndTests: XCTestCase {
             if line.hasSuffix(" JOIN #ops") { back.insert(line) }
         }
         XCTAssertEqual(back, [":alice!alice@127.0.0.1 JOIN #ops", ":bob!guest1@127.0.0.1 JOIN #ops"])
+        // alice's node too (each node comes back on its own backoff): only then is it one room again.
+        XCTAssertTrue(alice.waitFor(":bob!guest1@127.0.0.1 JOIN #ops", timeout: 15))
         bob.sendLine("after the restart")
         XCTAssertTrue(carol.waitFor(":bob!guest1@127.0.0.1 PRIVMSG #ops :after the restart"))
         XCTAssertTrue(alice.waitFor(":bob!guest1@127.0.0.1 PRIVMSG #ops :after the restart"))

@@ -20,7 +20,7 @@ final class FakeRedis {
 
     func add(_ id: String, name: String, ttl: Duration = .seconds(8)) -> Harness {
         let harness = Harness { $0.name = name }
-        harness.server.joinCluster(nodeID: id, ttl: ttl)
+        harness.server.joinCluster(nodeID: id, ttl: ttl, now: harness.now)
         nodes[id] = Node(harness: harness)
         order.append(id)
         harness.server.clusterLinkUp(now: harness.now, wasLost: false)
@@ -400,6 +400,22 @@ final class ClusterCoreTests: XCTestCase {
         XCTAssertEqual(dave.take().suffix(4), [
             "-!- Recent messages in #ops:", "<alice> deploy at noon", "* alice pours coffee", "<alice> welcome",
         ])
+    }
+
+    func testANodeReconnectingInALoopCostsTheOthersOneSnapshotASecond() {
+        _ = a.ircUser("alice")
+        redis.pump()
+        let before = redis.published.filter { $0.node == "na" && $0.line.contains(" USER ") }.count
+        func snapshots() -> Int { redis.published.filter { $0.node == "na" && $0.line.contains(" USER ") }.count - before }
+        // Twenty HELLOs in the same instant (a node flapping).
+        for flap in 0..<20 { a.server.clusterReceive(ArraySlice("@n=nflap\(flap) HELLO flap.test".utf8), now: a.now) }
+        redis.pump()
+        XCTAssertEqual(snapshots(), 3, "5 at once, 2 of them spent answering b and c at the start")
+        // What is owed goes out with the next beat (one for all), then one a beat at most.
+        redis.advance(by: .seconds(2))
+        XCTAssertEqual(snapshots(), 4)
+        redis.advance(by: .seconds(2))
+        XCTAssertEqual(snapshots(), 4, "nothing owed, nothing sent")
     }
 
     func testEventsFromStrangersOrItselfAreIgnored() {

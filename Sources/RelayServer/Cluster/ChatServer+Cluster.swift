@@ -13,8 +13,8 @@ extension ChatServer {
     // MARK: The host's side
 
     /// Makes this core one node of a cluster. Events are produced once `clusterLinkUp`.
-    public func joinCluster(nodeID: String, ttl: Duration) {
-        cluster = ClusterState(nodeID: nodeID, ttl: ttl)
+    public func joinCluster(nodeID: String, ttl: Duration, now: ContinuousClock.Instant = .now) {
+        cluster = ClusterState(nodeID: nodeID, ttl: ttl, now: now)
     }
 
     public var clusterNodeID: String? { cluster?.nodeID }
@@ -135,7 +135,11 @@ extension ChatServer {
     /// Says this node is alive, and gives up on nodes silent for too long.
     public func clusterHeartbeat(now: ContinuousClock.Instant) {
         guard let cluster, cluster.linked else { return }
-        publish(.control, Message("BEAT", config.name))
+        if cluster.snapshotOwed {
+            answerHello()
+        } else {
+            publish(.control, Message("BEAT", config.name))
+        }
         for (node, peer) in cluster.peers where now - peer.lastSeen >= cluster.silenceLimit {
             let silent = now - peer.lastSeen
             let millis = silent.components.seconds * 1000 + silent.components.attoseconds / 1_000_000_000_000_000
@@ -157,8 +161,12 @@ extension ChatServer {
         case "HELLO":
             cluster.peers[node] = (name, now)
             log(.info, "cluster-node-joined", [("node", node), ("server", name)])
-            publish(.control, Message("BEAT", config.name))  // the newcomer learns of this node now, users or not
-            return publishSnapshot()
+            // Snapshots are heard by every node, so one answers every HELLO owed. A few go
+            // at once (nodes coming back together after Redis did); past that, one with each
+            // beat: a node that reconnects in a loop costs the others one a beat, not one a HELLO.
+            if cluster.snapshotBudget.take(now: now) { return answerHello() }
+            cluster.snapshotOwed = true
+            return
         case "BEAT":
             if cluster.peers[node] == nil { log(.info, "cluster-node-joined", [("node", node), ("server", name)]) }
             cluster.peers[node] = (name, now)
@@ -421,6 +429,14 @@ extension ChatServer {
     func announceJoin(_ user: User, _ room: Room) {
         let flags = (room.isOperator(user) ? "o" : "") + (room.voiced.contains(user.id) ? "v" : "")
         publish(.control, Message("JOIN", room.name, flags.isEmpty ? "-" : flags), about: user)
+    }
+
+    /// A beat (the newcomer learns of this node now, users or not) and a snapshot.
+    private func answerHello() {
+        guard let cluster else { return }
+        cluster.snapshotOwed = false
+        publish(.control, Message("BEAT", config.name))
+        publishSnapshot()
     }
 
     /// Everything other nodes need to know of this one: its users, where they

@@ -1,3 +1,5 @@
+import RelayIRC
+
 /// What a node of a cluster keeps beyond its own users (see `ChatServer+Cluster`).
 final class ClusterState {
     /// This node's id (`ClusterEvent.makeNodeID`) and how long a silent node is trusted.
@@ -29,6 +31,10 @@ final class ClusterState {
     var historyToFetch: [String] = []
     /// Lines said here, for the room's shared history in Redis.
     var historyToStore: [(room: String, line: [UInt8])] = []
+    /// Snapshots sent in answer to HELLOs: 5 at once, then one a second; a
+    /// HELLO past that is owed one, sent with the next beat.
+    var snapshotBudget: TokenBucket
+    var snapshotOwed = false
     /// Redis is reachable: events go out. While not, nothing is queued: the
     /// snapshot sent when the link is back says it all.
     var linked = false
@@ -42,9 +48,10 @@ final class ClusterState {
         return next == UInt8(ascii: ";") || next == UInt8(ascii: " ")
     }
 
-    init(nodeID: String, ttl: Duration) {
+    init(nodeID: String, ttl: Duration, now: ContinuousClock.Instant) {
         self.nodeID = nodeID
         self.ttl = ttl
+        self.snapshotBudget = TokenBucket(burst: 5, rate: 1, now: now)
         self.ownTag = Array("@n=\(nodeID)".utf8)
     }
 
