@@ -134,7 +134,7 @@ struct Serve: ParsableCommand {
         valueName: "url"))
     var cluster: String?
 
-    @Option(help: ArgumentHelp("The Redis password (or set RELAY_CLUSTER_PASSWORD); a password in the URL works but shows in ps.", valueName: "file"))
+    @Option(help: ArgumentHelp("The Redis password (or set RELAY_CLUSTER_PASSWORD); one in the URL works too (masked in ps, kept in the shell's history).", valueName: "file"))
     var clusterPasswordFile: String?
 
     @Option(help: ArgumentHelp("With rediss://: the CA certificate that signed Redis's (PEM); default, the system's store.", valueName: "file"))
