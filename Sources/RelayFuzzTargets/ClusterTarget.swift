@@ -50,7 +50,7 @@ enum ClusterTarget {
         let server = ChatServer(config: config, wallClock: { 1_700_000_000 })
         var now = ContinuousClock.now
         server.joinCluster(nodeID: "nme", ttl: .seconds(8), now: now)
-        server.clusterLinkUp(now: now, wasLost: false)
+        server.clusterLinkUp(wasLost: false)
         let irc = CheckedEndpoint(irc: true), plain = CheckedEndpoint(irc: false)
         server.accept(1, endpoint: irc, host: "127.0.0.1", now: now)
         server.accept(2, endpoint: plain, host: "127.0.0.2", now: now)
@@ -79,7 +79,7 @@ enum ClusterTarget {
         server.clusterLinkDown(reason: "fuzz")
         if let problem = server.consistencyProblem() { preconditionFailure(problem) }
         precondition(server.remoteUserCount == 0, "remote users left after the link was lost")
-        server.clusterLinkUp(now: now, wasLost: true)
+        server.clusterLinkUp(wasLost: true)
         if let problem = server.consistencyProblem() { preconditionFailure(problem) }
     }
 }

@@ -240,9 +240,11 @@ extension ChatServer {
                 }
             }
             if user.caps.contains(.echoMessage) { user.send(irc) }
-            if clustered(user) { publish(.room(room.folded), Message(kind.clusterCommand, address, text), about: user, clientTags: tags) }
-            if kind != .notice && !forPrograms && only == nil {
-                if clustered(user) { storeShared(text, kind: kind, in: room, from: user, millis: irc.millis) }
+            let kept = kind != .notice && !forPrograms && only == nil  // in the room's history
+            if clustered(user) {
+                publishSaid(kind, to: address, text, in: room, by: user, millis: irc.millis, clientTags: tags, kept: kept)
+            }
+            if kept {
                 for piece in pieces {
                     remember(HistoryLine(text: piece, isAction: kind == .action, source: source,
                                          sender: user.id, millis: irc.millis, msgid: msgid.number,

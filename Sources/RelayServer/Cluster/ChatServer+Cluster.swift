@@ -86,7 +86,7 @@ extension ChatServer {
     /// Redis is reachable (again): say hello (every node answers with what it
     /// has), tell the others what this node has, and tell local users if the
     /// link had been lost.
-    public func clusterLinkUp(now: ContinuousClock.Instant, wasLost: Bool) {
+    public func clusterLinkUp(wasLost: Bool) {
         guard let cluster else { return }
         cluster.linked = true
         cluster.outbox.removeAll()
@@ -117,14 +117,20 @@ extension ChatServer {
         cluster.historyToFetch.append(room.folded)
     }
 
-    /// A line said here, for the room's shared history.
-    func storeShared(_ text: String, kind: MessageKind, in room: Room, from user: User, millis: Int64) {
-        guard let cluster, cluster.linked, room.historyLimit > 0 else { return }
-        var tags = ["t": String(millis)]
-        if let account = user.account { tags["a"] = account }
-        if user.isBot { tags["b"] = "1" }
-        let message = Message(tags: tags, source: user.prefix, command: kind == .action ? "ACTION" : "PRIVMSG", params: [room.name, text])
-        cluster.historyToStore.append((room.folded, Array(message.bytes.dropLast(2))))
+    /// What a local user said in a room: one line, serialized once, both the
+    /// event for the room's channel and (when `kept`) the entry of its shared
+    /// history, which is why it carries the source, time, account and bot flag.
+    func publishSaid(_ kind: MessageKind, to address: String, _ text: String, in room: Room, by user: User,
+                     millis: Int64, clientTags: [UInt8], kept: Bool) {
+        guard let cluster, cluster.linked else { return }
+        var message = Message(source: user.prefix, command: kind.clusterCommand, params: [address, text])
+        message.tags = ["n": cluster.nodeID, "u": String(user.id), "t": String(millis)]
+        if let account = user.account { message.tags["a"] = account }
+        if user.isBot { message.tags["b"] = "1" }
+        if !clientTags.isEmpty { message.tags["c"] = String(decoding: clientTags, as: UTF8.self) }
+        let line = Array(message.bytes.dropLast(2))
+        cluster.outbox.append(ClusterEvent(route: .room(room.folded), line: line))
+        if kept && room.historyLimit > 0 { cluster.historyToStore.append((room.folded, line)) }
     }
 
     /// This node is stopping: the others drop its users at once.

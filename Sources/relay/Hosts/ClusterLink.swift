@@ -133,8 +133,7 @@ final class ClusterLink: ConnectionDelegate {
     }
 
     private func send(_ words: [String], awaiting: Awaited?) {
-        connection?.send(RESP.command(words.map { Array($0.utf8) }))
-        if let awaiting { self.awaited.append(awaiting) }
+        send(words.map { Array($0.utf8) }, awaiting: awaiting)
     }
 
     private func send(_ words: [[UInt8]], awaiting: Awaited?) {
@@ -161,7 +160,7 @@ final class ClusterLink: ConnectionDelegate {
             say(.info, "cluster-link-up", [("redis", url.description)])
         }
         outageReported = false
-        core.clusterLinkUp(now: .now, wasLost: everLinked)
+        core.clusterLinkUp(wasLost: everLinked)
         everLinked = true
         afterCore()
     }
@@ -263,8 +262,9 @@ final class ClusterLink: ConnectionDelegate {
 
     private func handle(_ value: RESPValue) {
         if case .push(let items) = value {
-            guard items.count >= 3, let kind = items[0].text, kind == "message" || kind == "smessage",
-                  let payload = items[2].bytes, linked else { return }
+            // A delivery is ["message" or "smessage", channel, payload]; told apart by bytes, no String made.
+            guard linked, items.count >= 3, case .bulk(let kind?) = items[0], kind.elementsEqual("message".utf8) || kind.elementsEqual("smessage".utf8),
+                  case .bulk(let payload?) = items[2] else { return }
             core.clusterReceive(payload[...], now: .now)
             return afterCore()
         }
