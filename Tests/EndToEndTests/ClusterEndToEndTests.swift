@@ -65,6 +65,10 @@ final class ClusterEndToEndTests: XCTestCase {
         XCTAssertTrue(carol.waitFor(":bob!guest1@127.0.0.1 PRIVMSG #ops :hi from b"))
         carol.sendLine("PRIVMSG bob :just you")
         XCTAssertTrue(bob.waitFor("*carol* just you"))
+        // Redis 7: the room is a sharded channel, listened to by the three nodes with someone in it.
+        let redisClient = try TestClient(port: redis.port)
+        redisClient.send("PUBSUB SHARDNUMSUB relay:room:#ops\r\n")
+        XCTAssertEqual((0..<4).map { _ in redisClient.readLine() }, ["*2", "$15", "relay:room:#ops", ":3"])
 
         carol.sendLine("NAMES #ops")
         let names = carol.waitFor { $0.hasPrefix(":c.test 353 carol = #ops :") }?.split(separator: ":").last

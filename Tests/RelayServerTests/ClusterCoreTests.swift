@@ -23,7 +23,7 @@ final class FakeRedis {
         harness.server.joinCluster(nodeID: id, ttl: ttl, now: harness.now)
         nodes[id] = Node(harness: harness)
         order.append(id)
-        harness.server.clusterLinkUp(now: harness.now, wasLost: false)
+        harness.server.clusterLinkUp(wasLost: false)
         pump()
         return harness
     }
@@ -248,7 +248,10 @@ final class ClusterCoreTests: XCTestCase {
         XCTAssertEqual(redis.nodes["nb"]!.rooms, [])
         XCTAssertEqual(redis.nodes["na"]!.rooms, ["#quiet"])
         send(a, alice, "PRIVMSG #quiet :shh")
-        XCTAssertEqual(redis.published.filter { $0.line.contains("shh") }.map(\.channel), ["relay:room:#quiet"])
+        let said = redis.published.filter { $0.line.contains("shh") }
+        XCTAssertEqual(said.map(\.channel), ["relay:room:#quiet"])
+        // The same bytes are the room's shared history entry: serialized once.
+        XCTAssertEqual(redis.history["#quiet"]?.map { String(decoding: $0, as: UTF8.self) }, said.map(\.line))
         send(c, carol, "PART #quiet")
         XCTAssertEqual(redis.nodes["nc"]!.rooms, [])
     }
@@ -366,7 +369,7 @@ final class ClusterCoreTests: XCTestCase {
         XCTAssertEqual(alice.take(), [":bob!guest1@127.0.0.1 QUIT :b.test stopped answering"])
 
         redis.nodes["nb"]!.linked = true
-        b.server.clusterLinkUp(now: b.now, wasLost: true)
+        b.server.clusterLinkUp(wasLost: true)
         redis.pump()
         XCTAssertEqual(bob.take(), ["-!- The link to the rest of the network is back.", "-!- alice joined #ops"])
         XCTAssertEqual(alice.take(), [":bob!guest1@127.0.0.1 JOIN #ops"])
