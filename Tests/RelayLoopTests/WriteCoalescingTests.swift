@@ -1,3 +1,4 @@
+import Glibc
 @testable import RelayLoop
 import XCTest
 
@@ -86,6 +87,53 @@ final class WriteCoalescingTests: XCTestCase {
         let waited = ContinuousClock.now - began
         XCTAssertGreaterThanOrEqual(waited, .milliseconds(19))
         XCTAssertLessThan(waited, .seconds(2), "woke for the held flush, with no timer and no event")
+    }
+
+    private final class Reader: ReadinessHandler {
+        var reads = 0
+        func handle(_ event: ReadyEvent) {
+            var sink = [UInt8](repeating: 0, count: 4096)
+            if read(event.fd, &sink, sink.count) > 0 { reads += 1 }
+        }
+    }
+
+    /// Input waits for the window's end as output does: lines that come within
+    /// it are read together once it is over, one wake-up rather than one each.
+    /// Without a busy flush, input is read as it comes. Timers keep their time.
+    func testInputWaitsForTheWindowsEndAfterABusyFlush() throws {
+        for kind in SelectorKind.allCases {
+            var now = start
+            let loop = EventLoop(selector: try kind.make(), clock: { now })
+            loop.coalescing = WriteCoalescing(window: .milliseconds(1), busyWriters: 32)
+            var fds: [Int32] = [0, 0]
+            XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
+            defer { close(fds[0]); close(fds[1]) }
+            try setNonBlocking(fds[0])
+            let reader = Reader()
+            try loop.watch(fds[0], interest: .read, handler: reader)
+
+            XCTAssertEqual(write(fds[1], "quiet\n", 6), 6)
+            try loop.runOnce(maximumWait: .zero)
+            XCTAssertEqual(reader.reads, 1, "\(kind): no busy flush: read at once")
+
+            for _ in 0..<40 { loop.flushSoon(Writer()) }
+            try loop.runOnce(maximumWait: .zero)
+            var fired = false
+            loop.schedule(after: .microseconds(500)) { fired = true }
+            now += .microseconds(300)
+            XCTAssertEqual(write(fds[1], "one\n", 4), 4)
+            try loop.runOnce(maximumWait: .zero)
+            XCTAssertEqual(reader.reads, 1, "\(kind): within the window: not read")
+            now += .microseconds(200)
+            XCTAssertEqual(write(fds[1], "two\n", 4), 4)
+            try loop.runOnce(maximumWait: .zero)
+            XCTAssertTrue(fired, "\(kind): a timer inside the window runs on time")
+            XCTAssertEqual(reader.reads, 1, "\(kind): the timer's turn leaves input waiting")
+            now += .microseconds(500)
+            try loop.runOnce(maximumWait: .zero)
+            XCTAssertEqual(reader.reads, 2, "\(kind): the window is over: both lines in one read")
+            loop.unwatch(fds[0])
+        }
     }
 
     /// Stopping flushes what is held: nothing queued is lost at exit.

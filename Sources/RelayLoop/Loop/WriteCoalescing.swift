@@ -12,6 +12,11 @@
 /// `window` after that flush; output queued after the window (the room has
 /// gone quiet) is written at once. Nothing is ever held longer than `window`
 /// after the last flush, and a window of zero turns holding off.
+///
+/// The loop holds input for the same window (as a NIC driver's NAPI polls
+/// instead of taking an interrupt per packet): a line read within the window
+/// could only join the held output, so the loop sleeps until the window's end
+/// and reads what came in one go, one wake-up instead of one per line.
 /// Pure: the caller passes the clock's time.
 public struct WriteCoalescing: Sendable {
     /// The most output is held after a busy flush; zero is off.
@@ -30,7 +35,7 @@ public struct WriteCoalescing: Sendable {
 
     public static let off = WriteCoalescing(window: .zero)
 
-    /// Until when output queued now waits; nil: write it now.
+    /// Until when output queued now, and input arriving now, waits; nil: at once.
     public func holdUntil(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
         guard window > .zero, let lastBusyFlush else { return nil }
         let until = lastBusyFlush + window

@@ -125,7 +125,7 @@ struct Serve: ParsableCommand {
     var logFormat: OperatorLog.Format = .text
 
     @Option(help: ArgumentHelp(
-        "Milliseconds output may wait after a busy write (to 32 or more clients at once), so the next lines leave in the same write; 0 writes at once.",
+        "Milliseconds output (and input) may wait after a busy write (to 32 or more clients at once), so the next lines leave in the same write; 0 writes at once.",
         valueName: "ms"))
     var coalesce = 1.0
 
