@@ -6,8 +6,8 @@ One room, R receivers and one sender (scripts/bench/loadgen.c). Set-ups:
   1 node:            relay serve, everyone on it (no Redis).
   1 node + Redis:    the same node with --cluster (what the link costs alone).
   3 nodes + Redis:   three nodes on one Redis; receivers spread evenly, the
-                     sender on node 1 and receiver 0 (whose latency is taken)
-                     on node 2, so each line crosses Redis.
+                     sender on node 1; latency is taken on receivers of nodes
+                     2 and 3, so each timed line crosses Redis.
 
 For each: paced (PER_S lines a second for a few seconds: deliveries/s, p50/p99
 latency from the sender's write to a receiver's read) and saturation (LINES
