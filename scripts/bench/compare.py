@@ -26,6 +26,7 @@ import os
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -226,7 +227,7 @@ def main():
     parser.add_argument("--lines", type=int, default=40000, help="lines in the saturation burst")
     parser.add_argument("--idle", type=int, default=3000)
     parser.add_argument("--only", default="paced,saturation,idle")
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of everything; past one, a table of medians follows")
     args = parser.parse_args()
     args.binary = os.path.abspath(args.binary)  # servers run in their own work directories
     if any(name.startswith("relay") for name in args.servers.split(",")) and not os.access(args.binary, os.X_OK):
@@ -267,9 +268,8 @@ def run(args, gen):
     print(f"receivers {args.receivers}; paced: {args.rate:g} lines/s ({rate:,} deliveries/s) for {args.seconds:g} s; "
           f"saturation: {args.lines:,} lines at once; idle: {args.idle:,} connections; server on CPU {SERVER_CPU}, "
           f"load on CPU {LOAD_CPU}\n", flush=True)
-    print("| server | paced: CPU µs/delivery | paced: p50 / p99 µs | saturation: deliveries/s | "
-          "saturation: CPU µs/delivery | deliveries per CPU-second | idle: bytes/connection |")
-    print("| --- | --- | --- | --- | --- | --- | --- |", flush=True)
+    print(HEADER, flush=True)
+    runs = {}  # each server's results, run by run
     for _ in range(args.repeat):
         for server in servers:
             if not server.available():
@@ -299,14 +299,39 @@ def run(args, gen):
             if failed:
                 print(f"| {server.name} | {failed} | | | | | |", flush=True)
                 continue
-            note = lambda r: "" if not r or r["missing"] <= 0 else f" ({r['missing']:,} lost)"
-            print(f"| {server.name} "
-                  f"| {fmt(p and p['cpu_us'], '.3f')}{note(p)} "
-                  f"| {fmt(p and p['p50'], ',')} / {fmt(p and p['p99'], ',')} "
-                  f"| {fmt(s and s['per_s'], ',.0f')}{note(s)} "
-                  f"| {fmt(s and s['cpu_us'], '.3f')} "
-                  f"| {fmt(s and s['per_cpu_s'], ',.0f')} "
-                  f"| {fmt(i and i['bytes'], ',')} |", flush=True)
+            print_row(server.name, p, s, i)
+            runs.setdefault(server.name, []).append((p, s, i))
+    if args.repeat > 1:
+        # One run on this machine can be off by several per cent: the median of
+        # each figure over the runs is what to compare.
+        print(f"\nThe median of each figure over {args.repeat} runs:\n")
+        print(HEADER)
+        for name, results in runs.items():
+            print_row(name, *(median_of([r[k] for r in results]) for k in range(3)))
+
+
+HEADER = ("| server | paced: CPU µs/delivery | paced: p50 / p99 µs | saturation: deliveries/s | "
+          "saturation: CPU µs/delivery | deliveries per CPU-second | idle: bytes/connection |\n"
+          "| --- | --- | --- | --- | --- | --- | --- |")
+
+
+def print_row(name, p, s, i):
+    note = lambda r: "" if not r or r["missing"] <= 0 else f" ({r['missing']:,.0f} lost)"
+    print(f"| {name} "
+          f"| {fmt(p and p['cpu_us'], '.3f')}{note(p)} "
+          f"| {fmt(p and p['p50'], ',.0f')} / {fmt(p and p['p99'], ',.0f')} "
+          f"| {fmt(s and s['per_s'], ',.0f')}{note(s)} "
+          f"| {fmt(s and s['cpu_us'], '.3f')} "
+          f"| {fmt(s and s['per_cpu_s'], ',.0f')} "
+          f"| {fmt(i and i['bytes'], ',.0f')} |", flush=True)
+
+
+def median_of(results):
+    """Each figure's median over the runs that have it; None if none has."""
+    present = [r for r in results if r]
+    if not present:
+        return None
+    return {key: statistics.median(r[key] for r in present) for key in present[0]}
 
 
 if __name__ == "__main__":
