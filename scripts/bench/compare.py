@@ -19,7 +19,9 @@ usage: scripts/bench/compare.py [--servers relay,redis,...] [--receivers 200] [-
                                 [--seconds 4] [--lines 40000] [--idle 3000] [--only paced,saturation,idle]
                                 [--relay-arg=--coalesce=0 ...] [--repeat 1]
 Loopback only; every run is bounded in time. Figures on a 2-core machine are
-noisy: compare ratios within one run, never across runs.
+noisy: compare ratios within one run, never across runs. To compare two builds,
+alternate them and take medians:
+  scripts/bench/compare.py --servers relay,relay@/tmp/relay-before --only paced --repeat 8
 """
 import argparse
 import os
@@ -218,7 +220,9 @@ def fmt(value, spec):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--servers", default="relay,redis,inspircd,ngircd,ncat")
+    parser.add_argument("--servers", default="relay,redis,inspircd,ngircd,ncat",
+                        help="relay, redis, inspircd, ngircd, ncat; relay:FLAG runs relay with a flag, "
+                             "relay@BINARY another build (with --repeat, the two alternate run by run)")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/relay"))
     parser.add_argument("--relay-arg", action="append", default=[], help="an extra argument for relay serve")
     parser.add_argument("--receivers", type=int, default=200)
@@ -256,9 +260,13 @@ def run(args, gen):
     servers = []
     for name in args.servers.split(","):
         if name.startswith("relay"):
-            extra = args.relay_arg + [a for a in name.split(":")[1:] if a]
-            label = "relay" + (" " + " ".join(extra) if extra else "")
-            servers.append(Server(label, "irc", relay_argv(args.binary, extra), [args.binary]))
+            # relay[@BINARY][:FLAG...]: another build (to compare two, run by run) and flags.
+            head, *flags = name.split(":")
+            binary = os.path.abspath(head[len("relay@"):]) if head.startswith("relay@") else args.binary
+            extra = args.relay_arg + [a for a in flags if a]
+            label = "relay" + (f" ({head[len('relay@'):]})" if binary != args.binary else "") \
+                + (" " + " ".join(extra) if extra else "")
+            servers.append(Server(label, "irc", relay_argv(binary, extra), [binary]))
         elif name in catalogue:
             servers.append(catalogue[name])
         else:
