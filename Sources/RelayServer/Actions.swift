@@ -224,8 +224,10 @@ extension ChatServer {
             // instructions at 200 receivers (callgrind, scripts/bench/RESULTS.md).
             let untagged = irc.line, tagged = Capability.tagged.rawValue
             let fits = untagged.count <= Message.maxLength + 2  // cut to fit once, not per member
-            for member in room.members where member !== user
-                && (only == nil || room.isOperator(member) || (only == "+" && room.voiced.contains(member.id))) {
+            room.forEachMember { member in
+                guard member !== user,
+                      only == nil || room.isOperator(member) || (only == "+" && room.voiced.contains(member.id))
+                else { return }
                 if member.isIRC {
                     if member.caps.rawValue & tagged != 0 {
                         member.send(irc)

@@ -89,6 +89,22 @@ final class Room {
         self.historyLimit = historyLimit
     }
 
+    /// Calls `body` with each member, as `for member in members` would, minus
+    /// the retain and release per member that such a loop pays around every
+    /// call the compiler cannot see into (a member's `send`): 17 % of the CPU of
+    /// a saturated room in `perf`. Safe because `snapshot`, held for the whole
+    /// loop, keeps every member it lists alive, whatever `body` does to the room
+    /// (a change to `members` copies it first).
+    @inline(__always)
+    func forEachMember(_ body: (User) -> Void) {
+        let snapshot = members
+        snapshot.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices {
+                Unmanaged.passUnretained(buffer[index])._withUnsafeGuaranteedRef(body)
+            }
+        }
+    }
+
     func isOperator(_ user: User) -> Bool { operators.contains(user.id) }
 
     func canSpeak(_ user: User) -> Bool { operators.contains(user.id) || voiced.contains(user.id) }
