@@ -19,9 +19,10 @@ enum Dialect: UInt8 {
 ///
 /// Memory: one of these per connection, so what most connections never use
 /// lives in objects made on first use (`more`, IRCv3 and rarer state) or kept
-/// only until registration (`pending`). The fields the room loop reads for each
-/// delivery come first: before any of ContinuousClock.Instant's (a type from
-/// the standard library whose layout is resilient), their offsets are fixed.
+/// only until registration (`pending`), and times are 8-byte `Tick`s. The
+/// fields the room loop reads for each delivery come first: before the
+/// `TokenBucket` (which holds a ContinuousClock.Instant, a type from the
+/// standard library whose layout is resilient), their offsets are fixed.
 final class User {
     // Read for every delivery.
     let endpoint: ClientEndpoint
@@ -67,25 +68,37 @@ final class User {
     /// Until registration is complete; then dropped (one pointer).
     private var pending: Registration?
 
-    // Times (ContinuousClock.Instant): last, see above.
-    var connectedAt: ContinuousClock.Instant
+    // Times, kept as Ticks (8 bytes, not an Instant's 16) behind Instant accessors.
+    var connectedAt: ContinuousClock.Instant {
+        get { connected.instant }
+        set { connected = Tick(newValue) }
+    }
     /// The last line received (keepalive) and the last message sent (WHOIS idle).
-    var lastActivity: ContinuousClock.Instant
-    var lastMessageAt: ContinuousClock.Instant
+    var lastActivity: ContinuousClock.Instant {
+        get { active.instant }
+        set { active = Tick(newValue) }
+    }
+    var lastMessageAt: ContinuousClock.Instant {
+        get { messaged.instant }
+        set { messaged = Tick(newValue) }
+    }
     /// A PING was sent and its answer is awaited.
     var pingSentAt: ContinuousClock.Instant? {
-        get { hasPingSent ? pingSent : nil }
-        set { hasPingSent = newValue != nil; if let newValue { pingSent = newValue } }
+        get { hasPingSent ? pingSent.instant : nil }
+        set { hasPingSent = newValue != nil; if let newValue { pingSent = Tick(newValue) } }
     }
     /// The earliest deadline queued for this user in the core's heap.
     var nextCheck: ContinuousClock.Instant? {
-        get { hasNextCheck ? nextCheckAt : nil }
-        set { hasNextCheck = newValue != nil; if let newValue { nextCheckAt = newValue } }
+        get { hasNextCheck ? nextCheckAt.instant : nil }
+        set { hasNextCheck = newValue != nil; if let newValue { nextCheckAt = Tick(newValue) } }
     }
-    // The two above as plain Instants with their flags among the Bools: an
-    // Optional Instant takes 24 bytes, the flag one byte of a word already there.
-    private var pingSent: ContinuousClock.Instant
-    private var nextCheckAt: ContinuousClock.Instant
+    private var connected: Tick
+    private var active: Tick
+    private var messaged: Tick
+    // The two optional ones with their flags among the Bools: an Optional
+    // takes a word more, the flag one byte of a word already there.
+    private var pingSent: Tick
+    private var nextCheckAt: Tick
     /// Flood control: the one token bucket (the lines waiting for tokens are `floodQueue`).
     var flood: TokenBucket
 
@@ -94,11 +107,12 @@ final class User {
         self.endpoint = endpoint
         self.host = host
         self.dialect = dialect
-        self.connectedAt = now
-        self.lastActivity = now
-        self.lastMessageAt = now
-        self.pingSent = now
-        self.nextCheckAt = now
+        let tick = Tick(now)
+        self.connected = tick
+        self.active = tick
+        self.messaged = tick
+        self.pingSent = tick
+        self.nextCheckAt = tick
         self.flood = flood
         self.pending = Registration(plainAt: now)
     }
