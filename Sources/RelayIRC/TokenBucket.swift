@@ -7,42 +7,68 @@ public struct TokenBucket: Sendable {
     /// Tokens it holds at most; changing it (a reload) takes effect at the next refill.
     public var burst: Int { didSet { burst = max(1, burst) } }
     public var rate: Double
-    public private(set) var tokens: Double
-    private var refilledAt: ContinuousClock.Instant
+    private var level: TokenLevel
 
     /// A full bucket.
     public init(burst: Int = 5, rate: Double = 1, now: ContinuousClock.Instant) {
         self.burst = max(1, burst)
         self.rate = rate
-        self.tokens = Double(max(1, burst))
-        self.refilledAt = now
+        self.level = TokenLevel(full: burst, now: now)
     }
 
     public var isOff: Bool { rate <= 0 }
-
-    private mutating func refill(_ now: ContinuousClock.Instant) {
-        guard now > refilledAt else { return }
-        let elapsed = now - refilledAt
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        tokens = min(Double(burst), tokens + seconds * rate)
-        refilledAt = now
-    }
+    public var tokens: Double { level.tokens }
 
     /// Takes `cost` tokens if they are there now (at most `burst` is ever asked).
     public mutating func take(_ cost: Double = 1, now: ContinuousClock.Instant) -> Bool {
-        if isOff { return true }
-        refill(now)
-        let cost = min(cost, Double(burst))
+        level.take(cost, burst: burst, rate: rate, now: now)
+    }
+
+    /// When `cost` tokens will be there.
+    public mutating func nextToken(_ cost: Double = 1, now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        level.nextToken(cost, burst: burst, rate: rate, now: now)
+    }
+}
+
+/// What a token bucket holds, without its burst and rate, which the caller
+/// passes: for many buckets that share them, as a server's flood control keeps
+/// one per connection (16 bytes where a `TokenBucket` is 40).
+public struct TokenLevel: Sendable {
+    public private(set) var tokens: Double
+    private var refilledAt: Tick
+
+    /// A full bucket.
+    public init(full burst: Int, now: ContinuousClock.Instant) {
+        tokens = Double(max(1, burst))
+        refilledAt = Tick(now)
+    }
+
+    private mutating func refill(burst: Int, rate: Double, _ now: ContinuousClock.Instant) {
+        let last = refilledAt.instant
+        guard now > last else { return }
+        let elapsed = now - last
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        tokens = min(Double(max(1, burst)), tokens + seconds * rate)
+        refilledAt = Tick(now)
+    }
+
+    /// Takes `cost` tokens if they are there now (at most `burst` is ever asked);
+    /// a rate of 0 or less is off: always.
+    public mutating func take(_ cost: Double = 1, burst: Int, rate: Double, now: ContinuousClock.Instant) -> Bool {
+        if rate <= 0 { return true }
+        refill(burst: burst, rate: rate, now)
+        let cost = min(cost, Double(max(1, burst)))
         guard tokens >= cost else { return false }
         tokens -= cost
         return true
     }
 
     /// When `cost` tokens will be there.
-    public mutating func nextToken(_ cost: Double = 1, now: ContinuousClock.Instant) -> ContinuousClock.Instant {
-        if isOff { return now }
-        refill(now)
-        let cost = min(cost, Double(burst))
+    public mutating func nextToken(_ cost: Double = 1, burst: Int, rate: Double,
+                                   now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        if rate <= 0 { return now }
+        refill(burst: burst, rate: rate, now)
+        let cost = min(cost, Double(max(1, burst)))
         if tokens >= cost { return now }
         return now + .nanoseconds(Int64(((cost - tokens) / rate * 1e9).rounded(.up)))
     }

@@ -122,11 +122,7 @@ public final class ChatServer {
         keep("topic_length", \.topicLength)
         keep("max_channels", \.channelsPerUser)
         merged.stsPort = config.stsPort  // the host's, from the listening socket
-        config = merged
-        for user in users.values {
-            user.flood.burst = merged.floodBurst
-            user.flood.rate = merged.floodRate
-        }
+        config = merged  // flood control's burst and rate with it: every user's next line uses them
         return restart
     }
 
@@ -151,7 +147,7 @@ public final class ChatServer {
         }
         let deadline = now + config.plainAfter
         let user = User(id: id, endpoint: endpoint, host: host, dialect: .undecided, now: now,
-                        flood: TokenBucket(burst: config.floodBurst, rate: config.floodRate, now: now))
+                        flood: TokenLevel(full: config.floodBurst, now: now))
         user.plainAt = deadline
         user.signedOnAt = wallClock()
         user.isSecure = secure
@@ -182,8 +178,12 @@ public final class ChatServer {
         guard let user = users[id] else { return }
         user.lastActivity = now
         user.pingSentAt = nil
-        guard !user.flood.isOff else { return process(user, line, now: now) }
-        if user.floodQueue.isEmpty && user.flood.take(floodCost(of: line, for: user), now: now) {
+        guard config.floodRate > 0 else {
+            drainFloodQueue(user, now: now)  // what was queued before a reload turned it off goes first
+            guard users[id] != nil else { return }
+            return process(user, line, now: now)
+        }
+        if user.floodQueue.isEmpty && takeFloodTokens(user, floodCost(of: line, for: user), now: now) {
             return process(user, line, now: now)
         }
         user.floodQueue.append(line)
@@ -325,13 +325,17 @@ public final class ChatServer {
     /// When the queue's oldest line can go.
     private func nextFloodToken(_ user: User, now: ContinuousClock.Instant) -> ContinuousClock.Instant {
         let cost = user.floodQueue.first.map { floodCost(of: $0, for: user) } ?? 1
-        return user.flood.nextToken(cost, now: now)
+        return user.flood.nextToken(cost, burst: config.floodBurst, rate: config.floodRate, now: now)
+    }
+
+    private func takeFloodTokens(_ user: User, _ cost: Double, now: ContinuousClock.Instant) -> Bool {
+        user.flood.take(cost, burst: config.floodBurst, rate: config.floodRate, now: now)
     }
 
     private func drainFloodQueue(_ user: User, now: ContinuousClock.Instant) {
         guard !user.floodQueue.isEmpty else { return }
         while users[user.id] != nil, let next = user.floodQueue.first,
-              user.flood.take(floodCost(of: next, for: user), now: now), let line = user.floodQueue.popFirst() {
+              takeFloodTokens(user, floodCost(of: next, for: user), now: now), let line = user.floodQueue.popFirst() {
             process(user, line[...], now: now)
         }
     }

@@ -19,10 +19,10 @@ enum Dialect: UInt8 {
 ///
 /// Memory: one of these per connection, so what most connections never use
 /// lives in objects made on first use (`more`, IRCv3 and rarer state) or kept
-/// only until registration (`pending`), and times are 8-byte `Tick`s. The
-/// fields the room loop reads for each delivery come first: before the
-/// `TokenBucket` (which holds a ContinuousClock.Instant, a type from the
-/// standard library whose layout is resilient), their offsets are fixed.
+/// only until registration (`pending`), and times are 8-byte `Tick`s, not
+/// ContinuousClock.Instants (16 bytes, and a layout the standard library keeps
+/// resilient, which would leave every field after one without a fixed offset).
+/// The fields the room loop reads for each delivery come first.
 final class User {
     // Read for every delivery.
     let endpoint: ClientEndpoint
@@ -99,10 +99,11 @@ final class User {
     // takes a word more, the flag one byte of a word already there.
     private var pingSent: Tick
     private var nextCheckAt: Tick
-    /// Flood control: the one token bucket (the lines waiting for tokens are `floodQueue`).
-    var flood: TokenBucket
+    /// Flood control: the user's tokens; burst and rate are the server's
+    /// (`ServerConfig`), the same for everyone (the lines waiting are `floodQueue`).
+    var flood: TokenLevel
 
-    init(id: ClientID, endpoint: ClientEndpoint, host: String, dialect: Dialect, now: ContinuousClock.Instant, flood: TokenBucket) {
+    init(id: ClientID, endpoint: ClientEndpoint, host: String, dialect: Dialect, now: ContinuousClock.Instant, flood: TokenLevel) {
         self.id = id
         self.endpoint = endpoint
         self.host = host

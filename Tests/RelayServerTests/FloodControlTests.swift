@@ -35,6 +35,27 @@ final class FloodControlTests: XCTestCase {
         XCTAssertEqual(bob.take().count, 300)
     }
 
+    /// Burst and rate are the server's: a reload changes them for everyone
+    /// already connected, from their next line.
+    func testAReloadAppliesToUsersAlreadyConnected() {
+        let harness = Harness { $0.floodBurst = 5; $0.floodRate = 2 }
+        let ana = harness.ircUser("ana"), bob = harness.ircUser("bob")
+        harness.advance(by: .seconds(10))
+        var new = harness.server.config
+        new.floodBurst = 2
+        _ = harness.server.reconfigure(new)
+        for index in 1...10 { harness.send(ana, "PRIVMSG bob :\(index)") }
+        XCTAssertEqual(bob.take().count, 2, "the new burst, not the 5 ana connected with")
+
+        new.floodRate = 0
+        _ = harness.server.reconfigure(new)
+        for index in 11...100 { harness.send(ana, "PRIVMSG bob :\(index)") }
+        let rest = bob.take()
+        XCTAssertEqual(rest.count, 98, "off: what was queued and everything after, at once")
+        XCTAssertEqual(rest.first, ":ana!ana@127.0.0.1 PRIVMSG bob :3", "what was queued goes first")
+        XCTAssertEqual(rest.map { $0.split(separator: ":").last! }, (3...100).map { "\($0)"[...] })
+    }
+
     func testMaxPerIP() {
         let harness = Harness { $0.maxPerIP = 2; $0.maxPerIPExemptsLoopback = false }
         let first = harness.plainUser(), second = harness.plainUser()

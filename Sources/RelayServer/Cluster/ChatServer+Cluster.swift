@@ -208,7 +208,7 @@ extension ChatServer {
         guard let cluster, cluster.proxies[key] == nil, params.count >= 10,
               Names.isValidNick(params[0], maxLength: Int.max) else { return }
         let proxy = User(id: cluster.nextProxyID, endpoint: ProxyEndpoint.shared, host: params[2], dialect: .irc, now: now,
-                         flood: TokenBucket(burst: 1, rate: 1, now: now))
+                         flood: TokenLevel(full: 1, now: now))
         cluster.nextProxyID -= 1
         cluster.proxies[key] = proxy.id
         cluster.homes[proxy.id] = (node, uid)

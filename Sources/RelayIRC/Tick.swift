@@ -3,14 +3,14 @@
 /// resilient, so every field after one has no fixed offset. Nanoseconds from
 /// a fixed origin (the first use in this process): ±292 years either side, and
 /// exact for every instant the clock gives (it counts in nanoseconds).
-struct Tick: Equatable, Sendable {
+public struct Tick: Equatable, Sendable {
     private static let origin = ContinuousClock.now
     private var nanoseconds: Int64
 
-    init(_ instant: ContinuousClock.Instant) {
+    public init(_ instant: ContinuousClock.Instant) {
         let (seconds, attoseconds) = (instant - Self.origin).components
         nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
-    var instant: ContinuousClock.Instant { Self.origin + .nanoseconds(nanoseconds) }
+    public var instant: ContinuousClock.Instant { Self.origin + .nanoseconds(nanoseconds) }
 }

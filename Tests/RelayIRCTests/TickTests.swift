@@ -1,4 +1,4 @@
-@testable import RelayServer
+import RelayIRC
 import XCTest
 
 /// A time kept per connection in 8 bytes gives back the very instant it was given.
