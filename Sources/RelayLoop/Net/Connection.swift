@@ -38,9 +38,9 @@ extension ConnectionDelegate {
 /// - closed: the descriptor is gone.
 /// Draining and lingering together are bounded by `lingerTimeout`.
 ///
-/// Every stream goes through a `StreamTransport`: TLS when one is given, else
-/// `PlainTransport` (the socket itself), so EOF, half-close, lingering and
-/// errors have one path. The transport is driven on any readiness: handshake
+/// Every stream goes through the same steps: its `StreamTransport` when one is
+/// given (TLS), else the socket itself (`PlainSocket`), so EOF, half-close,
+/// lingering and errors have one path. The transport is driven on any readiness: handshake
 /// until done, then write until it blocks, then read until it wants more from
 /// the socket (what TLS has decrypted and holds is invisible to the selector,
 /// so it must not stop early; a socket stops after a short read). Lines sent
@@ -82,10 +82,9 @@ public final class Connection: ReadinessHandler, Flushable {
     private unowned let loop: EventLoop
     private var framer: LineFramer
     private var output: OutputBuffer
-    /// What bytes go through: the transport given (TLS), or the socket itself.
-    private let stream: StreamTransport
-    /// The transport given (TLS), nil for plain TCP.
-    public var transport: StreamTransport? { stream is PlainTransport ? nil : stream }
+    /// The transport given (TLS), nil for plain TCP: then bytes go through the
+    /// socket itself, with no object of its own (32 bytes a plain connection).
+    public let transport: StreamTransport?
     /// Set when the connection failed inside `send` ("SendQ exceeded"); reported
     /// at the next flush, outside the caller's broadcast. Also what a failed
     /// TLS transport said (`failedInTransport`): one field for both.
@@ -104,7 +103,7 @@ public final class Connection: ReadinessHandler, Flushable {
         self.framed = framed
         self.linesPerTurn = Int32(clamping: max(1, maxLinesPerTurn))
         self.fd = fd
-        self.stream = transport ?? PlainTransport(fd: fd)
+        self.transport = transport
         self.isSecured = transport == nil
         self.tag = tag
         self.loop = loop
@@ -147,7 +146,7 @@ public final class Connection: ReadinessHandler, Flushable {
         guard isSecured else { return }
         do {
             _ = try output.write { (bytes: UnsafeRawBufferPointer) throws -> Int? in
-                guard case .done(let count) = try stream.write(bytes) else { return nil }
+                guard case .done(let count) = try streamWrite(bytes) else { return nil }
                 return count
             }
         } catch {
@@ -203,11 +202,10 @@ public final class Connection: ReadinessHandler, Flushable {
 
     /// Handshake, then write, then read until the transport wants the socket.
     private func driveTransport(reading: Bool = true) {
-        let transport = stream
         guard state != .closed else { return }
         do {
             if !isSecured {
-                switch try transport.handshake() {
+                switch try transport?.handshake() ?? .done(0) {
                 case .wantRead: return try setTransportInterest(write: false)
                 case .wantWrite: return try setTransportInterest(write: true)
                 case .done:
@@ -220,25 +218,25 @@ public final class Connection: ReadinessHandler, Flushable {
             if state == .open || state == .draining {
                 var blocked: TransportResult?
                 let outcome = try output.write { (bytes: UnsafeRawBufferPointer) throws -> Int? in
-                    let result = try transport.write(bytes)
+                    let result = try streamWrite(bytes)
                     if case .done(let count) = result { return count }
                     blocked = result
                     return nil
                 }
                 blockedOnWrite = blocked == .wantWrite
                 if outcome == .flushed && state == .draining {
-                    transport.shutdown()
+                    transport?.shutdown()
                     state = .lingering
                     shutdown(fd, Int32(SHUT_WR))
                 }
             }
             if state == .lingering {
                 // Waiting for the peer's end: what it still sends is dropped.
-                while case .done(let count) = try Self.read(transport) {
+                while case .done(let count) = try streamRead() {
                     if count == 0 { return finish(reason: nil) }
                 }
             } else if reading || !isSecured {
-                if readThroughTransport(transport) == .wantWrite { blockedOnWrite = true }
+                if readThroughTransport() == .wantWrite { blockedOnWrite = true }
                 guard state != .closed else { return }
             }
             try setTransportInterest(write: blockedOnWrite)
@@ -253,11 +251,11 @@ public final class Connection: ReadinessHandler, Flushable {
     /// never stopping while the transport holds input the selector cannot see.
     /// Returns what the transport waits for.
     @discardableResult
-    private func readThroughTransport(_ transport: StreamTransport) -> TransportResult? {
+    private func readThroughTransport() -> TransportResult? {
         var budget = Self.scratch.count
         do {
-            while state == .open, !readEnded, !readPaused, !isHolding, budget > 0 || transport.hasBufferedInput {
-                let result = try Self.read(transport)
+            while state == .open, !readEnded, !readPaused, !isHolding, budget > 0 || transport?.hasBufferedInput == true {
+                let result = try streamRead()
                 guard case .done(let count) = result else { return result }
                 if count == 0 {
                     if let last = framer.finish() { delegate?.connection(self, received: last) }
@@ -272,7 +270,7 @@ public final class Connection: ReadinessHandler, Flushable {
                 budget -= count
                 deliver(Self.scratch[0..<count])
                 if isHolding { return nil }  // the turn's lines are used up: the rest next turn
-                if count < Self.scratch.count && transport.stopsAfterShortRead { return .wantRead }
+                if count < Self.scratch.count && transport?.stopsAfterShortRead ?? true { return .wantRead }
             }
         } catch {
             fail(error)
@@ -344,12 +342,21 @@ public final class Connection: ReadinessHandler, Flushable {
         }
     }
 
-    private static func read(_ transport: StreamTransport) throws(TransportError) -> TransportResult {
+    /// Reads into the shared scratch buffer, through the transport or from the socket.
+    private func streamRead() throws(TransportError) -> TransportResult {
         do {
-            return try scratch.withUnsafeMutableBytes { try transport.read(into: $0) }
+            return try Self.scratch.withUnsafeMutableBytes { buffer in
+                guard let transport else { return try PlainSocket.read(fd, into: buffer) }
+                return try transport.read(into: buffer)
+            }
         } catch {
             throw error as? TransportError ?? TransportError("\(error)")
         }
+    }
+
+    private func streamWrite(_ bytes: UnsafeRawBufferPointer) throws -> TransportResult {
+        guard let transport else { return try PlainSocket.write(fd, bytes) }
+        return try transport.write(bytes)
     }
 
     // MARK: Closing
