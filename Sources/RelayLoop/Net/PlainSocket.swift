@@ -13,23 +13,21 @@ import Darwin
 /// keeps no transport at all.
 enum PlainSocket {
     static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> TransportResult {
-        do {
-            switch try Socket.read(fd, into: buffer) {
-            case .done(let count): return .done(count)
-            case .wouldBlock: return .wantRead
-            }
-        } catch let error as SystemError {
-            throw TransportError(error.reason)
-        } catch {
-            throw TransportError("\(error)")
-        }
+        try outcome(of: { try Socket.read(fd, into: buffer) }, wouldBlock: .wantRead)
     }
 
     static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(TransportError) -> TransportResult {
+        try outcome(of: { try Socket.write(fd, bytes) }, wouldBlock: .wantWrite)
+    }
+
+    /// A socket call's result as a transport says it.
+    @inline(__always)
+    private static func outcome(of call: () throws -> IOResult<Int>,
+                                wouldBlock: TransportResult) throws(TransportError) -> TransportResult {
         do {
-            switch try Socket.write(fd, bytes) {
+            switch try call() {
             case .done(let count): return .done(count)
-            case .wouldBlock: return .wantWrite
+            case .wouldBlock: return wouldBlock
             }
         } catch let error as SystemError {
             throw TransportError(error.reason)
