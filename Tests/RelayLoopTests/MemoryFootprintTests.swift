@@ -7,7 +7,7 @@ import XCTest
 @_silgen_name("malloc_usable_size")
 func mallocUsableSize(_ pointer: UnsafeRawPointer) -> Int
 
-/// Memory per connection (BENCHMARKS.md: ~680 B per idle registered
+/// Memory per connection (BENCHMARKS.md: ~600 B per idle registered
 /// connection in all). A field added to `Connection` must say why it is worth
 /// every connection's bytes, and move this bound with a measurement.
 final class MemoryFootprintTests: XCTestCase {
