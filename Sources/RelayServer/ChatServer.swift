@@ -178,12 +178,10 @@ public final class ChatServer {
         guard let user = users[id] else { return }
         user.lastActivity = now
         user.pingSentAt = nil
-        guard config.floodRate > 0 else {
-            drainFloodQueue(user, now: now)  // what was queued before a reload turned it off goes first
-            guard users[id] != nil else { return }
-            return process(user, line, now: now)
-        }
-        if user.floodQueue.isEmpty && takeFloodTokens(user, floodCost(of: line, for: user), now: now) {
+        // Off (rate 0): no tokens to count. Lines a reload to off left queued still
+        // go first: this one joins them, and the queue drains on its timer, at once.
+        if user.floodQueue.isEmpty
+            && (config.floodRate <= 0 || takeFloodTokens(user, floodCost(of: line, for: user), now: now)) {
             return process(user, line, now: now)
         }
         user.floodQueue.append(line)

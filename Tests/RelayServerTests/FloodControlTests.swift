@@ -50,6 +50,7 @@ final class FloodControlTests: XCTestCase {
         new.floodRate = 0
         _ = harness.server.reconfigure(new)
         for index in 11...100 { harness.send(ana, "PRIVMSG bob :\(index)") }
+        harness.advance(by: .zero)  // the queue's timer, due now
         let rest = bob.take()
         XCTAssertEqual(rest.count, 98, "off: what was queued and everything after, at once")
         XCTAssertEqual(rest.first, ":ana!ana@127.0.0.1 PRIVMSG bob :3", "what was queued goes first")
