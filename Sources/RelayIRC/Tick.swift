@@ -3,7 +3,7 @@
 /// resilient, so every field after one has no fixed offset. Nanoseconds from
 /// a fixed origin (the first use in this process): ±292 years either side, and
 /// exact for every instant the clock gives (it counts in nanoseconds).
-public struct Tick: Equatable, Sendable {
+public struct Tick: Comparable, Sendable {
     private static let origin = ContinuousClock.now
     private var nanoseconds: Int64
 
@@ -13,4 +13,9 @@ public struct Tick: Equatable, Sendable {
     }
 
     public var instant: ContinuousClock.Instant { Self.origin + .nanoseconds(nanoseconds) }
+
+    /// Seconds from `earlier` to this one.
+    public func seconds(since earlier: Tick) -> Double { Double(nanoseconds - earlier.nanoseconds) * 1e-9 }
+
+    public static func < (a: Tick, b: Tick) -> Bool { a.nanoseconds < b.nanoseconds }
 }

@@ -43,21 +43,22 @@ public struct TokenLevel: Sendable {
         refilledAt = Tick(now)
     }
 
-    private mutating func refill(burst: Int, rate: Double, _ now: ContinuousClock.Instant) {
-        let last = refilledAt.instant
-        guard now > last else { return }
-        let elapsed = now - last
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        tokens = min(Double(max(1, burst)), tokens + seconds * rate)
-        refilledAt = Tick(now)
+    /// Refills up to `burst` (at least one token); returns the cost asked, cut to
+    /// what the bucket can ever hold.
+    private mutating func refill(asking cost: Double, burst: Int, rate: Double, _ now: ContinuousClock.Instant) -> Double {
+        let capacity = Double(max(1, burst)), tick = Tick(now)
+        if tick > refilledAt {
+            tokens = min(capacity, tokens + tick.seconds(since: refilledAt) * rate)
+            refilledAt = tick
+        }
+        return min(cost, capacity)
     }
 
     /// Takes `cost` tokens if they are there now (at most `burst` is ever asked);
     /// a rate of 0 or less is off: always.
     public mutating func take(_ cost: Double = 1, burst: Int, rate: Double, now: ContinuousClock.Instant) -> Bool {
         if rate <= 0 { return true }
-        refill(burst: burst, rate: rate, now)
-        let cost = min(cost, Double(max(1, burst)))
+        let cost = refill(asking: cost, burst: burst, rate: rate, now)
         guard tokens >= cost else { return false }
         tokens -= cost
         return true
@@ -67,8 +68,7 @@ public struct TokenLevel: Sendable {
     public mutating func nextToken(_ cost: Double = 1, burst: Int, rate: Double,
                                    now: ContinuousClock.Instant) -> ContinuousClock.Instant {
         if rate <= 0 { return now }
-        refill(burst: burst, rate: rate, now)
-        let cost = min(cost, Double(max(1, burst)))
+        let cost = refill(asking: cost, burst: burst, rate: rate, now)
         if tokens >= cost { return now }
         return now + .nanoseconds(Int64(((cost - tokens) / rate * 1e9).rounded(.up)))
     }

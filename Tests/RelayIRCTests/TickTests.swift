@@ -11,10 +11,12 @@ final class TickTests: XCTestCase {
         }
     }
 
-    func testTicksOrderAsTheirInstants() {
+    func testTicksOrderAndMeasureAsTheirInstants() {
         let now = ContinuousClock.now
-        XCTAssertLessThan(Tick(now - .nanoseconds(1)).instant, Tick(now).instant)
-        XCTAssertEqual(Tick(now), Tick(now))
+        XCTAssertLessThan(Tick(now - .nanoseconds(1)), Tick(now))
+        XCTAssertFalse(Tick(now) < Tick(now))
+        XCTAssertEqual(Tick(now + .milliseconds(1500)).seconds(since: Tick(now)), 1.5, accuracy: 1e-12)
+        XCTAssertEqual(Tick(now - .seconds(2)).seconds(since: Tick(now)), -2, accuracy: 1e-12)
         XCTAssertEqual(MemoryLayout<Tick>.size, 8)
     }
 }
