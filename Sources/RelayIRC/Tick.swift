@@ -19,3 +19,16 @@ public struct Tick: Comparable, Sendable {
 
     public static func < (a: Tick, b: Tick) -> Bool { a.nanoseconds < b.nanoseconds }
 }
+
+/// An Instant property kept as a Tick: `@Ticked var lastActivity: ContinuousClock.Instant`.
+@propertyWrapper
+public struct Ticked: Sendable {
+    private var tick: Tick
+
+    public init(wrappedValue: ContinuousClock.Instant) { tick = Tick(wrappedValue) }
+
+    public var wrappedValue: ContinuousClock.Instant {
+        get { tick.instant }
+        set { tick = Tick(newValue) }
+    }
+}

@@ -68,20 +68,11 @@ final class User {
     /// Until registration is complete; then dropped (one pointer).
     private var pending: Registration?
 
-    // Times, kept as Ticks (8 bytes, not an Instant's 16) behind Instant accessors.
-    var connectedAt: ContinuousClock.Instant {
-        get { connected.instant }
-        set { connected = Tick(newValue) }
-    }
+    // Times, kept as Ticks (8 bytes, not an Instant's 16).
+    @Ticked var connectedAt: ContinuousClock.Instant
     /// The last line received (keepalive) and the last message sent (WHOIS idle).
-    var lastActivity: ContinuousClock.Instant {
-        get { active.instant }
-        set { active = Tick(newValue) }
-    }
-    var lastMessageAt: ContinuousClock.Instant {
-        get { messaged.instant }
-        set { messaged = Tick(newValue) }
-    }
+    @Ticked var lastActivity: ContinuousClock.Instant
+    @Ticked var lastMessageAt: ContinuousClock.Instant
     /// A PING was sent and its answer is awaited.
     var pingSentAt: ContinuousClock.Instant? {
         get { hasPingSent ? pingSent.instant : nil }
@@ -92,9 +83,6 @@ final class User {
         get { hasNextCheck ? nextCheckAt.instant : nil }
         set { hasNextCheck = newValue != nil; if let newValue { nextCheckAt = Tick(newValue) } }
     }
-    private var connected: Tick
-    private var active: Tick
-    private var messaged: Tick
     // The two optional ones with their flags among the Bools: an Optional
     // takes a word more, the flag one byte of a word already there.
     private var pingSent: Tick
@@ -108,12 +96,11 @@ final class User {
         self.endpoint = endpoint
         self.host = host
         self.dialect = dialect
-        let tick = Tick(now)
-        self.connected = tick
-        self.active = tick
-        self.messaged = tick
-        self.pingSent = tick
-        self.nextCheckAt = tick
+        self.connectedAt = now
+        self.lastActivity = now
+        self.lastMessageAt = now
+        self.pingSent = Tick(now)
+        self.nextCheckAt = Tick(now)
         self.flood = flood
         self.pending = Registration(plainAt: now)
     }
