@@ -40,11 +40,11 @@ extension ConnectionDelegate {
 ///
 /// Every stream goes through the same steps: its `StreamTransport` when one is
 /// given (TLS), else the socket itself (`PlainSocket`), so EOF, half-close,
-/// lingering and errors have one path. The transport is driven on any readiness: handshake
-/// until done, then write until it blocks, then read until it wants more from
-/// the socket (what TLS has decrypted and holds is invisible to the selector,
-/// so it must not stop early; a socket stops after a short read). Lines sent
-/// before the handshake is done wait.
+/// lingering and errors have one path. The transport is driven on any
+/// readiness: handshake until done, then write until it blocks, then read
+/// until it wants more from the socket (what TLS has decrypted and holds is
+/// invisible to the selector, so it must not stop early; a socket stops after
+/// a short read). Lines sent before the handshake is done wait.
 public final class Connection: ReadinessHandler, Flushable {
     public enum State: UInt8 { case open, draining, lingering, closed }
 
