@@ -234,9 +234,12 @@ def main():
     parser.add_argument("--repeat", type=int, default=1, help="runs of everything; past one, a table of medians follows")
     args = parser.parse_args()
     args.binary = os.path.abspath(args.binary)  # servers run in their own work directories
-    if any(name.startswith("relay") for name in args.servers.split(",")) and not os.access(args.binary, os.X_OK):
-        sys.exit(f"compare.py: no relay at {args.binary}: build it with `swift build -c release --product relay`"
-                 " (or give --binary)")
+    for name in args.servers.split(","):
+        if name.startswith("relay"):
+            binary = relay_spec(name, args)[1]
+            if not os.path.isfile(binary) or not os.access(binary, os.X_OK):
+                sys.exit(f"compare.py: no relay at {binary}: build it with `swift build -c release --product relay`"
+                         " (or give --binary, or relay@PATH)")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     gen = build_loadgen()
@@ -246,6 +249,17 @@ def main():
         sys.exit("compare.py: interrupted (every server it started is stopped)")
     finally:
         os.unlink(gen)
+
+
+def relay_spec(name, args):
+    """relay[@BINARY][:FLAG...]: another build (to compare two, run by run) and
+    flags; returns its label, binary and extra arguments."""
+    head, *flags = name.split(":")
+    other = head[len("relay@"):] if head.startswith("relay@") else None
+    binary = os.path.abspath(other) if other else args.binary
+    extra = args.relay_arg + [a for a in flags if a]
+    label = "relay" + (f" ({other})" if other else "") + (" " + " ".join(extra) if extra else "")
+    return label, binary, extra
 
 
 def run(args, gen):
@@ -260,12 +274,7 @@ def run(args, gen):
     servers = []
     for name in args.servers.split(","):
         if name.startswith("relay"):
-            # relay[@BINARY][:FLAG...]: another build (to compare two, run by run) and flags.
-            head, *flags = name.split(":")
-            binary = os.path.abspath(head[len("relay@"):]) if head.startswith("relay@") else args.binary
-            extra = args.relay_arg + [a for a in flags if a]
-            label = "relay" + (f" ({head[len('relay@'):]})" if binary != args.binary else "") \
-                + (" " + " ".join(extra) if extra else "")
+            label, binary, extra = relay_spec(name, args)
             servers.append(Server(label, "irc", relay_argv(binary, extra), [binary]))
         elif name in catalogue:
             servers.append(catalogue[name])
